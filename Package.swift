@@ -1,0 +1,76 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "ModaRelay",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "moda-relay", targets: ["ModaRelay"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+    ],
+    targets: [
+        // System library: OpenSSL's libcrypto for HMAC-SHA256, SHA-256 and constant-time compare.
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        // Pure logic: events, signatures, routes, matching, templates. No I/O.
+        .target(
+            name: "RelayCore",
+            dependencies: ["COpenSSL"]
+        ),
+        // Reading and validating relay.yaml and routes/*.yaml with precise positions.
+        .target(
+            name: "RelayConfig",
+            dependencies: ["RelayCore", .product(name: "Yams", package: "Yams")]
+        ),
+        // Durable per-sink spools, group commit, recovery, the persisted seen-set.
+        .target(
+            name: "Spool",
+            dependencies: []
+        ),
+        // The NIO webhook ingress, the accept pipeline and the admin listener.
+        .target(
+            name: "Ingress",
+            dependencies: [
+                "RelayCore", "RelayConfig", "Spool",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "ModaRelay",
+            dependencies: [
+                "RelayCore", "RelayConfig", "Spool", "Ingress",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(name: "RelayCoreTests", dependencies: ["RelayCore"]),
+        .testTarget(name: "RelayConfigTests", dependencies: ["RelayConfig", "RelayCore"]),
+        .testTarget(name: "SpoolTests", dependencies: ["Spool"]),
+        .testTarget(
+            name: "IngressTests",
+            dependencies: [
+                "Ingress", "RelayCore", "RelayConfig", "Spool", "ModaRelay",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+    ]
+)

@@ -1,0 +1,88 @@
+import Foundation
+import RelayCore
+import Yams
+
+/// Loads `routes/*.yaml` (and `*.yml`): one file is one route, named after the file.
+///
+/// Keys (see the README's routes reference for the full table):
+///
+/// | key | type | default | sinks |
+/// |---|---|---|---|
+/// | `sink` | `file` \| `http` \| `slack` | required | all |
+/// | `match` | map: `type` (name, glob or list) and dotted paths → scalar or list | every event | all |
+/// | `path` | string | required | file |
+/// | `max_bytes`, `keep` | size, integer | `100MiB`, `5` | file |
+/// | `url` | http(s) URL | required | http, slack |
+/// | `headers` | map of strings | none | http |
+/// | `sign_secret` | `whsec_<base64>` | none | http |
+/// | `text` | template, or map of type/glob/`default` → template | built-in | slack |
+/// | `retry` | map: `max_attempts`, `backoff`, `max_backoff`, `max_age` | 12, 1s, 10m, 24h | all |
+/// | `timeout` | duration | `10s` | all |
+/// | `concurrency` | integer 1…1024 | 4 (slack 1) | all |
+/// | `rate` | `N/s`, `N/m`, `N/h` | none (slack `1/s`) | all |
+/// | `enabled` | bool | `true` | all |
+///
+/// `${VAR}` in any string is replaced from the environment; a route that needs an unset
+/// variable is loaded disabled, with a warning.
+package enum RouteLoader {
+    /// Every route that loaded, and every problem found (errors and warnings).
+    package struct Result: Sendable {
+        package var routes: [Route]
+        package var diagnostics: [ConfigDiagnostic]
+
+        package var errors: [ConfigDiagnostic] { diagnostics.filter { $0.severity == .error } }
+        package var warnings: [ConfigDiagnostic] { diagnostics.filter { $0.severity == .warning } }
+    }
+
+    /// Loads every route file in `directory`. A missing directory is an error.
+    package static func load(directory: String, environment: [String: String]) -> Result {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            return Result(
+                routes: [],
+                diagnostics: [ConfigDiagnostic(file: directory, line: 1, column: 1, message: "routes directory does not exist")])
+        }
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
+            .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }
+            .sorted()
+        var result = Result(routes: [], diagnostics: [])
+        var byName: [String: String] = [:]
+        for name in names {
+            let path = directory + "/" + name
+            let routeName = String(name[..<name.lastIndex(of: ".")!])
+            if let other = byName[routeName] {
+                result.diagnostics.append(
+                    ConfigDiagnostic(file: path, line: 1, column: 1, message: "route '\(routeName)' is also defined in \(other)"))
+                continue
+            }
+            byName[routeName] = path
+            guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+                result.diagnostics.append(ConfigDiagnostic(file: path, line: 1, column: 1, message: "cannot read file as UTF-8"))
+                continue
+            }
+            let (route, diagnostics) = parse(text, name: routeName, file: path, environment: environment)
+            result.diagnostics += diagnostics
+            if let route { result.routes.append(route) }
+        }
+        return result
+    }
+
+    /// Parses one route file's text.
+    package static func parse(
+        _ text: String, name: String, file: String, environment: [String: String]
+    ) -> (Route?, [ConfigDiagnostic]) {
+        var reader = YAMLReader(file: file, environment: environment)
+        guard name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == ".") }),
+            !name.hasPrefix(".")
+        else {
+            reader.error("route name '\(name)' (from the file name) may only use letters, digits, '-', '_' and '.'", at: nil)
+            return (nil, reader.diagnostics)
+        }
+        guard let root = reader.parse(text), let pairs = reader.mapping(root, what: "a route") else {
+            return (nil, reader.diagnostics)
+        }
+        var builder = RouteBuilder(name: name)
+        builder.read(pairs, root: root, reader: &reader)
+        return (builder.build(reader: &reader), reader.diagnostics)
+    }
+}

@@ -1,0 +1,42 @@
+/// Parses durations written as a number and a unit, optionally chained: `250ms`, `1s`, `10m`,
+/// `24h`, `7d`, `1m30s`.
+package enum DurationParser {
+    /// The duration, or nil when `text` is not of that form.
+    package static func parse(_ text: String) -> Duration? {
+        let scalars = Array(text.unicodeScalars)
+        guard !scalars.isEmpty else { return nil }
+        var total = Duration.zero
+        var index = 0
+        while index < scalars.count {
+            var digits = ""
+            while index < scalars.count, ("0"..."9").contains(scalars[index]) {
+                digits.unicodeScalars.append(scalars[index])
+                index += 1
+            }
+            var unit = ""
+            while index < scalars.count, ("a"..."z").contains(scalars[index]) {
+                unit.unicodeScalars.append(scalars[index])
+                index += 1
+            }
+            guard let value = Int64(digits), value <= 1_000_000_000 else { return nil }
+            switch unit {
+            case "ms": total += .milliseconds(value)
+            case "s": total += .seconds(value)
+            case "m": total += .seconds(value * 60)
+            case "h": total += .seconds(value * 3600)
+            case "d": total += .seconds(value * 86_400)
+            default: return nil
+            }
+        }
+        return total
+    }
+
+    /// A short rendering (`1.5s`, `10m`) for messages and listings.
+    package static func format(_ duration: Duration) -> String {
+        let ms = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+        if ms % 3_600_000 == 0 { return "\(ms / 3_600_000)h" }
+        if ms % 60_000 == 0 { return "\(ms / 60_000)m" }
+        if ms % 1000 == 0 { return "\(ms / 1000)s" }
+        return "\(ms)ms"
+    }
+}

@@ -1,0 +1,114 @@
+import COpenSSL
+
+/// Verifies Moda's webhook signatures: `X-Webhook-Signature: v1=<hex>` is HMAC-SHA256 with the
+/// signing secret over `"{X-Webhook-Timestamp}.{raw body}"`, and the timestamp must lie within
+/// `tolerance` of now, in either direction.
+///
+/// One endpoint may serve several API keys, and a rotation keeps the old secret alongside the
+/// new one, so every configured secret is tried. Digests are compared in constant time.
+package struct SignatureVerifier: Sendable {
+    /// Why a request was refused. `code` is stable and becomes a metric label.
+    package struct Failure: Error, Equatable, CustomStringConvertible {
+        package enum Code: String, Sendable {
+            case missingHeader = "missing_header"
+            case invalidHeader = "invalid_header"
+            case staleTimestamp = "stale_timestamp"
+            case badSignature = "bad_signature"
+        }
+        package var code: Code
+        package var message: String
+        package var description: String { message }
+
+        /// True for failures that mean "not authentic" (401) rather than "malformed" (400).
+        package var isAuthenticationFailure: Bool { code == .staleTimestamp || code == .badSignature }
+    }
+
+    private let keys: [HMACKey]
+    /// Largest accepted |now − timestamp|, in seconds.
+    package let toleranceSeconds: Int64
+
+    /// Creates a verifier for `secrets` (each non-empty). Traps if OpenSSL cannot create a key,
+    /// which only happens when libcrypto itself is broken.
+    package init(secrets: [String], toleranceSeconds: Int64 = 300) {
+        precondition(!secrets.isEmpty, "at least one signing secret is required")
+        self.keys = secrets.map { HMACKey(secret: Array($0.utf8)) }
+        self.toleranceSeconds = toleranceSeconds
+    }
+
+    /// Checks the headers and the body, in the documented order: headers present, timestamp
+    /// well-formed and fresh, signature matching one of the secrets.
+    package func verify(
+        timestamp timestampHeader: String?,
+        signature signatureHeader: String?,
+        body: UnsafeRawBufferPointer,
+        now: Int64
+    ) throws(Failure) {
+        guard let timestampHeader, !timestampHeader.isEmpty else {
+            throw Failure(code: .missingHeader, message: "missing X-Webhook-Timestamp header")
+        }
+        guard let signatureHeader, !signatureHeader.isEmpty else {
+            throw Failure(code: .missingHeader, message: "missing X-Webhook-Signature header")
+        }
+        let trimmedTimestamp = timestampHeader.trimmingASCIISpaces()
+        guard !trimmedTimestamp.isEmpty, trimmedTimestamp.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+            let timestamp = Int64(trimmedTimestamp)
+        else {
+            throw Failure(code: .invalidHeader, message: "X-Webhook-Timestamp is not unix seconds")
+        }
+        let candidates = try Self.parseSignatures(signatureHeader)
+        let skew = now > timestamp ? now - timestamp : timestamp - now
+        guard skew <= toleranceSeconds else {
+            let direction = timestamp < now ? "old" : "in the future"
+            throw Failure(
+                code: .staleTimestamp,
+                message: "timestamp is \(skew)s \(direction); tolerance is \(toleranceSeconds)s"
+            )
+        }
+        var digest = [UInt8](repeating: 0, count: 32)
+        for key in keys {
+            key.sign(timestamp: trimmedTimestamp, body: body, into: &digest)
+            for candidate in candidates where constantTimeEqual(candidate, digest) {
+                return
+            }
+        }
+        throw Failure(code: .badSignature, message: "signature does not match any configured secret")
+    }
+
+    /// Computes `v1=<hex>` for a body, as Moda does; used by `send`, tests and benchmarks.
+    package static func signatureHeader(secret: String, timestamp: String, body: [UInt8]) -> String {
+        var digest = [UInt8](repeating: 0, count: 32)
+        body.withUnsafeBytes { HMACKey(secret: Array(secret.utf8)).sign(timestamp: timestamp, body: $0, into: &digest) }
+        return "v1=" + Hex.encode(digest)
+    }
+
+    /// Accepts `v1=<64 hex>`, or several separated by commas or spaces.
+    private static func parseSignatures(_ header: String) throws(Failure) -> [[UInt8]] {
+        var result: [[UInt8]] = []
+        for part in header.split(whereSeparator: { $0 == "," || $0 == " " }) where !part.isEmpty {
+            guard part.hasPrefix("v1="), let digest = Hex.decode(part.dropFirst(3)), digest.count == 32 else {
+                continue
+            }
+            result.append(digest)
+        }
+        guard !result.isEmpty else {
+            throw Failure(code: .invalidHeader, message: "X-Webhook-Signature is not of the form v1=<64 hex digits>")
+        }
+        return result
+    }
+
+    private func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        guard a.count == b.count else { return false }
+        return a.withUnsafeBytes { pa in
+            b.withUnsafeBytes { pb in CRYPTO_memcmp(pa.baseAddress, pb.baseAddress, pa.count) == 0 }
+        }
+    }
+}
+
+extension String {
+    func trimmingASCIISpaces() -> String {
+        var slice = Substring(self)
+        while let first = slice.first, first == " " || first == "\t" { slice = slice.dropFirst() }
+        while let last = slice.last, last == " " || last == "\t" { slice = slice.dropLast() }
+        return String(slice)
+    }
+}

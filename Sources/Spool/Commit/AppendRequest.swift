@@ -1,0 +1,33 @@
+/// One accepted event to make durable: a record in each routed sink's spool, and its key in
+/// the dedupe store, in one commit.
+package struct AppendRequest: Sendable {
+    /// Sink (route) names whose spools get a record; may be empty (matched no route).
+    package var sinks: [String]
+    package var dedupeKey: String
+    package var seenKey: SeenKey
+    package var eventType: String
+    package var body: [UInt8]
+    package var acceptedAtMillis: Int64
+
+    package init(
+        sinks: [String], dedupeKey: String, seenKey: SeenKey, eventType: String, body: [UInt8], acceptedAtMillis: Int64
+    ) {
+        self.sinks = sinks
+        self.dedupeKey = dedupeKey
+        self.seenKey = seenKey
+        self.eventType = eventType
+        self.body = body
+        self.acceptedAtMillis = acceptedAtMillis
+    }
+}
+
+/// Called once per append, on the writer thread, when its commit succeeded or failed.
+package typealias AppendCompletion = @Sendable (Result<Void, SpoolError>) -> Void
+
+/// Per-sink figures the writer publishes after each commit.
+package struct SpoolStats: Sendable, Equatable {
+    package var bytes: Int = 0
+    package var segments: Int = 0
+    package var recordsAppended: Int = 0
+    package var nextSequence: UInt64 = 1
+}

@@ -1,0 +1,117 @@
+import Foundation
+import Synchronization
+
+/// The single writer of all spools and the seen log: batches appends from concurrent requests
+/// and makes each batch durable with one `fdatasync` per touched file (group commit).
+///
+/// It runs on a dedicated thread, never on the cooperative pool or an event loop. At idle a lone
+/// append commits at once; under load, appends queue while a batch syncs and the next batch is
+/// everything that queued. Callers learn the outcome through their completion.
+package final class GroupCommitWriter: Sendable {
+    /// Writer settings.
+    package struct Configuration: Sendable {
+        /// Root of `spool/` and `seen/`.
+        package var dataDirectory: String
+        /// A segment rolls once it is larger than this.
+        package var segmentBytes: Int = 64 << 20
+        /// A sink's spool refuses appends (503) beyond this many bytes.
+        package var maxSpoolBytes: Int = 1 << 30
+        /// Most appends committed in one batch.
+        package var maxBatch: Int = 4096
+
+        package init(dataDirectory: String) {
+            self.dataDirectory = dataDirectory
+        }
+    }
+
+    /// What recovery did at start, per sink.
+    package struct RecoveryReport: Sendable {
+        package var sink: String
+        package var tailRecords: Int
+        package var truncatedBytes: Int
+    }
+
+    private let queue = CommitQueue<(AppendRequest, AppendCompletion)>()
+    private let stats: Mutex<[String: SpoolStats]>
+    private let health = Mutex<SpoolError?>(nil)
+    private let finished = Mutex<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+    package let configuration: Configuration
+    package let recovery: [RecoveryReport]
+    package let dedupe: any DedupeStore
+
+    /// Opens every spool under the data directory plus `sinks`, recovers their tails (adding
+    /// their keys, fingerprinted with `fingerprint`, to `dedupe`), and starts the writer thread.
+    package init(
+        configuration: Configuration, sinks: [String], dedupe: any DedupeStore,
+        fingerprint: (String) -> SeenKey
+    ) throws(SpoolError) {
+        let state = try WriterState(configuration: configuration, dedupe: dedupe)
+        var reports: [RecoveryReport] = []
+        let now = WallClock.nowMillis()
+        let existing = SpoolFiles.list(state.spoolRoot)
+        for name in Set(existing + sinks).sorted() {
+            let spool = try state.spool(named: name)
+            let recovered = try spool.recoverTail()
+            dedupe.restore(
+                recovered.tailRecords.map {
+                    SeenEntry(key: fingerprint($0.dedupeKey), acceptedAtMillis: $0.acceptedAtMillis)
+                },
+                nowMillis: now)
+            reports.append(RecoveryReport(sink: name, tailRecords: recovered.tailRecords.count, truncatedBytes: recovered.truncatedBytes))
+        }
+        self.configuration = configuration
+        self.recovery = reports
+        self.dedupe = dedupe
+        self.stats = Mutex(state.snapshot())
+        let box = UncheckedBox(state)
+        let thread = Thread { [self] in self.run(box.value) }
+        thread.name = "moda-relay-spool-writer"
+        thread.start()
+    }
+
+    /// Queues `request`; `completion` runs on the writer thread once it is durable or failed.
+    package func append(_ request: AppendRequest, completion: @escaping AppendCompletion) {
+        if !queue.push((request, completion)) {
+            completion(.failure(SpoolError(code: .shuttingDown, message: "the relay is shutting down")))
+        }
+    }
+
+    /// Figures per sink, as of the last commit.
+    package func statistics() -> [String: SpoolStats] { stats.withLock { $0 } }
+
+    /// The error of the last commit, if it failed; nil once a later commit succeeds.
+    package var lastError: SpoolError? { health.withLock { $0 } }
+
+    /// Stops taking appends, commits everything already queued, and returns when the thread exits.
+    package func close() async {
+        queue.close()
+        await withCheckedContinuation { continuation in
+            let resumeNow = finished.withLock { state in
+                if state.done { return true }
+                state.waiters.append(continuation)
+                return false
+            }
+            if resumeNow { continuation.resume() }
+        }
+    }
+
+    private func run(_ state: WriterState) {
+        while let batch = queue.take(limit: configuration.maxBatch) {
+            let error = state.commit(batch)
+            health.withLock { $0 = error }
+            let snapshot = state.snapshot()
+            stats.withLock { $0 = snapshot }
+        }
+        let waiters = finished.withLock { state in
+            state.done = true
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+}
+
+/// Moves a non-Sendable value to the writer thread, which becomes its only user.
+private struct UncheckedBox<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}

@@ -1,0 +1,105 @@
+/// Everything the writer thread owns: the open spools and the commit algorithm.
+final class WriterState {
+    let configuration: GroupCommitWriter.Configuration
+    let dedupe: any DedupeStore
+    let spoolRoot: String
+    private var spools: [String: SinkSpool] = [:]
+    private var appended: [String: Int] = [:]
+
+    init(configuration: GroupCommitWriter.Configuration, dedupe: any DedupeStore) throws(SpoolError) {
+        self.configuration = configuration
+        self.dedupe = dedupe
+        self.spoolRoot = configuration.dataDirectory + "/spool"
+        try SpoolFiles.makeDirectory(spoolRoot)
+    }
+
+    /// The spool of `name`, opened (and recovered) on first use.
+    func spool(named name: String) throws(SpoolError) -> SinkSpool {
+        if let spool = spools[name] { return spool }
+        let spool = try SinkSpool(name: name, directory: spoolRoot + "/" + name, segmentBytes: configuration.segmentBytes)
+        spools[name] = spool
+        return spool
+    }
+
+    func snapshot() -> [String: SpoolStats] {
+        var out: [String: SpoolStats] = [:]
+        for (name, spool) in spools {
+            out[name] = SpoolStats(
+                bytes: spool.totalBytes, segments: spool.segments.count, recordsAppended: appended[name] ?? 0,
+                nextSequence: spool.nextSequence)
+        }
+        return out
+    }
+
+    private struct SinkBatch {
+        var buffer: [UInt8] = []
+        var firstSequence: UInt64
+        var count: UInt64 = 0
+    }
+
+    /// Commits one batch (invariants 1, 2 of `SpoolFormat.swift`). Returns the batch's error if
+    /// the whole batch failed.
+    func commit(_ batch: [(AppendRequest, AppendCompletion)]) -> SpoolError? {
+        let now = WallClock.nowMillis()
+        var sinkBatches: [String: SinkBatch] = [:]
+        var accepted: [(AppendRequest, AppendCompletion)] = []
+        accepted.reserveCapacity(batch.count)
+
+        for (request, completion) in batch {
+            do throws(SpoolError) {
+                var planned: [String: [UInt8]] = [:]
+                for sink in request.sinks {
+                    let spool = try spool(named: sink)
+                    let pending = sinkBatches[sink]
+                    let sequence = (pending?.firstSequence ?? spool.nextSequence) + (pending?.count ?? 0)
+                    let record = SpoolRecord(
+                        sequence: sequence, acceptedAtMillis: request.acceptedAtMillis, dedupeKey: request.dedupeKey,
+                        eventType: request.eventType, body: request.body)
+                    var framed: [UInt8] = []
+                    Frame.append(payload: record.encoded(), to: &framed)
+                    let after = spool.totalBytes + (pending?.buffer.count ?? 0) + framed.count
+                    guard after <= configuration.maxSpoolBytes else {
+                        throw SpoolError(
+                            code: .spoolFull,
+                            message: "spool of sink '\(sink)' is at its cap of \(configuration.maxSpoolBytes) bytes")
+                    }
+                    planned[sink] = framed
+                }
+                for (sink, framed) in planned {
+                    let first = try spool(named: sink).nextSequence
+                    sinkBatches[sink, default: SinkBatch(firstSequence: first)].buffer.append(contentsOf: framed)
+                    sinkBatches[sink]!.count += 1
+                }
+                accepted.append((request, completion))
+            } catch {
+                completion(.failure(error))
+            }
+        }
+        guard !accepted.isEmpty else { return nil }
+
+        var written: [(SinkSpool, AppendFile, Int, UInt64)] = []
+        func fail(_ error: SpoolError) -> SpoolError {
+            for (spool, file, length, sequence) in written.reversed() {
+                spool.rollBack(file: file, to: length, sequence: sequence)
+            }
+            for (_, completion) in accepted { completion(.failure(error)) }
+            return error
+        }
+        do throws(SpoolError) {
+            for (sink, pending) in sinkBatches.sorted(by: { $0.key < $1.key }) {
+                let spool = try spool(named: sink)
+                let (file, before) = try spool.append(pending.buffer, firstSequence: pending.firstSequence, count: pending.count)
+                written.append((spool, file, before, pending.firstSequence))
+            }
+            for (_, file, _, _) in written { try file.sync() }
+            // Only now, with every record durable, may the keys become "seen" (invariant 2).
+            try dedupe.recordDurable(
+                accepted.map { SeenEntry(key: $0.0.seenKey, acceptedAtMillis: $0.0.acceptedAtMillis) }, nowMillis: now)
+        } catch {
+            return fail(error)
+        }
+        for (sink, pending) in sinkBatches { appended[sink, default: 0] += Int(pending.count) }
+        for (_, completion) in accepted { completion(.success(())) }
+        return nil
+    }
+}

@@ -1,0 +1,122 @@
+/// One sink's spool directory: its segments, the open tail segment and the next sequence number.
+///
+/// Owned by the writer thread; not thread-safe. See `SpoolFormat.swift` for the format.
+package final class SinkSpool {
+    package let name: String
+    package let directory: String
+    private let segmentBytes: Int
+    private var tail: AppendFile
+    /// First sequence number of each segment, ascending; the last is the tail.
+    package private(set) var segments: [UInt64]
+    /// Sequence number the next record gets.
+    package private(set) var nextSequence: UInt64
+    /// Bytes in all segments.
+    package private(set) var totalBytes: Int
+
+    /// What recovery found in the tail segment.
+    package struct Recovery {
+        /// Records in the tail segment (the only one that can hold unacknowledged bytes).
+        package var tailRecords: [SpoolRecord]
+        /// Bytes dropped from a torn tail.
+        package var truncatedBytes: Int
+    }
+
+    /// Opens or creates `directory`, recovering the tail segment: a torn last frame is truncated.
+    package init(name: String, directory: String, segmentBytes: Int) throws(SpoolError) {
+        self.name = name
+        self.directory = directory
+        self.segmentBytes = segmentBytes
+        try SpoolFiles.makeDirectory(directory)
+        let names = SpoolFiles.list(directory).filter { $0.hasSuffix(".seg") }
+        var firsts = names.compactMap { UInt64($0.dropLast(4)) }.sorted()
+        var total = 0
+        for first in firsts.dropLast() { total += SpoolFiles.size(Self.segmentPath(directory, first)) }
+        if firsts.isEmpty {
+            firsts = [1]
+            self.tail = try Self.createSegment(directory: directory, first: 1)
+            self.nextSequence = 1
+            total += SpoolFormat.segmentMagic.count
+        } else {
+            let path = Self.segmentPath(directory, firsts.last!)
+            let (length, records, _) = try Self.recoverSegment(path: path)
+            self.tail = try AppendFile(path: path, length: length)
+            self.nextSequence = (records.last?.sequence).map { $0 + 1 } ?? firsts.last!
+            total += length
+        }
+        self.segments = firsts
+        self.totalBytes = total
+    }
+
+    /// Re-reads the tail segment as recovery saw it. Used at start to rebuild the seen-set.
+    package func recoverTail() throws(SpoolError) -> Recovery {
+        let (_, records, dropped) = try Self.recoverSegment(path: tail.path)
+        return Recovery(tailRecords: records, truncatedBytes: dropped)
+    }
+
+    /// Appends framed records (already encoded) to the tail, rolling to a new segment first if
+    /// the tail is full. Returns the file written so the caller can sync or roll it back.
+    package func append(_ framed: [UInt8], firstSequence: UInt64, count: UInt64) throws(SpoolError) -> (AppendFile, Int) {
+        if tail.length >= segmentBytes {
+            tail = try Self.createSegment(directory: directory, first: firstSequence)
+            segments.append(firstSequence)
+            totalBytes += SpoolFormat.segmentMagic.count
+        }
+        let before = tail.length
+        try tail.append(framed)
+        totalBytes += framed.count
+        nextSequence = firstSequence + count
+        return (tail, before)
+    }
+
+    /// Undoes an append after a failed batch.
+    package func rollBack(file: AppendFile, to length: Int, sequence: UInt64) {
+        totalBytes -= file.length - length
+        file.rollBack(to: length)
+        nextSequence = sequence
+    }
+
+    static func segmentPath(_ directory: String, _ first: UInt64) -> String {
+        let digits = String(first)
+        return directory + "/" + String(repeating: "0", count: max(0, 20 - digits.count)) + digits + ".seg"
+    }
+
+    private static func createSegment(directory: String, first: UInt64) throws(SpoolError) -> AppendFile {
+        let path = segmentPath(directory, first)
+        let file = try AppendFile(path: path, length: 0)
+        try file.append(SpoolFormat.segmentMagic)
+        try file.sync()
+        try SpoolFiles.syncDirectory(directory)
+        return file
+    }
+
+    /// Scans a segment, truncating it after its last complete record.
+    /// Returns the valid length, the records, and the number of bytes dropped.
+    static func recoverSegment(path: String) throws(SpoolError) -> (Int, [SpoolRecord], Int) {
+        let bytes = try SpoolFiles.read(path)
+        let magic = SpoolFormat.segmentMagic
+        guard bytes.count >= magic.count else {
+            // Torn at creation: nothing was ever acknowledged in it.
+            try SpoolFiles.truncate(path, to: 0)
+            let file = try AppendFile(path: path, length: 0)
+            try file.append(magic)
+            try file.sync()
+            return (magic.count, [], bytes.count)
+        }
+        guard Array(bytes[0..<magic.count]) == magic else {
+            throw SpoolError(code: .corrupt, message: "not a spool segment (bad magic)", path: path)
+        }
+        let scan = Frame.scan(bytes, from: magic.count)
+        var records: [SpoolRecord] = []
+        records.reserveCapacity(scan.payloads.count)
+        for payload in scan.payloads {
+            guard let record = SpoolRecord(decoding: payload) else {
+                throw SpoolError(code: .corrupt, message: "a record with a valid checksum does not decode", path: path)
+            }
+            records.append(record)
+        }
+        if scan.validLength < bytes.count {
+            try SpoolFiles.truncate(path, to: scan.validLength)
+        }
+        return (scan.validLength, records, bytes.count - scan.validLength)
+    }
+}

@@ -1,0 +1,46 @@
+// # The spool: on-disk format and invariants
+//
+// Layout under the data directory:
+//
+//     spool/<sink>/<first-seq, 20 digits>.seg   append-only segments of one sink
+//     seen/<unix-hour, 12 digits>.log            the dedupe log, one file per hour
+//
+// Every segment and seen-log file starts with an 8-byte magic (`MRSPOOL1` / `MRSEEN01`) and
+// then holds frames:
+//
+//     [u32 LE payload length][u32 LE CRC32C of payload][payload]
+//
+// A segment payload is one ``SpoolRecord`` (kind, sequence number, acceptance time, dedupe key,
+// event type, raw body, see `SpoolRecord.swift`); a seen-log payload is one ``SeenEntry``
+// (128-bit key fingerprint + acceptance time). All integers are little-endian.
+//
+// Invariants:
+//
+// 1. A single writer (``GroupCommitWriter``) appends. A batch of appends is written to every
+//    touched segment, each segment is `fdatasync`'d, then the batch's seen entries are
+//    written and `fdatasync`'d, and only then are the callers told "durable". A key is never
+//    in the seen log unless its records are already durable in every spool they route to.
+// 2. If any write or sync of a batch fails, every file the batch touched is truncated back to
+//    its size before the batch and the whole batch fails: no partial batch survives to be
+//    followed by later records.
+// 3. Sequence numbers are per sink, strictly increasing, never reused; a segment is named by
+//    its first sequence number, so segments sort in record order. A new segment starts when the
+//    current one exceeds the segment size; its directory is fsync'd when it is created.
+// 4. Recovery reads each file's frames in order and stops at the first frame that is
+//    incomplete or fails its CRC; the file is truncated there. Only bytes that were never
+//    acknowledged can lie beyond that point (they belong to the batch in flight at the crash).
+//    Every complete record is kept, and its key re-enters the seen-set.
+// 5. The reader side (next issue) records delivery progress by sequence number; a segment is
+//    deletable once every record in it is delivered or dead-lettered.
+
+/// Constants of the on-disk format.
+package enum SpoolFormat {
+    /// Magic at the start of each segment.
+    package static let segmentMagic: [UInt8] = Array("MRSPOOL1".utf8)
+    /// Magic at the start of each seen-log file.
+    package static let seenMagic: [UInt8] = Array("MRSEEN01".utf8)
+    /// Bytes of frame header: length + CRC.
+    package static let frameHeaderSize = 8
+    /// Largest payload recovery accepts; anything larger is treated as a torn or corrupt frame.
+    package static let maximumPayload = 64 << 20
+}

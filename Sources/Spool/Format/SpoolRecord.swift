@@ -1,0 +1,67 @@
+/// One event in a sink's spool.
+///
+/// Payload layout (little-endian): `u8 kind (1 = event)`, `u64 sequence`,
+/// `i64 accepted-at (ms since epoch)`, `u16 key length`, key (UTF-8), `u16 type length`,
+/// type (UTF-8), `u32 body length`, body (the raw request body, byte for byte).
+package struct SpoolRecord: Sendable, Equatable {
+    package static let kindEvent: UInt8 = 1
+
+    package var sequence: UInt64
+    package var acceptedAtMillis: Int64
+    /// The event's dedupe key (`evt_…` or `job:<id>:<event>`).
+    package var dedupeKey: String
+    package var eventType: String
+    package var body: [UInt8]
+
+    package init(sequence: UInt64, acceptedAtMillis: Int64, dedupeKey: String, eventType: String, body: [UInt8]) {
+        self.sequence = sequence
+        self.acceptedAtMillis = acceptedAtMillis
+        self.dedupeKey = dedupeKey
+        self.eventType = eventType
+        self.body = body
+    }
+
+    /// The encoded payload.
+    package func encoded() -> [UInt8] {
+        let key = Array(dedupeKey.utf8.prefix(Int(UInt16.max)))
+        let type = Array(eventType.utf8.prefix(Int(UInt16.max)))
+        var out: [UInt8] = []
+        out.reserveCapacity(1 + 8 + 8 + 2 + key.count + 2 + type.count + 4 + body.count)
+        out.append(Self.kindEvent)
+        ByteWriter.appendUInt64(sequence, to: &out)
+        ByteWriter.appendUInt64(UInt64(bitPattern: acceptedAtMillis), to: &out)
+        ByteWriter.appendUInt16(UInt16(key.count), to: &out)
+        out.append(contentsOf: key)
+        ByteWriter.appendUInt16(UInt16(type.count), to: &out)
+        out.append(contentsOf: type)
+        ByteWriter.appendUInt32(UInt32(body.count), to: &out)
+        out.append(contentsOf: body)
+        return out
+    }
+
+    /// Decodes a payload, or nil if it is not a well-formed record.
+    package init?(decoding payload: ArraySlice<UInt8>) {
+        var cursor = payload.startIndex
+        let end = payload.endIndex
+        func take(_ count: Int) -> Range<Int>? {
+            guard end - cursor >= count else { return nil }
+            defer { cursor += count }
+            return cursor..<cursor + count
+        }
+        guard let kind = take(1), payload[kind.lowerBound] == Self.kindEvent,
+            let seq = take(8), let time = take(8), let keyLength = take(2)
+        else { return nil }
+        guard let key = take(Int(ByteReader.uint16(payload, at: keyLength.lowerBound))),
+            let typeLength = take(2),
+            let type = take(Int(ByteReader.uint16(payload, at: typeLength.lowerBound))),
+            let bodyLength = take(4),
+            let body = take(Int(ByteReader.uint32(payload, at: bodyLength.lowerBound))),
+            cursor == end
+        else { return nil }
+        self.sequence = ByteReader.uint64(payload, at: seq.lowerBound)
+        self.acceptedAtMillis = Int64(bitPattern: ByteReader.uint64(payload, at: time.lowerBound))
+        self.dedupeKey = String(decoding: payload[key], as: UTF8.self)
+        self.eventType = String(decoding: payload[type], as: UTF8.self)
+        self.body = Array(payload[body])
+    }
+}

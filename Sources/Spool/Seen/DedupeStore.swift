@@ -1,0 +1,55 @@
+import Synchronization
+
+/// Where "this event was already durably accepted" is remembered.
+///
+/// The contract that keeps invariant 2 (no seen without durable): ``recordDurable(_:nowMillis:)``
+/// is called by the writer only after the events' records are synced in every spool, and it
+/// must itself be durable when it returns. A shared (Redis) implementation replaces the local
+/// one for several instances behind a load balancer.
+package protocol DedupeStore: AnyObject, Sendable {
+    /// Whether `key` was durably accepted within the window.
+    func contains(_ key: SeenKey, nowMillis: Int64) -> Bool
+    /// Persists keys whose events are now durable. Called on the writer thread.
+    func recordDurable(_ entries: [SeenEntry], nowMillis: Int64) throws(SpoolError)
+    /// Adds keys found in spool records at recovery (already durable): memory only.
+    func restore(_ entries: [SeenEntry], nowMillis: Int64)
+}
+
+/// The embedded dedupe store: ``SeenSet`` in memory, ``SeenLog`` on local disk.
+package final class LocalDedupeStore: DedupeStore {
+    private let seenSet: SeenSet
+    private let log: Mutex<SeenLog>
+
+    /// Opens `directory`, loading every entry still inside `windowMillis`.
+    package init(directory: String, windowMillis: Int64, nowMillis: Int64) throws(SpoolError) {
+        let log = try SeenLog(directory: directory, windowMillis: windowMillis)
+        let entries = try log.load(nowMillis: nowMillis)
+        self.seenSet = SeenSet(windowMillis: windowMillis)
+        self.seenSet.insert(entries, nowMillis: nowMillis)
+        self.log = Mutex(log)
+    }
+
+    package func contains(_ key: SeenKey, nowMillis: Int64) -> Bool {
+        seenSet.contains(key, nowMillis: nowMillis)
+    }
+
+    package func recordDurable(_ entries: [SeenEntry], nowMillis: Int64) throws(SpoolError) {
+        let result: Result<Void, SpoolError> = log.withLock { log in
+            do throws(SpoolError) {
+                try log.append(entries, nowMillis: nowMillis)
+                return .success(())
+            } catch {
+                return .failure(error)
+            }
+        }
+        try result.get()
+        seenSet.insert(entries, nowMillis: nowMillis)
+    }
+
+    package func restore(_ entries: [SeenEntry], nowMillis: Int64) {
+        seenSet.insert(entries, nowMillis: nowMillis)
+    }
+
+    /// Keys held in memory.
+    package var count: Int { seenSet.count }
+}

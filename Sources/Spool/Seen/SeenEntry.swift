@@ -1,0 +1,38 @@
+/// A 128-bit fingerprint of an event's dedupe key (see `DedupeKey` in RelayCore).
+package struct SeenKey: Hashable, Sendable {
+    package var high: UInt64
+    package var low: UInt64
+
+    package init(high: UInt64, low: UInt64) {
+        self.high = high
+        self.low = low
+    }
+}
+
+/// A key made durable at a time: one frame of the seen log.
+package struct SeenEntry: Sendable, Equatable {
+    package var key: SeenKey
+    package var acceptedAtMillis: Int64
+
+    package init(key: SeenKey, acceptedAtMillis: Int64) {
+        self.key = key
+        self.acceptedAtMillis = acceptedAtMillis
+    }
+
+    /// Payload: `u64 high`, `u64 low`, `i64 accepted-at ms`.
+    package func encoded() -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(24)
+        ByteWriter.appendUInt64(key.high, to: &out)
+        ByteWriter.appendUInt64(key.low, to: &out)
+        ByteWriter.appendUInt64(UInt64(bitPattern: acceptedAtMillis), to: &out)
+        return out
+    }
+
+    package init?(decoding payload: ArraySlice<UInt8>) {
+        guard payload.count == 24 else { return nil }
+        let start = payload.startIndex
+        self.key = SeenKey(high: ByteReader.uint64(payload, at: start), low: ByteReader.uint64(payload, at: start + 8))
+        self.acceptedAtMillis = Int64(bitPattern: ByteReader.uint64(payload, at: start + 16))
+    }
+}

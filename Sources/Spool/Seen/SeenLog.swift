@@ -1,0 +1,91 @@
+/// The durable side of the seen-set: `seen/<unix-hour>.log` files of ``SeenEntry`` frames.
+///
+/// A new file starts each hour; files entirely older than the dedupe window are deleted.
+/// Owned by the writer thread; not thread-safe.
+package final class SeenLog {
+    package let directory: String
+    private let windowMillis: Int64
+    private var current: AppendFile?
+    private var currentHour: Int64 = -1
+
+    /// Opens (creating if needed) the log directory.
+    package init(directory: String, windowMillis: Int64) throws(SpoolError) {
+        self.directory = directory
+        self.windowMillis = windowMillis
+        try SpoolFiles.makeDirectory(directory)
+    }
+
+    /// Reads every log file (truncating torn tails) and returns entries newer than the window.
+    package func load(nowMillis: Int64) throws(SpoolError) -> [SeenEntry] {
+        var entries: [SeenEntry] = []
+        for name in SpoolFiles.list(directory) where name.hasSuffix(".log") {
+            let path = directory + "/" + name
+            let bytes = try SpoolFiles.read(path)
+            let magic = SpoolFormat.seenMagic
+            guard bytes.count >= magic.count, Array(bytes[0..<magic.count]) == magic else {
+                try SpoolFiles.truncate(path, to: 0)
+                continue
+            }
+            let scan = Frame.scan(bytes, from: magic.count)
+            if scan.validLength < bytes.count { try SpoolFiles.truncate(path, to: scan.validLength) }
+            for payload in scan.payloads {
+                if let entry = SeenEntry(decoding: payload), nowMillis - entry.acceptedAtMillis < windowMillis {
+                    entries.append(entry)
+                }
+            }
+        }
+        return entries
+    }
+
+    /// Appends entries and makes them durable before returning.
+    package func append(_ entries: [SeenEntry], nowMillis: Int64) throws(SpoolError) {
+        guard !entries.isEmpty else { return }
+        let file = try fileForHour(nowMillis / 3_600_000, nowMillis: nowMillis)
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(entries.count * 32)
+        for entry in entries { Frame.append(payload: entry.encoded(), to: &buffer) }
+        let before = file.length
+        do {
+            try file.append(buffer)
+            try file.sync()
+        } catch {
+            file.rollBack(to: before)
+            throw error
+        }
+    }
+
+    private func fileForHour(_ hour: Int64, nowMillis: Int64) throws(SpoolError) -> AppendFile {
+        if let current, hour == currentHour { return current }
+        let digits = String(hour)
+        let path = directory + "/" + String(repeating: "0", count: max(0, 12 - digits.count)) + digits + ".log"
+        var length = SpoolFiles.size(path)
+        let file = try AppendFile(path: path, length: length)
+        if length < SpoolFormat.seenMagic.count {
+            file.rollBack(to: 0)
+            try file.append(SpoolFormat.seenMagic)
+            try file.sync()
+            try SpoolFiles.syncDirectory(directory)
+            length = file.length
+        }
+        current = file
+        currentHour = hour
+        removeExpired(nowMillis: nowMillis)
+        return file
+    }
+
+    /// Deletes files whose whole hour ended more than a window ago.
+    private func removeExpired(nowMillis: Int64) {
+        for name in SpoolFiles.list(directory) where name.hasSuffix(".log") {
+            guard let hour = Int64(name.dropLast(4)) else { continue }
+            if (hour + 1) * 3_600_000 + windowMillis < nowMillis {
+                _ = unlinkFile(directory + "/" + name)
+            }
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+private func unlinkFile(_ path: String) -> Bool { unlink(path) == 0 }

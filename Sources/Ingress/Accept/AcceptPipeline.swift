@@ -1,0 +1,152 @@
+import Logging
+import RelayCore
+import Spool
+import Synchronization
+
+/// The accept path after HTTP framing: verify → decode → dedupe → route → spool → answer.
+///
+/// It answers rejections and known duplicates at once (on the caller's thread), and
+/// everything else from the spool writer's thread once the commit is durable. It never
+/// answers 2xx before that commit (invariant 1).
+package final class AcceptPipeline: Sendable {
+    private let verifier: SignatureVerifier
+    private let routes: Mutex<RouteTable>
+    private let writer: GroupCommitWriter
+    private let ledger: InFlightLedger
+    private let metrics: RelayMetrics
+    private let logger: Logger
+    private let clock: @Sendable () -> Int64
+
+    package init(
+        verifier: SignatureVerifier, routes: RouteTable, writer: GroupCommitWriter, metrics: RelayMetrics, logger: Logger,
+        clock: @escaping @Sendable () -> Int64 = WallClock.nowMillis
+    ) {
+        self.verifier = verifier
+        self.routes = Mutex(routes)
+        self.writer = writer
+        self.ledger = InFlightLedger(dedupe: writer.dedupe)
+        self.metrics = metrics
+        self.logger = logger
+        self.clock = clock
+    }
+
+    /// The routes in force.
+    package var routeTable: RouteTable { routes.withLock { $0 } }
+
+    /// Replaces the route table (hot reload).
+    package func replaceRoutes(_ table: RouteTable) { routes.withLock { $0 = table } }
+
+    /// Handles one complete request body. `answer` is called exactly once.
+    package func accept(
+        timestamp: String?, signature: String?, body: [UInt8], requestID: String,
+        answer: @escaping @Sendable (IngressOutcome) -> Void
+    ) {
+        let now = clock()
+        var log = logger
+        log[metadataKey: "relay.request.id"] = "\(requestID)"
+        let event: Event
+        switch body.withUnsafeBytes({ verifyAndDecode($0, timestamp: timestamp, signature: signature, nowSeconds: now / 1000) }) {
+        case .success(let decoded):
+            event = decoded
+        case .failure(let rejection):
+            log.warning(
+                "webhook rejected",
+                metadata: [
+                    "relay.reason": "\(rejection.reason)", "relay.status": "\(rejection.status)",
+                    "relay.outcome": "\(rejection.outcome.rawValue)",
+                ])
+            answer(rejection)
+            return
+        }
+        log[metadataKey: "relay.event.id"] = "\(event.id)"
+        log[metadataKey: "relay.event.type"] = "\(event.type)"
+        let key = DedupeKey(event.dedupeKey)
+        let seenKey = SeenKey(high: key.high, low: key.low)
+        let eventID = event.id
+        let metrics = self.metrics
+        let admission = ledger.admit(seenKey, nowMillis: now) { result in
+            switch result {
+            case .success:
+                metrics.dedupeHits.increment()
+                answer(.duplicate(eventID: eventID))
+            case .failure(let error):
+                answer(Self.unavailable(error, eventID: eventID))
+            }
+        }
+        switch admission {
+        case .waiting:
+            log.debug("duplicate is waiting for the original's commit")
+            return
+        case .duplicate:
+            metrics.dedupeHits.increment()
+            log.debug("duplicate of an event already durable")
+            answer(.duplicate(eventID: eventID))
+            return
+        case .proceed:
+            break
+        }
+        if !event.isDocumentedType {
+            metrics.unknownType(event.type)
+            log.warning("event type is outside Moda's documented set; accepting it (report it to Moda)")
+        }
+        let matched = routes.withLock { $0.routes(for: event) }.map(\.name)
+        let request = AppendRequest(
+            sinks: matched, dedupeKey: event.dedupeKey, seenKey: seenKey, eventType: event.type, body: body,
+            acceptedAtMillis: now)
+        let ledger = self.ledger
+        let eventLog = log
+        writer.append(request) { result in
+            ledger.finish(seenKey, result: result)
+            switch result {
+            case .success:
+                if matched.isEmpty { metrics.unrouted.increment() }
+                for sink in matched { metrics.spooled(sink: sink) }
+                eventLog.debug("event accepted", metadata: ["relay.sinks": "\(matched.joined(separator: ","))"])
+                answer(.accepted(eventID: eventID, sinks: matched.count))
+            case .failure(let error):
+                metrics.commitFailed(code: error.code.rawValue)
+                eventLog.error("event could not be stored durably", metadata: ["relay.error": "\(error)"])
+                answer(Self.unavailable(error, eventID: eventID))
+            }
+        }
+    }
+
+    /// Verification (headers, timestamp, signature) and then decoding, in the documented order.
+    private func verifyAndDecode(
+        _ bytes: UnsafeRawBufferPointer, timestamp: String?, signature: String?, nowSeconds: Int64
+    ) -> Result<Event, IngressOutcome> {
+        do throws(SignatureVerifier.Failure) {
+            try verifier.verify(timestamp: timestamp, signature: signature, body: bytes, now: nowSeconds)
+        } catch {
+            return .failure(.rejected(error.isAuthenticationFailure ? 401 : 400, Self.outcome(for: error.code), error.message))
+        }
+        do throws(EventDecoder.Failure) {
+            return .success(try EventDecoder.decode(bytes))
+        } catch {
+            let outcome: RelayMetrics.Outcome = error.code == .invalidJSON ? .invalidJSON : .unrecognisedEnvelope
+            return .failure(.rejected(400, outcome, error.message))
+        }
+    }
+
+    private static func unavailable(_ error: SpoolError, eventID: String) -> IngressOutcome {
+        let reason: String
+        switch error.code {
+        case .shuttingDown: reason = "shutting down; retry"
+        case .spoolFull: reason = "spool is full; retry later"
+        case .diskFull: reason = "disk is full; retry later"
+        default: reason = "cannot store the event durably right now; retry"
+        }
+        return .rejected(503, .unavailable, reason, eventID: eventID)
+    }
+
+    private static func outcome(for code: SignatureVerifier.Failure.Code) -> RelayMetrics.Outcome {
+        switch code {
+        case .missingHeader: return .missingHeader
+        case .invalidHeader: return .invalidHeader
+        case .staleTimestamp: return .staleTimestamp
+        case .badSignature: return .badSignature
+        }
+    }
+}
+
+extension IngressOutcome: Error {}

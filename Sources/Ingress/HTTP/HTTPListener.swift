@@ -1,0 +1,57 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// A bound HTTP/1.1 server socket whose connections get their handlers from `addHandlers`.
+package final class HTTPListener: Sendable {
+    package let name: String
+    package let channel: any Channel
+
+    /// The address actually bound (port 0 resolves to a free port).
+    package var localAddress: SocketAddress? { channel.localAddress }
+
+    /// Binds `host:port` and starts accepting.
+    static func bind(
+        name: String, host: String, port: Int, group: any EventLoopGroup, idleTimeout: TimeAmount,
+        limiter: ConnectionLimiter?, onRejected: @escaping @Sendable () -> Void,
+        onOpenChange: @escaping @Sendable (Int) -> Void,
+        addHandlers: @escaping @Sendable (ChannelPipeline.SynchronousOperations) throws -> Void
+    ) async throws -> HTTPListener {
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.maxMessagesPerRead, value: 16)
+            .childChannelInitializer { channel in
+                if let limiter {
+                    guard limiter.acquire() else {
+                        onRejected()
+                        return channel.eventLoop.makeFailedFuture(ChannelError.inputClosed)
+                    }
+                    onOpenChange(limiter.current)
+                    channel.closeFuture.whenComplete { _ in
+                        limiter.release()
+                        onOpenChange(limiter.current)
+                    }
+                }
+                return channel.eventLoop.makeCompletedFuture {
+                    let sync = channel.pipeline.syncOperations
+                    try sync.configureHTTPServerPipeline(withErrorHandling: true)
+                    try sync.addHandler(IdleStateHandler(allTimeout: idleTimeout))
+                    try addHandlers(sync)
+                }
+            }
+        let channel = try await bootstrap.bind(host: host, port: port).get()
+        return HTTPListener(name: name, channel: channel)
+    }
+
+    private init(name: String, channel: any Channel) {
+        self.name = name
+        self.channel = channel
+    }
+
+    /// Stops accepting; open connections are not touched.
+    package func close() async {
+        try? await channel.close()
+    }
+}

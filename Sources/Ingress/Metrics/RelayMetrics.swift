@@ -1,0 +1,168 @@
+import CoreMetrics
+import Metrics
+import Prometheus
+import Synchronization
+
+/// Every metric the relay exports, named `moda_relay_…`, registered once per relay instance.
+///
+/// Metrics are swift-metrics values (`Counter`, `Meter`, `Timer`) backed by a
+/// swift-prometheus registry owned by the instance, so tests can run several relays in one
+/// process and every family carries HELP text. Labels are bounded: outcomes, sink names, and
+/// at most ``maxUnknownTypeLabels`` unknown event types — never an event id or URL.
+package final class RelayMetrics: Sendable {
+    /// Ingress outcomes, the `outcome` label of `moda_relay_ingress_requests_total`.
+    package enum Outcome: String, CaseIterable, Sendable {
+        case accepted, duplicate
+        case missingHeader = "missing_header"
+        case invalidHeader = "invalid_header"
+        case staleTimestamp = "stale_timestamp"
+        case badSignature = "bad_signature"
+        case invalidJSON = "invalid_json"
+        case unrecognisedEnvelope = "unrecognised_envelope"
+        case tooLarge = "too_large"
+        case methodNotAllowed = "method_not_allowed"
+        case notFound = "not_found"
+        case requestTimeout = "request_timeout"
+        case unavailable
+    }
+
+    package static let maxUnknownTypeLabels = 32
+
+    package let registry: PrometheusCollectorRegistry
+    private let factory: PrometheusMetricsFactory
+    private let outcomes: [Outcome: Metrics.Counter]
+    package let ackLatency: Metrics.Timer
+    package let dedupeHits: Metrics.Counter
+    package let unrouted: Metrics.Counter
+    package let connectionsRejected: Metrics.Counter
+    package let openConnections: Metrics.Meter
+    private let perSink = Mutex<[String: (spooled: Metrics.Counter, bytes: Metrics.Meter, segments: Metrics.Meter)]>([:])
+    private let unknownTypes = Mutex<[String: Metrics.Counter]>([:])
+    private let commitFailures = Mutex<[String: Metrics.Counter]>([:])
+    private let routeStates: [String: Metrics.Meter]
+
+    package init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.registry = registry
+        self.factory = PrometheusMetricsFactory(registry: registry)
+        let requests = Self.descriptor("ingress_requests", "total", "Webhook requests answered by the ingress, by outcome.")
+        var outcomes: [Outcome: Metrics.Counter] = [:]
+        for outcome in Outcome.allCases {
+            let labels = [("outcome", outcome.rawValue)]
+            outcomes[outcome] = Metrics.Counter(
+                label: requests.name, dimensions: labels,
+                handler: registry.makeCounter(descriptor: requests, labels: labels), factory: factory)
+        }
+        self.outcomes = outcomes
+        let ack = Self.descriptor(
+            "ingress_ack_duration", "seconds",
+            "Time from the request head to the answer, for accepted and duplicate events.")
+        let buckets: [Duration] = [
+            .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5),
+            .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250),
+            .milliseconds(500), .seconds(1), .seconds(5), .seconds(10), .seconds(30),
+        ]
+        self.ackLatency = Metrics.Timer(
+            label: ack.name, dimensions: [], handler: registry.makeDurationHistogram(descriptor: ack, buckets: buckets),
+            factory: factory)
+        self.dedupeHits = Self.counter(registry, factory, "dedupe_hits", "Retries answered as duplicates of an event already durable.")
+        self.unrouted = Self.counter(registry, factory, "events_unrouted", "Accepted events that matched no enabled route.")
+        self.connectionsRejected = Self.counter(
+            registry, factory, "ingress_connections_rejected", "Connections closed at once because the connection cap was reached.")
+        let open = Self.descriptor("ingress_open_connections", "", "Ingress connections open now.")
+        self.openConnections = Metrics.Meter(label: open.name, dimensions: [], handler: registry.makeGauge(descriptor: open), factory: factory)
+        let routes = Self.descriptor("routes", "", "Loaded routes by state (enabled or disabled).")
+        var routeStates: [String: Metrics.Meter] = [:]
+        for state in ["enabled", "disabled"] {
+            routeStates[state] = Metrics.Meter(
+                label: routes.name, dimensions: [("state", state)],
+                handler: registry.makeGauge(descriptor: routes, labels: [("state", state)]), factory: factory)
+        }
+        self.routeStates = routeStates
+    }
+
+    private static func descriptor(_ name: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "moda", subsystem: "relay", metricName: name, unitName: unit, helpText: help)
+    }
+
+    private static func counter(
+        _ registry: PrometheusCollectorRegistry, _ factory: PrometheusMetricsFactory, _ name: String, _ help: String,
+        labels: [(String, String)] = []
+    ) -> Metrics.Counter {
+        let descriptor = descriptor(name, "total", help)
+        return Metrics.Counter(
+            label: descriptor.name, dimensions: labels,
+            handler: registry.makeCounter(descriptor: descriptor, labels: labels), factory: factory)
+    }
+
+    /// Counts one answered request.
+    package func record(_ outcome: Outcome) { outcomes[outcome]!.increment() }
+
+    /// Counts an event spooled for `sink`.
+    package func spooled(sink: String) { sinkMetrics(sink).spooled.increment() }
+
+    /// Updates the spool gauges of `sink`.
+    package func spool(sink: String, bytes: Int, segments: Int) {
+        let metrics = sinkMetrics(sink)
+        metrics.bytes.set(bytes)
+        metrics.segments.set(segments)
+    }
+
+    /// Sets the routes gauges.
+    package func routes(enabled: Int, disabled: Int) {
+        routeStates["enabled"]!.set(enabled)
+        routeStates["disabled"]!.set(disabled)
+    }
+
+    /// Counts a batch that failed to commit, by spool error code.
+    package func commitFailed(code: String) {
+        let counter = commitFailures.withLock { counters in
+            if let counter = counters[code] { return counter }
+            let counter = Self.counter(
+                registry, factory, "spool_commit_failures", "Events whose durable commit failed, by error code.",
+                labels: [("code", code)])
+            counters[code] = counter
+            return counter
+        }
+        counter.increment()
+    }
+
+    /// Counts an event whose type is outside the documented set. Types beyond the first
+    /// ``maxUnknownTypeLabels`` distinct ones, or with unusual characters, count as `other`.
+    package func unknownType(_ type: String) {
+        let valid = type.count <= 64 && type.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }
+        let counter = unknownTypes.withLock { counters in
+            var label = valid ? type : "other"
+            if counters[label] == nil, counters.count >= Self.maxUnknownTypeLabels { label = "other" }
+            if let counter = counters[label] { return counter }
+            let counter = Self.counter(
+                registry, factory, "unknown_event_types", "Authentic events whose type is outside Moda's documented set.",
+                labels: [("type", label)])
+            counters[label] = counter
+            return counter
+        }
+        counter.increment()
+    }
+
+    private func sinkMetrics(_ sink: String) -> (spooled: Metrics.Counter, bytes: Metrics.Meter, segments: Metrics.Meter) {
+        perSink.withLock { sinks in
+            if let existing = sinks[sink] { return existing }
+            let labels = [("sink", sink)]
+            let bytes = Self.descriptor("spool", "bytes", "Bytes in the sink's spool segments.")
+            let segments = Self.descriptor("spool_segments", "", "Segment files in the sink's spool.")
+            let created = (
+                spooled: Self.counter(registry, factory, "events_spooled", "Events durably spooled for the sink.", labels: labels),
+                bytes: Metrics.Meter(
+                    label: bytes.name, dimensions: labels, handler: registry.makeGauge(descriptor: bytes, labels: labels),
+                    factory: factory),
+                segments: Metrics.Meter(
+                    label: segments.name, dimensions: labels,
+                    handler: registry.makeGauge(descriptor: segments, labels: labels), factory: factory)
+            )
+            sinks[sink] = created
+            return created
+        }
+    }
+
+    /// The Prometheus text exposition of every metric.
+    package func exposition() -> [UInt8] { registry.emitToBuffer() }
+}

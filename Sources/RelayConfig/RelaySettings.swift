@@ -1,0 +1,111 @@
+import Foundation
+import RelayCore
+
+/// Everything `moda-relay serve` runs with. Defaults are the embedded ones; `relay.yaml`
+/// (``RelaySettings/load(file:into:)``) and then command-line flags override them.
+///
+/// `relay.yaml` keys (all optional):
+///
+/// | key | type | default |
+/// |---|---|---|
+/// | `listen` | `HOST:PORT` | `127.0.0.1:8080` |
+/// | `admin_listen` | `HOST:PORT` | `127.0.0.1:9090` |
+/// | `routes` | directory | `./routes` |
+/// | `data_dir` | directory | `./data` |
+/// | `path` | URL path | `/webhooks/moda` |
+/// | `secret_file` | file, one secret per line | none |
+/// | `timestamp_tolerance` | duration | `300s` |
+/// | `max_body` | size | `1MiB` |
+/// | `dedupe_window` | duration | `24h` |
+/// | `max_connections` | integer | `1024` |
+/// | `idle_timeout` | duration | `60s` |
+/// | `request_timeout` | duration | `10s` |
+/// | `spool_max_bytes` | size, per sink | `1GiB` |
+/// | `segment_bytes` | size | `64MiB` |
+package struct RelaySettings: Sendable, Equatable {
+    package var listen = HostPort(host: "127.0.0.1", port: 8080)
+    package var adminListen = HostPort(host: "127.0.0.1", port: 9090)
+    package var routesDirectory = "./routes"
+    package var dataDirectory = "./data"
+    package var path = "/webhooks/moda"
+    package var secretFile: String?
+    package var timestampTolerance: Duration = .seconds(300)
+    package var maxBodyBytes = 1 << 20
+    package var dedupeWindow: Duration = .seconds(86_400)
+    package var maxConnections = 1024
+    package var idleTimeout: Duration = .seconds(60)
+    package var requestTimeout: Duration = .seconds(10)
+    package var spoolMaxBytes = 1 << 30
+    package var segmentBytes = 64 << 20
+
+    package init() {}
+
+    /// Applies the keys of the YAML file at `file`; problems come back with positions.
+    package static func load(file: String, into settings: inout RelaySettings) -> [ConfigDiagnostic] {
+        guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
+            return [ConfigDiagnostic(file: file, line: 1, column: 1, message: "cannot read config file")]
+        }
+        var reader = YAMLReader(file: file, environment: ProcessInfo.processInfo.environment)
+        guard let root = reader.parse(text), let pairs = reader.mapping(root, what: "the config file") else {
+            return reader.diagnostics
+        }
+        for (key, keyNode, value) in pairs {
+            switch key {
+            case "listen", "admin_listen":
+                guard let text = reader.string(value, key: key) else { continue }
+                guard let hostPort = HostPort(parsing: text) else {
+                    reader.error("'\(key)' must be HOST:PORT, got '\(text)'", at: value)
+                    continue
+                }
+                if key == "listen" { settings.listen = hostPort } else { settings.adminListen = hostPort }
+            case "routes": settings.routesDirectory = reader.string(value, key: key) ?? settings.routesDirectory
+            case "data_dir": settings.dataDirectory = reader.string(value, key: key) ?? settings.dataDirectory
+            case "path":
+                guard let text = reader.string(value, key: key) else { continue }
+                guard text.hasPrefix("/") else {
+                    reader.error("'path' must start with '/'", at: value)
+                    continue
+                }
+                settings.path = text
+            case "secret_file": settings.secretFile = reader.string(value, key: key)
+            case "timestamp_tolerance": settings.timestampTolerance = reader.duration(value, key: key) ?? settings.timestampTolerance
+            case "max_body": settings.maxBodyBytes = reader.size(value, key: key).map(Int.init) ?? settings.maxBodyBytes
+            case "dedupe_window": settings.dedupeWindow = reader.duration(value, key: key) ?? settings.dedupeWindow
+            case "max_connections": settings.maxConnections = reader.integer(value, key: key, range: 1...1_000_000) ?? settings.maxConnections
+            case "idle_timeout": settings.idleTimeout = reader.duration(value, key: key) ?? settings.idleTimeout
+            case "request_timeout": settings.requestTimeout = reader.duration(value, key: key) ?? settings.requestTimeout
+            case "spool_max_bytes": settings.spoolMaxBytes = reader.size(value, key: key).map(Int.init) ?? settings.spoolMaxBytes
+            case "segment_bytes": settings.segmentBytes = reader.size(value, key: key).map(Int.init) ?? settings.segmentBytes
+            default:
+                reader.error("unknown key '\(key)' in the config file", at: keyNode)
+            }
+        }
+        for missing in reader.missingVariables {
+            reader.error("environment variable \(missing.name) is not set", at: nil)
+        }
+        return reader.diagnostics
+    }
+}
+
+/// A listen address.
+package struct HostPort: Sendable, Equatable, CustomStringConvertible {
+    package var host: String
+    package var port: Int
+
+    package init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    /// Parses `HOST:PORT` (`[::1]:8080` for IPv6); port 0 picks a free one.
+    package init?(parsing text: String) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port)
+        else { return nil }
+        var host = String(text[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty else { return nil }
+        self.init(host: host, port: port)
+    }
+
+    package var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}

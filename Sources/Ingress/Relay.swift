@@ -106,11 +106,9 @@ package final class Relay: Service, Sendable {
     /// Serves until graceful shutdown (SIGTERM/SIGINT under a `ServiceGroup`), then stops.
     package func run() async throws {
         if ingressAddress == nil { try await start() }
-        await withGracefulShutdownHandler {
-            await waitForever()
-        } onGracefulShutdown: {
-            self.logger.info("graceful shutdown requested")
-        }
+        // Returns on graceful shutdown (or throws on cancellation); either way, stop cleanly.
+        try? await gracefulShutdown()
+        logger.info("shutting down: no longer accepting; finishing in-flight commits")
         await stop()
     }
 
@@ -147,11 +145,5 @@ package final class Relay: Service, Sendable {
 
     private static func describe(_ address: SocketAddress) -> String {
         "\(address.ipAddress ?? "?"):\(address.port ?? 0)"
-    }
-}
-
-private func waitForever() async {
-    while !Task.isCancelled && !Task.isShuttingDownGracefully {
-        try? await Task.sleep(for: .seconds(3600))
     }
 }

@@ -32,24 +32,39 @@ struct YAMLReader {
     /// Parses `text` into its root node, recording a syntax error with its position.
     mutating func parse(_ text: String) -> Node? {
         do {
-            let documents = Array(try Yams.compose_all(yaml: text))
-            if documents.count > 1 {
-                error("only one YAML document is allowed per file", at: documents[1])
-                return nil
-            }
-            guard let root = documents.first else {
+            guard let root = try Yams.compose(yaml: text) else {
                 diagnostics.append(ConfigDiagnostic(file: file, line: 1, column: 1, message: "file is empty"))
                 return nil
             }
             return root
         } catch let yamlError as YamlError {
-            let (line, column, problem) = Self.position(of: yamlError)
+            var (line, column, problem) = Self.position(of: yamlError)
+            if case .duplicatedKeysInMapping(let duplicates, _) = yamlError, let key = duplicates.first,
+                let position = Self.secondOccurrence(ofKey: key, in: text)
+            {
+                (line, column, problem) = (position.line, position.column, "duplicate key '\(key)'")
+            } else if problem.contains("another document") {
+                problem = "only one YAML document is allowed per file"
+            }
             diagnostics.append(ConfigDiagnostic(file: file, line: line, column: column, message: "YAML syntax error: \(problem)"))
             return nil
         } catch {
             diagnostics.append(ConfigDiagnostic(file: file, line: 1, column: 1, message: "YAML syntax error: \(error)"))
             return nil
         }
+    }
+
+    /// Where `key:` starts a line for the second time (Yams reports duplicates at the map's start).
+    private static func secondOccurrence(ofKey key: String, in text: String) -> (line: Int, column: Int)? {
+        var found = 0
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let indent = line.prefix { $0 == " " }.count
+            if line.dropFirst(indent).hasPrefix(key + ":") {
+                found += 1
+                if found == 2 { return (index + 1, indent + 1) }
+            }
+        }
+        return nil
     }
 
     private static func position(of error: YamlError) -> (Int, Int, String) {

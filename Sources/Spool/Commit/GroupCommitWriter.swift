@@ -51,13 +51,14 @@ package final class GroupCommitWriter: Sendable {
         let existing = SpoolFiles.list(state.spoolRoot)
         for name in Set(existing + sinks).sorted() {
             let spool = try state.spool(named: name)
-            let recovered = try spool.recoverTail()
+            let recovered = spool.recovery
             dedupe.restore(
                 recovered.tailRecords.map {
                     SeenEntry(key: fingerprint($0.dedupeKey), acceptedAtMillis: $0.acceptedAtMillis)
                 },
                 nowMillis: now)
             reports.append(RecoveryReport(sink: name, tailRecords: recovered.tailRecords.count, truncatedBytes: recovered.truncatedBytes))
+            spool.discardRecoveredRecords()
         }
         self.configuration = configuration
         self.recovery = reports

@@ -12,6 +12,8 @@ package final class SinkSpool {
     package private(set) var nextSequence: UInt64
     /// Bytes in all segments.
     package private(set) var totalBytes: Int
+    /// What recovery found when the spool was opened (records dropped by ``discardRecoveredRecords()``).
+    package private(set) var recovery: Recovery
 
     /// What recovery found in the tail segment.
     package struct Recovery {
@@ -35,10 +37,12 @@ package final class SinkSpool {
             firsts = [1]
             self.tail = try Self.createSegment(directory: directory, first: 1)
             self.nextSequence = 1
+            self.recovery = Recovery(tailRecords: [], truncatedBytes: 0)
             total += SpoolFormat.segmentMagic.count
         } else {
             let path = Self.segmentPath(directory, firsts.last!)
-            let (length, records, _) = try Self.recoverSegment(path: path)
+            let (length, records, dropped) = try Self.recoverSegment(path: path)
+            self.recovery = Recovery(tailRecords: records, truncatedBytes: dropped)
             self.tail = try AppendFile(path: path, length: length)
             self.nextSequence = (records.last?.sequence).map { $0 + 1 } ?? firsts.last!
             total += length
@@ -47,10 +51,9 @@ package final class SinkSpool {
         self.totalBytes = total
     }
 
-    /// Re-reads the tail segment as recovery saw it. Used at start to rebuild the seen-set.
-    package func recoverTail() throws(SpoolError) -> Recovery {
-        let (_, records, dropped) = try Self.recoverSegment(path: tail.path)
-        return Recovery(tailRecords: records, truncatedBytes: dropped)
+    /// Frees the recovered tail records once their keys are in the seen-set.
+    package func discardRecoveredRecords() {
+        recovery.tailRecords = []
     }
 
     /// Appends framed records (already encoded) to the tail, rolling to a new segment first if

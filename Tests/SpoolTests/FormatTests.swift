@@ -1,0 +1,53 @@
+import Testing
+
+@testable import Spool
+
+@Suite struct FormatTests {
+    @Test func crc32cKnownVectors() {
+        // RFC 3720 / iSCSI check value and an all-zero vector.
+        #expect(CRC32C.checksum(Array("123456789".utf8)) == 0xE306_9283)
+        #expect(CRC32C.checksum([UInt8](repeating: 0, count: 32)) == 0x8A91_36AA)
+        #expect(CRC32C.checksum([]) == 0)
+    }
+
+    @Test func recordRoundTrip() {
+        let record = SpoolRecord(
+            sequence: 42, acceptedAtMillis: 1_760_000_000_123, dedupeKey: "job:j1:job.failed", eventType: "job.failed",
+            body: Array(#"{"event":"job.failed"}"#.utf8))
+        let decoded = SpoolRecord(decoding: record.encoded()[...])
+        #expect(decoded == record)
+        var truncated = record.encoded()
+        truncated.removeLast()
+        #expect(SpoolRecord(decoding: truncated[...]) == nil)
+    }
+
+    @Test func frameScanStopsAtTornOrCorruptFrame() {
+        var bytes: [UInt8] = []
+        for index in 0..<3 { Frame.append(payload: Array("payload-\(index)".utf8), to: &bytes) }
+        let complete = bytes.count
+        Frame.append(payload: Array("torn".utf8), to: &bytes)
+        let torn = Array(bytes.dropLast(2))
+        let scan = Frame.scan(torn, from: 0)
+        #expect(scan.payloads.count == 3)
+        #expect(scan.validLength == complete)
+        var corrupt = bytes
+        corrupt[complete + 9] ^= 0xFF  // flip a payload byte of the 4th frame
+        #expect(Frame.scan(corrupt, from: 0).payloads.count == 3)
+        #expect(Frame.scan(bytes, from: 0).payloads.count == 4)
+    }
+
+    @Test func seenEntryRoundTrip() {
+        let entry = SeenEntry(key: SeenKey(high: 1, low: .max), acceptedAtMillis: -5)
+        #expect(SeenEntry(decoding: entry.encoded()[...]) == entry)
+    }
+
+    @Test func seenSetExpiresOutsideTheWindow() {
+        let set = SeenSet(windowMillis: 1000)
+        let key = SeenKey(high: 1, low: 2)
+        set.insert([SeenEntry(key: key, acceptedAtMillis: 10_000)], nowMillis: 10_000)
+        #expect(set.contains(key, nowMillis: 10_999))
+        #expect(!set.contains(key, nowMillis: 11_000))
+        set.insert([SeenEntry(key: SeenKey(high: 3, low: 4), acceptedAtMillis: 20_000)], nowMillis: 20_000)
+        #expect(set.count == 1)
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import Ingress
+import RelayConfig
+import RelayCore
+import Spool
+
+/// A real relay on ephemeral ports with its own data directory, for one test.
+final class TestRelay {
+    let relay: Relay
+    let logs: LogRecorder
+    let dataDirectory: String
+    let port: Int
+    let adminPort: Int
+
+    init(routes: [Route] = [TestRelay.fileRoute("archive")], configure: (inout RelaySettings) -> Void = { _ in }, dataDirectory: String? = nil)
+        async throws
+    {
+        let data = dataDirectory ?? FileManager.default.temporaryDirectory.appendingPathComponent("relay-\(UUID().uuidString)").path
+        var settings = RelaySettings()
+        settings.listen = HostPort(host: "127.0.0.1", port: 0)
+        settings.adminListen = HostPort(host: "127.0.0.1", port: 0)
+        settings.dataDirectory = data
+        configure(&settings)
+        let logs = LogRecorder()
+        let relay = try Relay(
+            settings: settings, secrets: ["some-other-key-secret", SignedEvent.secret], routes: RouteTable(routes: routes),
+            routeWarnings: routes.filter { !$0.enabled }.map { "route '\($0.name)' is disabled" },
+            logger: logs.logger(), eventLoopThreads: 2)
+        try await relay.start()
+        self.relay = relay
+        self.logs = logs
+        self.dataDirectory = data
+        self.port = relay.ingressAddress!.port!
+        self.adminPort = relay.adminAddress!.port!
+    }
+
+    static func fileRoute(_ name: String, match: RouteMatch = RouteMatch(), enabled: Bool = true) -> Route {
+        Route(
+            name: name, sink: .file(path: "/tmp/unused-\(name).jsonl", maxBytes: 1 << 20, keep: 1), match: match,
+            enabled: enabled, disabledReason: enabled ? nil : "test")
+    }
+
+    /// Stops the relay and removes its data.
+    func shutdown(keepData: Bool = false) async {
+        await relay.stop()
+        if !keepData { try? FileManager.default.removeItem(atPath: dataDirectory) }
+    }
+
+    /// POSTs a signed event on a new connection and reads the answer.
+    func post(_ body: [UInt8], headers: [(String, String)]? = nil) throws -> RawConnection.Response {
+        let connection = try RawConnection(port: port)
+        try connection.request(headers: headers ?? SignedEvent.headers(body: body), body: body)
+        return try connection.readResponse()
+    }
+
+    func admin(_ path: String) throws -> RawConnection.Response {
+        let connection = try RawConnection(port: adminPort)
+        try connection.request(method: "GET", path: path)
+        return try connection.readResponse()
+    }
+
+    /// Dedupe keys of the records in a sink's spool, read from the segment files on disk.
+    func spooledKeys(sink: String) throws -> [String] {
+        let directory = dataDirectory + "/spool/" + sink
+        var keys: [String] = []
+        for name in SpoolFiles.list(directory) where name.hasSuffix(".seg") {
+            let bytes = try SpoolFiles.read(directory + "/" + name)
+            for payload in Frame.scan(bytes, from: SpoolFormat.segmentMagic.count).payloads {
+                keys.append(SpoolRecord(decoding: payload)!.dedupeKey)
+            }
+        }
+        return keys
+    }
+
+    /// The value of one metric series in `/metrics`, or nil.
+    func metric(_ series: String) throws -> Double? {
+        let text = try admin("/metrics").body
+        for line in text.split(separator: "\n") where line.hasPrefix(series + " ") {
+            return Double(line.dropFirst(series.count + 1))
+        }
+        return nil
+    }
+}

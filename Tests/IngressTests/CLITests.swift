@@ -1,0 +1,65 @@
+import Foundation
+import Testing
+
+/// The command line as a user meets it: `serve` refusing to start, `check`, graceful stop.
+@Suite struct CLITests {
+    @Test func serveRefusesToStartWithoutASecret() throws {
+        let ws = try Workspace(routes: ["archive.yaml": "sink: file\npath: ./a.jsonl\n"])
+        defer { ws.cleanup() }
+        let (status, _, stderr) = try RelayProcess.run(
+            ["serve", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--routes", ws.routes, "--data-dir", ws.data])
+        #expect(status != 0)
+        let lines = stderr.split(separator: "\n")
+        #expect(lines.count == 1)
+        #expect(lines.first?.contains("MODA_WEBHOOK_SECRET") == true)
+    }
+
+    @Test func serveRefusesToStartWithAnInvalidRoute() throws {
+        let ws = try Workspace(routes: ["bad.yaml": "sink: file\npath: ./a.jsonl\nretries: 3\n"])
+        defer { ws.cleanup() }
+        let (status, _, stderr) = try RelayProcess.run(
+            ["serve", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--routes", ws.routes, "--data-dir", ws.data],
+            environment: ["MODA_WEBHOOK_SECRET": "s"])
+        #expect(status != 0)
+        #expect(stderr.contains("bad.yaml:3:1: unknown key 'retries'"))
+    }
+
+    @Test func checkPrintsPositionsAndExitCodes() throws {
+        let ws = try Workspace(routes: [
+            "good.yaml": "sink: file\npath: ./a.jsonl\n",
+            "slack.yaml": "sink: slack\nurl: ${SLACK_WEBHOOK_URL}\n",
+            "bad.yaml": "sink: http\nurl: https://x.example\ntimeout: forever\n",
+        ])
+        defer { ws.cleanup() }
+        let (status, stdout, _) = try RelayProcess.run(["check", "--routes", ws.routes])
+        #expect(status == 1)
+        let lines = stdout.split(separator: "\n").map(String.init)
+        #expect(lines.contains("\(ws.routes)/bad.yaml:3:10: 'timeout' must be a positive duration like 250ms, 1s, 10m or 24h, got 'forever'"))
+        #expect(lines.contains { $0.hasPrefix("\(ws.routes)/slack.yaml:2:6: warning:") })
+        try FileManager.default.removeItem(atPath: ws.routes + "/bad.yaml")
+        let (okStatus, _, _) = try RelayProcess.run(["check", "--routes", ws.routes])
+        #expect(okStatus == 0)
+    }
+
+    @Test func shippedRoutesPassCheck() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let (status, stdout, _) = try RelayProcess.run(["check", "--routes", root.appendingPathComponent("routes").path])
+        #expect(status == 0, "\(stdout)")
+    }
+
+    @Test func sigtermStopsGracefully() async throws {
+        let ws = try Workspace(routes: ["archive.yaml": "sink: file\npath: ./a.jsonl\n"])
+        defer { ws.cleanup() }
+        let relay = try RelayProcess(
+            arguments: ["serve", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--routes", ws.routes, "--data-dir", ws.data],
+            environment: ["MODA_WEBHOOK_SECRET": SignedEvent.secret])
+        try await relay.waitUntilListening()
+        let body = SignedEvent.body(id: "evt_cli")
+        let connection = try RawConnection(port: relay.port)
+        try connection.request(headers: SignedEvent.headers(body: body), body: body)
+        #expect(try connection.readResponse().status == 200)
+        kill(relay.process.processIdentifier, SIGTERM)
+        #expect(try await relay.waitForExit() == 0)
+        #expect(relay.stderr.contains { $0.contains("relay stopped") })
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The real `moda-relay` binary, run as a child process.
+final class RelayProcess {
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// `moda-relay` next to the test bundle (both live in the build's products directory).
+    static var binary: String {
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return URL(fileURLWithPath: exe).deletingLastPathComponent().appendingPathComponent("moda-relay").path
+    }
+
+    let process = Process()
+    private let stderrLines = Lines()
+    private(set) var port = 0
+    private(set) var adminPort = 0
+
+    /// Starts `moda-relay` with `arguments` and `environment` (added to a minimal base).
+    init(arguments: [String], environment: [String: String]) throws {
+        guard FileManager.default.isExecutableFile(atPath: Self.binary) else {
+            throw Failure(description: "moda-relay binary not found at \(Self.binary); build the package first")
+        }
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = arguments
+        var env = ["PATH": "/usr/bin:/bin"]
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        let pipe = Pipe()
+        process.standardError = pipe
+        process.standardOutput = FileHandle.nullDevice
+        let lines = stderrLines
+        pipe.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            guard !data.isEmpty else {
+                handle.readabilityHandler = nil
+                return
+            }
+            let text = String(decoding: data, as: UTF8.self)
+            lines.append(text.split(separator: "\n").map(String.init))
+        }
+        try process.run()
+    }
+
+    var stderr: [String] { stderrLines.all }
+
+    /// Waits for the "relay listening" line and reads the bound ports from it.
+    func waitUntilListening(timeout: Duration = .seconds(30)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let line = stderr.first(where: { $0.contains("relay listening") }) {
+                port = Self.port(after: "relay.ingress=", in: line)
+                adminPort = Self.port(after: "relay.admin=", in: line)
+                if port > 0 { return }
+            }
+            if !process.isRunning { throw Failure(description: "relay exited: \(stderr.joined(separator: "\n"))") }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw Failure(description: "relay did not start listening: \(stderr.joined(separator: "\n"))")
+    }
+
+    private static func port(after marker: String, in line: String) -> Int {
+        guard let range = line.range(of: marker) else { return 0 }
+        let rest = line[range.upperBound...].prefix { $0 != " " }
+        return Int(rest.split(separator: ":").last ?? "") ?? 0
+    }
+
+    /// SIGKILL: no chance to flush anything.
+    func kill9() {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    /// Waits for exit and returns the status.
+    func waitForExit(timeout: Duration = .seconds(30)) async throws -> Int32 {
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning {
+            guard ContinuousClock.now < deadline else {
+                kill9()
+                throw Failure(description: "relay did not exit in time")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return process.terminationStatus
+    }
+
+    /// Runs `moda-relay` to completion and returns (status, stdout, stderr).
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (Int32, String, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        var env = ["PATH": "/usr/bin:/bin"]
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+    }
+}
+
+/// Lines collected from a child's stderr, from the pipe's reader thread.
+final class Lines: Sendable {
+    private let lines = Mutex<[String]>([])
+    func append(_ new: [String]) { lines.withLock { $0.append(contentsOf: new) } }
+    var all: [String] { lines.withLock { $0 } }
+}
+
+/// A scratch directory with a routes folder.
+struct Workspace {
+    let root: String
+    var routes: String { root + "/routes" }
+    var data: String { root + "/data" }
+
+    init(routes: [String: String]) throws {
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("ws-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: root + "/routes", withIntermediateDirectories: true)
+        for (name, text) in routes { try text.write(toFile: root + "/routes/" + name, atomically: true, encoding: .utf8) }
+    }
+
+    func cleanup() { try? FileManager.default.removeItem(atPath: root) }
+}

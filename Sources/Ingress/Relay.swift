@@ -31,13 +31,16 @@ package final class Relay: Service, Sendable {
         self.routeWarnings = routeWarnings
         let now = WallClock.nowMillis()
         let windowMillis = Int64(settings.dedupeWindow.components.seconds * 1000)
-        let dedupe = try LocalDedupeStore(directory: settings.dataDirectory + "/seen", windowMillis: windowMillis, nowMillis: now)
+        let dedupe = try LocalDedupeStore(
+            directory: settings.dataDirectory + "/seen", windowMillis: windowMillis, nowMillis: now)
         var configuration = GroupCommitWriter.Configuration(dataDirectory: settings.dataDirectory)
         configuration.segmentBytes = settings.segmentBytes
         configuration.maxSpoolBytes = settings.spoolMaxBytes
         self.writer = try GroupCommitWriter(
             configuration: configuration, sinks: routes.routes.map(\.name), dedupe: dedupe,
-            fingerprint: { key in let k = DedupeKey(key); return SeenKey(high: k.high, low: k.low) })
+            fingerprint: { key in
+                let k = DedupeKey(key); return SeenKey(high: k.high, low: k.low)
+            })
         for report in writer.recovery where report.truncatedBytes > 0 {
             logger.warning(
                 "spool recovery truncated a torn tail",
@@ -47,7 +50,8 @@ package final class Relay: Service, Sendable {
             "spools recovered",
             metadata: ["relay.sinks": "\(writer.recovery.count)", "relay.seen": "\(dedupe.count)"])
         self.pipeline = AcceptPipeline(
-            verifier: SignatureVerifier(secrets: secrets, toleranceSeconds: settings.timestampTolerance.components.seconds),
+            verifier: SignatureVerifier(
+                secrets: secrets, toleranceSeconds: settings.timestampTolerance.components.seconds),
             routes: routes, writer: writer, metrics: metrics, logger: logger)
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, eventLoopThreads))
         let enabled = routes.enabled.count
@@ -63,8 +67,9 @@ package final class Relay: Service, Sendable {
     package func start() async throws {
         let webhook = WebhookHandler.Configuration(
             path: settings.path, maxBodyBytes: settings.maxBodyBytes,
-            requestTimeout: .nanoseconds(Int64(settings.requestTimeout.components.seconds) * 1_000_000_000
-                + settings.requestTimeout.components.attoseconds / 1_000_000_000))
+            requestTimeout: .nanoseconds(
+                Int64(settings.requestTimeout.components.seconds) * 1_000_000_000
+                    + settings.requestTimeout.components.attoseconds / 1_000_000_000))
         let idle = TimeAmount.seconds(settings.idleTimeout.components.seconds)
         let pipeline = self.pipeline
         let metrics = self.metrics
@@ -78,7 +83,8 @@ package final class Relay: Service, Sendable {
             addHandlers: { sync in
                 try sync.addHandler(
                     WebhookHandler(
-                        configuration: webhook, pipeline: pipeline, metrics: metrics, logger: logger, requestIDs: requestIDs))
+                        configuration: webhook, pipeline: pipeline, metrics: metrics, logger: logger,
+                        requestIDs: requestIDs))
             })
         let admin: HTTPListener
         do {

@@ -42,7 +42,8 @@ package struct RelaySettings: Sendable, Equatable {
 
     /// Applies the keys of the YAML file at `file`; problems come back with positions.
     package static func load(file: String, into settings: inout RelaySettings) -> [ConfigDiagnostic] {
-        guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
+        guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8)
+        else {
             return [ConfigDiagnostic(file: file, line: 1, column: 1, message: "cannot read config file")]
         }
         var reader = YAMLReader(file: file, environment: ProcessInfo.processInfo.environment)
@@ -68,14 +69,20 @@ package struct RelaySettings: Sendable, Equatable {
                 }
                 settings.path = text
             case "secret_file": settings.secretFile = reader.string(value, key: key)
-            case "timestamp_tolerance": settings.timestampTolerance = reader.duration(value, key: key) ?? settings.timestampTolerance
+            case "timestamp_tolerance":
+                settings.timestampTolerance = reader.duration(value, key: key) ?? settings.timestampTolerance
             case "max_body": settings.maxBodyBytes = reader.size(value, key: key).map(Int.init) ?? settings.maxBodyBytes
             case "dedupe_window": settings.dedupeWindow = reader.duration(value, key: key) ?? settings.dedupeWindow
-            case "max_connections": settings.maxConnections = reader.integer(value, key: key, range: 1...1_000_000) ?? settings.maxConnections
+            case "max_connections":
+                settings.maxConnections =
+                    reader.integer(value, key: key, range: 1...1_000_000) ?? settings.maxConnections
             case "idle_timeout": settings.idleTimeout = reader.duration(value, key: key) ?? settings.idleTimeout
-            case "request_timeout": settings.requestTimeout = reader.duration(value, key: key) ?? settings.requestTimeout
-            case "spool_max_bytes": settings.spoolMaxBytes = reader.size(value, key: key).map(Int.init) ?? settings.spoolMaxBytes
-            case "segment_bytes": settings.segmentBytes = reader.size(value, key: key).map(Int.init) ?? settings.segmentBytes
+            case "request_timeout":
+                settings.requestTimeout = reader.duration(value, key: key) ?? settings.requestTimeout
+            case "spool_max_bytes":
+                settings.spoolMaxBytes = reader.size(value, key: key).map(Int.init) ?? settings.spoolMaxBytes
+            case "segment_bytes":
+                settings.segmentBytes = reader.size(value, key: key).map(Int.init) ?? settings.segmentBytes
             default:
                 reader.error("unknown key '\(key)' in the config file", at: keyNode)
             }
@@ -99,7 +106,8 @@ package struct HostPort: Sendable, Equatable, CustomStringConvertible {
 
     /// Parses `HOST:PORT` (`[::1]:8080` for IPv6); port 0 picks a free one.
     package init?(parsing text: String) {
-        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port)
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+            (0...65535).contains(port)
         else { return nil }
         var host = String(text[..<colon])
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }

@@ -27,7 +27,9 @@ struct RouteBuilder {
         "http": ["url", "headers", "sign_secret"],
         "slack": ["url", "text"],
     ]
-    private static let commonKeys: Set<String> = ["sink", "match", "retry", "timeout", "concurrency", "rate", "enabled"]
+    private static let commonKeys: Set<String> = [
+        "sink", "match", "retry", "timeout", "concurrency", "rate", "enabled",
+    ]
     private static let allKeys = commonKeys.union(keysBySink.values.joined())
 
     init(name: String) { self.name = name }
@@ -36,7 +38,9 @@ struct RouteBuilder {
         self.root = root
         for (key, keyNode, value) in pairs {
             guard Self.allKeys.contains(key) else {
-                reader.error("unknown key '\(key)'; expected one of \(Self.allKeys.sorted().joined(separator: ", "))", at: keyNode)
+                reader.error(
+                    "unknown key '\(key)'; expected one of \(Self.allKeys.sorted().joined(separator: ", "))",
+                    at: keyNode)
                 continue
             }
             present[key] = keyNode
@@ -84,20 +88,25 @@ struct RouteBuilder {
             reader.error("key '\(key)' does not apply to a \(sinkKind) sink", at: node)
         }
         let required = sinkKind == "file" ? "path" : "url"
-        if present[required] == nil { reader.error("missing required key '\(required)' for a \(sinkKind) sink", at: sinkNode) }
+        if present[required] == nil {
+            reader.error("missing required key '\(required)' for a \(sinkKind) sink", at: sinkNode)
+        }
         guard !reader.hasErrors else { return nil }
 
         var disabledReason: String? = enabled ? nil : "disabled in its route file (enabled: false)"
         if let missing = reader.missingVariables.first {
             let names = Array(Set(reader.missingVariables.map(\.name))).sorted().joined(separator: ", ")
             disabledReason = "environment variable \(names) is not set"
-            reader.warning("route '\(name)' is disabled: \(disabledReason!)", line: missing.line, column: missing.column)
+            reader.warning(
+                "route '\(name)' is disabled: \(disabledReason!)", line: missing.line, column: missing.column)
         }
         let sink: Route.Sink
         switch sinkKind {
         case "file": sink = .file(path: path ?? "", maxBytes: maxBytes, keep: keep)
         case "http": sink = .http(url: url ?? "", headers: headers, signSecret: signSecret)
-        default: sink = .slack(url: url ?? "", templates: templates ?? SlackTemplates(fallback: SlackTemplates.builtInDefault))
+        default:
+            sink = .slack(
+                url: url ?? "", templates: templates ?? SlackTemplates(fallback: SlackTemplates.builtInDefault))
         }
         return Route(
             name: name, sink: sink, match: match, retry: retry, timeout: timeout, concurrency: concurrency, rate: rate,
@@ -122,7 +131,9 @@ struct RouteBuilder {
             }
             var scalars: [RouteMatch.Scalar] = []
             if let sequence = value.sequence {
-                for element in sequence { if let scalar = reader.matchScalar(element, key: key) { scalars.append(scalar) } }
+                for element in sequence {
+                    if let scalar = reader.matchScalar(element, key: key) { scalars.append(scalar) }
+                }
                 if sequence.count == 0 { reader.error("'match.\(key)' must not be an empty list", at: value) }
             } else if let scalar = reader.matchScalar(value, key: key) {
                 scalars.append(scalar)
@@ -145,7 +156,8 @@ struct RouteBuilder {
         guard let pairs = reader.mapping(node, what: "'headers'") else { return }
         let reserved: Set<String> = ["content-length", "content-type", "host", "transfer-encoding", "connection"]
         for (key, keyNode, value) in pairs {
-            guard !key.isEmpty, key.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
+            guard !key.isEmpty, key.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
+            else {
                 reader.error("invalid header name '\(key)'", at: keyNode)
                 continue
             }
@@ -204,16 +216,19 @@ struct RouteBuilder {
         var maxAge = retry.maxAge
         for (key, keyNode, value) in pairs {
             switch key {
-            case "max_attempts": attempts = reader.integer(value, key: "retry.max_attempts", range: 1...1000) ?? attempts
+            case "max_attempts":
+                attempts = reader.integer(value, key: "retry.max_attempts", range: 1...1000) ?? attempts
             case "backoff": backoff = reader.duration(value, key: "retry.backoff") ?? backoff
             case "max_backoff": maxBackoff = reader.duration(value, key: "retry.max_backoff") ?? maxBackoff
             case "max_age": maxAge = reader.duration(value, key: "retry.max_age") ?? maxAge
             default:
-                reader.error("unknown key 'retry.\(key)'; expected max_attempts, backoff, max_backoff, max_age", at: keyNode)
+                reader.error(
+                    "unknown key 'retry.\(key)'; expected max_attempts, backoff, max_backoff, max_age", at: keyNode)
             }
         }
         do {
-            retry = try RetryPolicy(maxAttempts: attempts, initialBackoff: backoff, maximumBackoff: maxBackoff, maxAge: maxAge)
+            retry = try RetryPolicy(
+                maxAttempts: attempts, initialBackoff: backoff, maximumBackoff: maxBackoff, maxAge: maxAge)
         } catch {
             reader.error("invalid retry policy: \(error.message)", at: node)
         }

@@ -40,7 +40,9 @@ package enum RouteLoader {
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
             return Result(
                 routes: [],
-                diagnostics: [ConfigDiagnostic(file: directory, line: 1, column: 1, message: "routes directory does not exist")])
+                diagnostics: [
+                    ConfigDiagnostic(file: directory, line: 1, column: 1, message: "routes directory does not exist")
+                ])
         }
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
             .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }
@@ -52,12 +54,15 @@ package enum RouteLoader {
             let routeName = String(name[..<name.lastIndex(of: ".")!])
             if let other = byName[routeName] {
                 result.diagnostics.append(
-                    ConfigDiagnostic(file: path, line: 1, column: 1, message: "route '\(routeName)' is also defined in \(other)"))
+                    ConfigDiagnostic(
+                        file: path, line: 1, column: 1, message: "route '\(routeName)' is also defined in \(other)"))
                 continue
             }
             byName[routeName] = path
-            guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-                result.diagnostics.append(ConfigDiagnostic(file: path, line: 1, column: 1, message: "cannot read file as UTF-8"))
+            guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
+            else {
+                result.diagnostics.append(
+                    ConfigDiagnostic(file: path, line: 1, column: 1, message: "cannot read file as UTF-8"))
                 continue
             }
             let (route, diagnostics) = parse(text, name: routeName, file: path, environment: environment)
@@ -75,7 +80,8 @@ package enum RouteLoader {
         guard name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == ".") }),
             !name.hasPrefix(".")
         else {
-            reader.error("route name '\(name)' (from the file name) may only use letters, digits, '-', '_' and '.'", at: nil)
+            reader.error(
+                "route name '\(name)' (from the file name) may only use letters, digits, '-', '_' and '.'", at: nil)
             return (nil, reader.diagnostics)
         }
         guard let root = reader.parse(text), let pairs = reader.mapping(root, what: "a route") else {

@@ -22,11 +22,13 @@ struct YAMLReader {
 
     mutating func error(_ message: String, at node: Node?) {
         let mark = node?.mark
-        diagnostics.append(ConfigDiagnostic(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1, message: message))
+        diagnostics.append(
+            ConfigDiagnostic(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1, message: message))
     }
 
     mutating func warning(_ message: String, line: Int, column: Int) {
-        diagnostics.append(ConfigDiagnostic(file: file, line: line, column: column, severity: .warning, message: message))
+        diagnostics.append(
+            ConfigDiagnostic(file: file, line: line, column: column, severity: .warning, message: message))
     }
 
     /// Parses `text` into its root node, recording a syntax error with its position.
@@ -46,7 +48,8 @@ struct YAMLReader {
             } else if problem.contains("another document") {
                 problem = "only one YAML document is allowed per file"
             }
-            diagnostics.append(ConfigDiagnostic(file: file, line: line, column: column, message: "YAML syntax error: \(problem)"))
+            diagnostics.append(
+                ConfigDiagnostic(file: file, line: line, column: column, message: "YAML syntax error: \(problem)"))
             return nil
         } catch {
             diagnostics.append(ConfigDiagnostic(file: file, line: 1, column: 1, message: "YAML syntax error: \(error)"))

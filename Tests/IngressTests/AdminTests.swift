@@ -5,7 +5,9 @@ import Testing
 
 @Suite struct AdminTests {
     @Test func healthReadinessAndMetrics() async throws {
-        let relay = try await TestRelay(routes: [TestRelay.fileRoute("archive"), TestRelay.fileRoute("slack-off", enabled: false)])
+        let relay = try await TestRelay(routes: [
+            TestRelay.fileRoute("archive"), TestRelay.fileRoute("slack-off", enabled: false),
+        ])
         #expect(try relay.admin("/healthz").status == 200)
         let ready = try relay.admin("/readyz")
         #expect(ready.status == 200)

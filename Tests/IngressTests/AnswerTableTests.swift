@@ -17,7 +17,8 @@ import Testing
         #expect(first.json["duplicate"] == nil)
         #expect(first.headers["content-type"] == "application/json")
         // A retry carries a new timestamp and signature but the same event id.
-        let retry = try relay.post(body, headers: SignedEvent.headers(body: body, timestamp: Int(Date().timeIntervalSince1970) - 5))
+        let retry = try relay.post(
+            body, headers: SignedEvent.headers(body: body, timestamp: Int(Date().timeIntervalSince1970) - 5))
         #expect(retry.status == 200)
         #expect(retry.json["duplicate"] as? Bool == true)
         #expect(try relay.spooledKeys(sink: "archive") == ["evt_answer_1"])
@@ -41,8 +42,12 @@ import Testing
         let answer = try relay.post(unknown)
         #expect(answer.status == 200)
         #expect(try relay.metric(#"moda_relay_unknown_event_types_total{type="task.running"}"#) == 1)
-        #expect(relay.logs.all.contains { $0.level == .warning && $0.message.contains("outside Moda's documented set") })
-        #expect(try relay.spooledKeys(sink: "archive") == ["job:990e8400:job.completed", "job:990e8400:job.failed", "evt_unknown"])
+        #expect(
+            relay.logs.all.contains { $0.level == .warning && $0.message.contains("outside Moda's documented set") })
+        #expect(
+            try relay.spooledKeys(sink: "archive") == [
+                "job:990e8400:job.completed", "job:990e8400:job.failed", "evt_unknown",
+            ])
         await relay.shutdown()
     }
 
@@ -59,22 +64,31 @@ import Testing
         let body = SignedEvent.body(id: "evt_rejected")
         let now = Int(Date().timeIntervalSince1970)
         return [
-            Rejection(name: "no headers", status: 400, outcome: "missing_header", reason: "missing X-Webhook-Timestamp") { _ in
+            Rejection(name: "no headers", status: 400, outcome: "missing_header", reason: "missing X-Webhook-Timestamp")
+            { _ in
                 ([], body)
             },
-            Rejection(name: "no signature", status: 400, outcome: "missing_header", reason: "missing X-Webhook-Signature") { _ in
+            Rejection(
+                name: "no signature", status: 400, outcome: "missing_header", reason: "missing X-Webhook-Signature"
+            ) { _ in
                 ([("X-Webhook-Timestamp", String(now))], body)
             },
-            Rejection(name: "timestamp not a number", status: 400, outcome: "invalid_header", reason: "not unix seconds") { _ in
+            Rejection(
+                name: "timestamp not a number", status: 400, outcome: "invalid_header", reason: "not unix seconds"
+            ) { _ in
                 ([("X-Webhook-Timestamp", "yesterday"), ("X-Webhook-Signature", "v1=00")], body)
             },
-            Rejection(name: "signature not v1=hex", status: 400, outcome: "invalid_header", reason: "v1=<64 hex digits>") { _ in
+            Rejection(
+                name: "signature not v1=hex", status: 400, outcome: "invalid_header", reason: "v1=<64 hex digits>"
+            ) { _ in
                 ([("X-Webhook-Timestamp", String(now)), ("X-Webhook-Signature", "sha256=abc")], body)
             },
             Rejection(name: "wrong secret", status: 401, outcome: "bad_signature", reason: "does not match") { _ in
                 (SignedEvent.headers(body: body, secret: "not-the-secret"), body)
             },
-            Rejection(name: "stale timestamp", status: 401, outcome: "stale_timestamp", reason: "old; tolerance is 300s") { _ in
+            Rejection(
+                name: "stale timestamp", status: 401, outcome: "stale_timestamp", reason: "old; tolerance is 300s"
+            ) { _ in
                 (SignedEvent.headers(body: body, timestamp: now - 301), body)
             },
             Rejection(name: "future timestamp", status: 401, outcome: "stale_timestamp", reason: "in the future") { _ in
@@ -101,7 +115,10 @@ import Testing
         let reason = answer.json["reason"] as? String ?? ""
         #expect(reason.contains(rejection.reason), "reason was '\(reason)'")
         #expect(try relay.metric(#"moda_relay_ingress_requests_total{outcome="\#(rejection.outcome)"}"#) == 1)
-        #expect(relay.logs.all.contains { $0.message == "webhook rejected" && $0.metadata["relay.outcome"] == rejection.outcome })
+        #expect(
+            relay.logs.all.contains {
+                $0.message == "webhook rejected" && $0.metadata["relay.outcome"] == rejection.outcome
+            })
         #expect(try relay.spooledKeys(sink: "archive").isEmpty)
         await relay.shutdown()
     }

@@ -7,7 +7,10 @@ import Testing
         let ws = try Workspace(routes: ["archive.yaml": "sink: file\npath: ./a.jsonl\n"])
         defer { ws.cleanup() }
         let (status, _, stderr) = try RelayProcess.run(
-            ["serve", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--routes", ws.routes, "--data-dir", ws.data])
+            [
+                "serve", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--routes", ws.routes,
+                "--data-dir", ws.data,
+            ])
         #expect(status != 0)
         let lines = stderr.split(separator: "\n")
         #expect(lines.count == 1)
@@ -18,7 +21,10 @@ import Testing
         let ws = try Workspace(routes: ["bad.yaml": "sink: file\npath: ./a.jsonl\nretries: 3\n"])
         defer { ws.cleanup() }
         let (status, _, stderr) = try RelayProcess.run(
-            ["serve", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--routes", ws.routes, "--data-dir", ws.data],
+            [
+                "serve", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--routes", ws.routes,
+                "--data-dir", ws.data,
+            ],
             environment: ["MODA_WEBHOOK_SECRET": "s"])
         #expect(status != 0)
         #expect(stderr.contains("bad.yaml:3:1: unknown key 'retries'"))
@@ -34,7 +40,10 @@ import Testing
         let (status, stdout, _) = try RelayProcess.run(["check", "--routes", ws.routes])
         #expect(status == 1)
         let lines = stdout.split(separator: "\n").map(String.init)
-        #expect(lines.contains("\(ws.routes)/bad.yaml:3:10: 'timeout' must be a positive duration like 250ms, 1s, 10m or 24h, got 'forever'"))
+        #expect(
+            lines.contains(
+                "\(ws.routes)/bad.yaml:3:10: 'timeout' must be a positive duration like 250ms, 1s, 10m or 24h, got 'forever'"
+            ))
         #expect(lines.contains { $0.hasPrefix("\(ws.routes)/slack.yaml:2:6: warning:") })
         try FileManager.default.removeItem(atPath: ws.routes + "/bad.yaml")
         let (okStatus, _, _) = try RelayProcess.run(["check", "--routes", ws.routes])
@@ -42,8 +51,11 @@ import Testing
     }
 
     @Test func shippedRoutesPassCheck() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let (status, stdout, _) = try RelayProcess.run(["check", "--routes", root.appendingPathComponent("routes").path])
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let (status, stdout, _) = try RelayProcess.run([
+            "check", "--routes", root.appendingPathComponent("routes").path,
+        ])
         #expect(status == 0, "\(stdout)")
     }
 
@@ -51,7 +63,10 @@ import Testing
         let ws = try Workspace(routes: ["archive.yaml": "sink: file\npath: ./a.jsonl\n"])
         defer { ws.cleanup() }
         let relay = try RelayProcess(
-            arguments: ["serve", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--routes", ws.routes, "--data-dir", ws.data],
+            arguments: [
+                "serve", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--routes", ws.routes,
+                "--data-dir", ws.data,
+            ],
             environment: ["MODA_WEBHOOK_SECRET": SignedEvent.secret])
         try await relay.waitUntilListening()
         let body = SignedEvent.body(id: "evt_cli")

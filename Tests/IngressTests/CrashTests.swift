@@ -13,7 +13,10 @@ import Testing
     ]
 
     func serveArguments(_ ws: Workspace) -> [String] {
-        ["serve", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--routes", ws.routes, "--data-dir", ws.data]
+        [
+            "serve", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--routes", ws.routes, "--data-dir",
+            ws.data,
+        ]
     }
 
     func spooledKeys(_ ws: Workspace, sink: String) throws -> Set<String> {
@@ -87,7 +90,9 @@ import Testing
             let answer = try connection.readResponse()
             if answer.status != 200 || answer.json["duplicate"] as? Bool != true { notDuplicate.append(id) }
         }
-        #expect(notDuplicate.isEmpty, "acknowledged before the crash but not a duplicate after it: \(notDuplicate.prefix(5))")
+        #expect(
+            notDuplicate.isEmpty,
+            "acknowledged before the crash but not a duplicate after it: \(notDuplicate.prefix(5))")
         // The relay still accepts new events after recovery.
         let fresh = SignedEvent.body(id: "evt_after_crash")
         try connection.request(headers: SignedEvent.headers(body: fresh), body: fresh)

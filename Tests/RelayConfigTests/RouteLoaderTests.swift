@@ -32,7 +32,8 @@ import Testing
             timeout: 5s
             rate: 2/s
             """
-        let (route, diagnostics) = parse(text, name: "weekly-deck-slack", env: ["SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/T/B/X"])
+        let (route, diagnostics) = parse(
+            text, name: "weekly-deck-slack", env: ["SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/T/B/X"])
         #expect(diagnostics.isEmpty)
         let r = try #require(route)
         #expect(r.name == "weekly-deck-slack")
@@ -54,7 +55,10 @@ import Testing
         #expect(r.disabledReason?.contains("SLACK_WEBHOOK_URL") == true)
         #expect(diagnostics.count == 1)
         #expect(diagnostics[0].severity == .warning)
-        #expect(diagnostics[0].description == "routes/r.yaml:2:6: warning: route 'r' is disabled: environment variable SLACK_WEBHOOK_URL is not set")
+        #expect(
+            diagnostics[0].description
+                == "routes/r.yaml:2:6: warning: route 'r' is disabled: environment variable SLACK_WEBHOOK_URL is not set"
+        )
     }
 
     @Test func httpAndFileRoutes() throws {
@@ -73,10 +77,16 @@ import Testing
             """, env: ["PATH_PART": "moda", "TOKEN": "t0k"])
         #expect(d1.isEmpty)
         let h = try #require(http)
-        #expect(h.sink == .http(url: "https://internal.example/hooks/moda", headers: [("Authorization", "Bearer t0k"), ("X-Team", "platform")], signSecret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"))
+        #expect(
+            h.sink
+                == .http(
+                    url: "https://internal.example/hooks/moda",
+                    headers: [("Authorization", "Bearer t0k"), ("X-Team", "platform")],
+                    signSecret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"))
         #expect(h.concurrency == 8)
         #expect(h.match.fields == [.init(path: "data.attempt", anyOf: [.number(1), .number(2)])])
-        let (file, d2) = parse("sink: file\npath: ./data/archive/events.jsonl\nmax_bytes: 10MiB\nkeep: 3\nenabled: false\n")
+        let (file, d2) = parse(
+            "sink: file\npath: ./data/archive/events.jsonl\nmax_bytes: 10MiB\nkeep: 3\nenabled: false\n")
         #expect(d2.isEmpty)
         let f = try #require(file)
         #expect(f.sink == .file(path: "./data/archive/events.jsonl", maxBytes: 10 << 20, keep: 3))
@@ -84,24 +94,48 @@ import Testing
     }
 
     @Test(arguments: [
-        ("sink: file\npath: /x\ncolour: red\n", "3:1: unknown key 'colour'; expected one of concurrency, enabled, headers, keep, match, max_bytes, path, rate, retry, sign_secret, sink, text, timeout, url"),
+        (
+            "sink: file\npath: /x\ncolour: red\n",
+            "3:1: unknown key 'colour'; expected one of concurrency, enabled, headers, keep, match, max_bytes, path, rate, retry, sign_secret, sink, text, timeout, url"
+        ),
         ("sink: ftp\npath: /x\n", "1:7: unknown sink 'ftp'; expected file, http or slack"),
         ("path: /x\n", "1:1: missing required key 'sink' (file, http or slack)"),
         ("sink: http\n", "1:7: missing required key 'url' for a http sink"),
         ("sink: file\n", "1:7: missing required key 'path' for a file sink"),
         ("sink: file\npath: /x\nconcurrency: many\n", "3:14: 'concurrency' must be an integer"),
         ("sink: file\npath: /x\nconcurrency: 0\n", "3:14: 'concurrency' must be between 1 and 1024, got 0"),
-        ("sink: file\npath: /x\ntimeout: soon\n", "3:10: 'timeout' must be a positive duration like 250ms, 1s, 10m or 24h, got 'soon'"),
-        ("sink: file\npath: /x\nrate: 5 per second\n", "3:7: 'rate' must look like 1/s, 30/m or 500/h, got '5 per second'"),
+        (
+            "sink: file\npath: /x\ntimeout: soon\n",
+            "3:10: 'timeout' must be a positive duration like 250ms, 1s, 10m or 24h, got 'soon'"
+        ),
+        (
+            "sink: file\npath: /x\nrate: 5 per second\n",
+            "3:7: 'rate' must look like 1/s, 30/m or 500/h, got '5 per second'"
+        ),
         ("sink: file\npath: /x\nenabled: yes\n", "3:10: 'enabled' must be true or false"),
         ("sink: file\npath: /x\nurl: http://x.y\n", "3:1: key 'url' does not apply to a file sink"),
         ("sink: http\nurl: ftp://x\n", "2:6: 'url' must be an http:// or https:// URL"),
-        ("sink: http\nurl: http://x.example\nsign_secret: hunter2\n", "3:14: 'sign_secret' must be 'whsec_' followed by base64 (Standard Webhooks)"),
-        ("sink: http\nurl: http://x.example\nheaders:\n  Host: x\n", "4:3: header 'Host' is set by the relay and cannot be overridden"),
+        (
+            "sink: http\nurl: http://x.example\nsign_secret: hunter2\n",
+            "3:14: 'sign_secret' must be 'whsec_' followed by base64 (Standard Webhooks)"
+        ),
+        (
+            "sink: http\nurl: http://x.example\nheaders:\n  Host: x\n",
+            "4:3: header 'Host' is set by the relay and cannot be overridden"
+        ),
         ("sink: http\nurl: http://x.example\nheaders: [a]\n", "3:10: 'headers' must be a map"),
-        ("sink: slack\nurl: https://hooks.slack.com/x\ntext: \"ready {{data.url\"\n", "3:7: unterminated '{{' in template (at character 7 of the template)"),
-        ("sink: file\npath: /x\nretry:\n  max_attempts: 3\n  jitter: full\n", "5:3: unknown key 'retry.jitter'; expected max_attempts, backoff, max_backoff, max_age"),
-        ("sink: file\npath: /x\nretry: {backoff: 10s, max_backoff: 1s}\n", "3:8: invalid retry policy: max_backoff must not be less than backoff"),
+        (
+            "sink: slack\nurl: https://hooks.slack.com/x\ntext: \"ready {{data.url\"\n",
+            "3:7: unterminated '{{' in template (at character 7 of the template)"
+        ),
+        (
+            "sink: file\npath: /x\nretry:\n  max_attempts: 3\n  jitter: full\n",
+            "5:3: unknown key 'retry.jitter'; expected max_attempts, backoff, max_backoff, max_age"
+        ),
+        (
+            "sink: file\npath: /x\nretry: {backoff: 10s, max_backoff: 1s}\n",
+            "3:8: invalid retry policy: max_backoff must not be less than backoff"
+        ),
         ("sink: file\npath: /x\nmatch:\n  type: []\n", "4:9: 'match.type' must not be an empty list"),
         ("sink: file\npath: /x\nmatch: task.*\n", "3:8: 'match' must be a map"),
         ("sink: file\npath: /x\nsink: http\n", "3:1: YAML syntax error: duplicate key 'sink'"),
@@ -109,7 +143,10 @@ import Testing
         ("sink: file\n  path: x\n", "2:7: YAML syntax error: mapping values are not allowed in this context"),
         ("- sink: file\n", "1:1: a route must be a map"),
         ("", "1:1: file is empty"),
-        ("sink: file\npath: /x\n---\nsink: http\n", "3:1: YAML syntax error: only one YAML document is allowed per file"),
+        (
+            "sink: file\npath: /x\n---\nsink: http\n",
+            "3:1: YAML syntax error: only one YAML document is allowed per file"
+        ),
     ])
     func errorsCarryPositions(_ text: String, _ expected: String) {
         #expect(onlyError(text) == expected)
@@ -125,16 +162,19 @@ import Testing
         try "ignored".write(toFile: dir + "/README.md", atomically: true, encoding: .utf8)
         let result = RouteLoader.load(directory: dir, environment: [:])
         #expect(result.routes.map(\.name) == ["archive"])
-        #expect(result.errors.map(\.description).sorted() == [
-            "\(dir)/archive.yml:1:1: route 'archive' is also defined in \(dir)/archive.yaml",
-            "\(dir)/broken.yaml:1:7: missing required key 'path' for a file sink",
-            "\(dir)/broken.yaml:2:1: unknown key 'bogus'; expected one of concurrency, enabled, headers, keep, match, max_bytes, path, rate, retry, sign_secret, sink, text, timeout, url",
-        ].sorted())
+        #expect(
+            result.errors.map(\.description).sorted()
+                == [
+                    "\(dir)/archive.yml:1:1: route 'archive' is also defined in \(dir)/archive.yaml",
+                    "\(dir)/broken.yaml:1:7: missing required key 'path' for a file sink",
+                    "\(dir)/broken.yaml:2:1: unknown key 'bogus'; expected one of concurrency, enabled, headers, keep, match, max_bytes, path, rate, retry, sign_secret, sink, text, timeout, url",
+                ].sorted())
         #expect(RouteLoader.load(directory: dir + "/missing", environment: [:]).errors.count == 1)
     }
 
     @Test func shippedRoutesAreValid() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         let result = RouteLoader.load(directory: root.appendingPathComponent("routes").path, environment: [:])
         #expect(result.errors.isEmpty, "\(result.errors)")
         #expect(result.routes.count >= 3)

@@ -44,10 +44,12 @@ import Testing
     @Test func noSeenBeforeTheSpoolHoldsTheRecord() async throws {
         let tmp = TemporaryDirectory()
         defer { tmp.cleanup() }
-        let inner = try LocalDedupeStore(directory: tmp.path + "/seen", windowMillis: 86_400_000, nowMillis: WallClock.nowMillis())
+        let inner = try LocalDedupeStore(
+            directory: tmp.path + "/seen", windowMillis: 86_400_000, nowMillis: WallClock.nowMillis())
         let probe = OrderProbe(inner: inner, data: tmp.path)
         let writer = try GroupCommitWriter(
-            configuration: .init(dataDirectory: tmp.path), sinks: ["a", "b"], dedupe: probe, fingerprint: testFingerprint)
+            configuration: .init(dataDirectory: tmp.path), sinks: ["a", "b"], dedupe: probe,
+            fingerprint: testFingerprint)
         for index in 0..<20 {
             _ = try await append(writer, request("evt_\(index)", sinks: ["a", "b"])).get()
         }

@@ -25,7 +25,9 @@ func testFingerprint(_ key: String) -> SeenKey {
     return SeenKey(high: high, low: low &+ UInt64(key.utf8.count))
 }
 
-func request(_ key: String, sinks: [String], body: String? = nil, at time: Int64 = WallClock.nowMillis()) -> AppendRequest {
+func request(_ key: String, sinks: [String], body: String? = nil, at time: Int64 = WallClock.nowMillis())
+    -> AppendRequest
+{
     AppendRequest(
         sinks: sinks, dedupeKey: key, seenKey: testFingerprint(key), eventType: "task.succeeded",
         body: Array((body ?? #"{"id":"\#(key)","type":"task.succeeded"}"#).utf8), acceptedAtMillis: time)
@@ -52,11 +54,13 @@ func recordsOnDisk(_ data: String, sink: String) throws -> [SpoolRecord] {
 }
 
 func openWriter(
-    _ data: String, sinks: [String], window: Int64 = 86_400_000, configure: (inout GroupCommitWriter.Configuration) -> Void = { _ in }
+    _ data: String, sinks: [String], window: Int64 = 86_400_000,
+    configure: (inout GroupCommitWriter.Configuration) -> Void = { _ in }
 ) throws -> (GroupCommitWriter, LocalDedupeStore) {
     let store = try LocalDedupeStore(directory: data + "/seen", windowMillis: window, nowMillis: WallClock.nowMillis())
     var configuration = GroupCommitWriter.Configuration(dataDirectory: data)
     configure(&configuration)
-    let writer = try GroupCommitWriter(configuration: configuration, sinks: sinks, dedupe: store, fingerprint: testFingerprint)
+    let writer = try GroupCommitWriter(
+        configuration: configuration, sinks: sinks, dedupe: store, fingerprint: testFingerprint)
     return (writer, store)
 }

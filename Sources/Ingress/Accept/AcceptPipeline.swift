@@ -18,7 +18,8 @@ package final class AcceptPipeline: Sendable {
     private let clock: @Sendable () -> Int64
 
     package init(
-        verifier: SignatureVerifier, routes: RouteTable, writer: GroupCommitWriter, metrics: RelayMetrics, logger: Logger,
+        verifier: SignatureVerifier, routes: RouteTable, writer: GroupCommitWriter, metrics: RelayMetrics,
+        logger: Logger,
         clock: @escaping @Sendable () -> Int64 = WallClock.nowMillis
     ) {
         self.verifier = verifier
@@ -45,7 +46,9 @@ package final class AcceptPipeline: Sendable {
         var log = logger
         log[metadataKey: "relay.request.id"] = "\(requestID)"
         let event: Event
-        switch body.withUnsafeBytes({ verifyAndDecode($0, timestamp: timestamp, signature: signature, nowSeconds: now / 1000) }) {
+        switch body.withUnsafeBytes({
+            verifyAndDecode($0, timestamp: timestamp, signature: signature, nowSeconds: now / 1000)
+        }) {
         case .success(let decoded):
             event = decoded
         case .failure(let rejection):
@@ -118,7 +121,8 @@ package final class AcceptPipeline: Sendable {
         do throws(SignatureVerifier.Failure) {
             try verifier.verify(timestamp: timestamp, signature: signature, body: bytes, now: nowSeconds)
         } catch {
-            return .failure(.rejected(error.isAuthenticationFailure ? 401 : 400, Self.outcome(for: error.code), error.message))
+            return .failure(
+                .rejected(error.isAuthenticationFailure ? 401 : 400, Self.outcome(for: error.code), error.message))
         }
         do throws(EventDecoder.Failure) {
             return .success(try EventDecoder.decode(bytes))

@@ -10,14 +10,19 @@ package struct IngressOutcome: Sendable, Equatable {
     package var isSuccess: Bool { status == 200 }
 
     package static func accepted(eventID: String, sinks: Int) -> IngressOutcome {
-        IngressOutcome(status: 200, outcome: .accepted, reason: sinks == 0 ? "accepted; matched no route" : "accepted", eventID: eventID, sinks: sinks)
+        IngressOutcome(
+            status: 200, outcome: .accepted, reason: sinks == 0 ? "accepted; matched no route" : "accepted",
+            eventID: eventID, sinks: sinks)
     }
 
     package static func duplicate(eventID: String) -> IngressOutcome {
-        IngressOutcome(status: 200, outcome: .duplicate, reason: "duplicate of an event already accepted", eventID: eventID)
+        IngressOutcome(
+            status: 200, outcome: .duplicate, reason: "duplicate of an event already accepted", eventID: eventID)
     }
 
-    package static func rejected(_ status: Int, _ outcome: RelayMetrics.Outcome, _ reason: String, eventID: String? = nil)
+    package static func rejected(
+        _ status: Int, _ outcome: RelayMetrics.Outcome, _ reason: String, eventID: String? = nil
+    )
         -> IngressOutcome
     {
         IngressOutcome(status: status, outcome: outcome, reason: reason, eventID: eventID)
@@ -47,7 +52,8 @@ package enum JSONText {
             switch scalar {
             case "\"": out += "\\\""
             case "\\": out += "\\\\"
-            case _ where scalar.value < 0x20: out += "\\u00" + (scalar.value < 0x10 ? "0" : "") + String(scalar.value, radix: 16)
+            case _ where scalar.value < 0x20:
+                out += "\\u00" + (scalar.value < 0x10 ? "0" : "") + String(scalar.value, radix: 16)
             default: out.unicodeScalars.append(scalar)
             }
         }

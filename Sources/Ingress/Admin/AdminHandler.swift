@@ -48,11 +48,14 @@ final class AdminHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func respond(_ context: ChannelHandlerContext, _ head: HTTPRequestHead, _ status: Int, json: String) {
-        respond(context, head, status, body: context.channel.allocator.buffer(string: json), contentType: "application/json")
+        respond(
+            context, head, status, body: context.channel.allocator.buffer(string: json), contentType: "application/json"
+        )
     }
 
     private func respond(
-        _ context: ChannelHandlerContext, _ request: HTTPRequestHead, _ status: Int, body: ByteBuffer, contentType: String
+        _ context: ChannelHandlerContext, _ request: HTTPRequestHead, _ status: Int, body: ByteBuffer,
+        contentType: String
     ) {
         var headers = HTTPHeaders()
         headers.add(name: "content-type", value: contentType)
@@ -78,9 +81,13 @@ package struct Readiness: Sendable {
     package var json: String {
         var out = "{\"ok\":\(isReady)"
         out += ",\"reasons\":["
-        out += problems.map { item in var s = ""; JSONText.escape(item, into: &s); return s }.joined(separator: ",")
+        out += problems.map { item in
+            var s = ""; JSONText.escape(item, into: &s); return s
+        }.joined(separator: ",")
         out += "],\"warnings\":["
-        out += warnings.map { item in var s = ""; JSONText.escape(item, into: &s); return s }.joined(separator: ",")
+        out += warnings.map { item in
+            var s = ""; JSONText.escape(item, into: &s); return s
+        }.joined(separator: ",")
         out += "]}"
         return out
     }

@@ -35,7 +35,10 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var started = NIODeadline.now()
     private var timeout: Scheduled<Void>?
 
-    init(configuration: Configuration, pipeline: AcceptPipeline, metrics: RelayMetrics, logger: Logger, requestIDs: RequestIDGenerator) {
+    init(
+        configuration: Configuration, pipeline: AcceptPipeline, metrics: RelayMetrics, logger: Logger,
+        requestIDs: RequestIDGenerator
+    ) {
         self.configuration = configuration
         self.pipeline = pipeline
         self.metrics = metrics
@@ -93,14 +96,19 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func admit(_ head: HTTPRequestHead) -> State {
-        let path = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+        let path =
+            head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
         guard path == configuration.path else {
-            return .discarding(head, .rejected(404, .notFound, "no such path; webhooks are accepted at \(configuration.path)"))
+            return .discarding(
+                head, .rejected(404, .notFound, "no such path; webhooks are accepted at \(configuration.path)"))
         }
         guard head.method == .POST else {
-            return .discarding(head, .rejected(405, .methodNotAllowed, "method \(head.method.rawValue) not allowed; use POST"))
+            return .discarding(
+                head, .rejected(405, .methodNotAllowed, "method \(head.method.rawValue) not allowed; use POST"))
         }
-        if let length = head.headers.first(name: "content-length").flatMap(Int.init), length > configuration.maxBodyBytes {
+        if let length = head.headers.first(name: "content-length").flatMap(Int.init),
+            length > configuration.maxBodyBytes
+        {
             return .discarding(head, Self.tooLarge(configuration.maxBodyBytes))
         }
         return .receiving(head, ByteBuffer())
@@ -165,7 +173,8 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
         headers.add(name: "content-length", value: String(body.utf8.count))
         headers.add(name: "connection", value: keepAlive ? "keep-alive" : "close")
         if outcome.status == 405 { headers.add(name: "allow", value: "POST") }
-        let head = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: outcome.status), headers: headers)
+        let head = HTTPResponseHead(
+            version: .http1_1, status: HTTPResponseStatus(statusCode: outcome.status), headers: headers)
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))), promise: nil)
         if keepAlive {

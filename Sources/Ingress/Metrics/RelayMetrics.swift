@@ -36,7 +36,8 @@ package final class RelayMetrics: Sendable {
     package let unrouted: Metrics.Counter
     package let connectionsRejected: Metrics.Counter
     package let openConnections: Metrics.Meter
-    private let perSink = Mutex<[String: (spooled: Metrics.Counter, bytes: Metrics.Meter, segments: Metrics.Meter)]>([:])
+    private let perSink = Mutex<[String: (spooled: Metrics.Counter, bytes: Metrics.Meter, segments: Metrics.Meter)]>([:]
+    )
     private let unknownTypes = Mutex<[String: Metrics.Counter]>([:])
     private let commitFailures = Mutex<[String: Metrics.Counter]>([:])
     private let routeStates: [String: Metrics.Meter]
@@ -44,7 +45,8 @@ package final class RelayMetrics: Sendable {
     package init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
         self.factory = PrometheusMetricsFactory(registry: registry)
-        let requests = Self.descriptor("ingress_requests", "total", "Webhook requests answered by the ingress, by outcome.")
+        let requests = Self.descriptor(
+            "ingress_requests", "total", "Webhook requests answered by the ingress, by outcome.")
         var outcomes: [Outcome: Metrics.Counter] = [:]
         for outcome in Outcome.allCases {
             let labels = [("outcome", outcome.rawValue)]
@@ -64,12 +66,16 @@ package final class RelayMetrics: Sendable {
         self.ackLatency = Metrics.Timer(
             label: ack.name, dimensions: [], handler: registry.makeDurationHistogram(descriptor: ack, buckets: buckets),
             factory: factory)
-        self.dedupeHits = Self.counter(registry, factory, "dedupe_hits", "Retries answered as duplicates of an event already durable.")
-        self.unrouted = Self.counter(registry, factory, "events_unrouted", "Accepted events that matched no enabled route.")
+        self.dedupeHits = Self.counter(
+            registry, factory, "dedupe_hits", "Retries answered as duplicates of an event already durable.")
+        self.unrouted = Self.counter(
+            registry, factory, "events_unrouted", "Accepted events that matched no enabled route.")
         self.connectionsRejected = Self.counter(
-            registry, factory, "ingress_connections_rejected", "Connections closed at once because the connection cap was reached.")
+            registry, factory, "ingress_connections_rejected",
+            "Connections closed at once because the connection cap was reached.")
         let open = Self.descriptor("ingress_open_connections", "", "Ingress connections open now.")
-        self.openConnections = Metrics.Meter(label: open.name, dimensions: [], handler: registry.makeGauge(descriptor: open), factory: factory)
+        self.openConnections = Metrics.Meter(
+            label: open.name, dimensions: [], handler: registry.makeGauge(descriptor: open), factory: factory)
         let routes = Self.descriptor("routes", "", "Loaded routes by state (enabled or disabled).")
         var routeStates: [String: Metrics.Meter] = [:]
         for state in ["enabled", "disabled"] {
@@ -129,13 +135,15 @@ package final class RelayMetrics: Sendable {
     /// Counts an event whose type is outside the documented set. Types beyond the first
     /// ``maxUnknownTypeLabels`` distinct ones, or with unusual characters, count as `other`.
     package func unknownType(_ type: String) {
-        let valid = type.count <= 64 && type.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }
+        let valid =
+            type.count <= 64 && type.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }
         let counter = unknownTypes.withLock { counters in
             var label = valid ? type : "other"
             if counters[label] == nil, counters.count >= Self.maxUnknownTypeLabels { label = "other" }
             if let counter = counters[label] { return counter }
             let counter = Self.counter(
-                registry, factory, "unknown_event_types", "Authentic events whose type is outside Moda's documented set.",
+                registry, factory, "unknown_event_types",
+                "Authentic events whose type is outside Moda's documented set.",
                 labels: [("type", label)])
             counters[label] = counter
             return counter
@@ -143,16 +151,20 @@ package final class RelayMetrics: Sendable {
         counter.increment()
     }
 
-    private func sinkMetrics(_ sink: String) -> (spooled: Metrics.Counter, bytes: Metrics.Meter, segments: Metrics.Meter) {
+    private func sinkMetrics(_ sink: String) -> (
+        spooled: Metrics.Counter, bytes: Metrics.Meter, segments: Metrics.Meter
+    ) {
         perSink.withLock { sinks in
             if let existing = sinks[sink] { return existing }
             let labels = [("sink", sink)]
             let bytes = Self.descriptor("spool", "bytes", "Bytes in the sink's spool segments.")
             let segments = Self.descriptor("spool_segments", "", "Segment files in the sink's spool.")
             let created = (
-                spooled: Self.counter(registry, factory, "events_spooled", "Events durably spooled for the sink.", labels: labels),
+                spooled: Self.counter(
+                    registry, factory, "events_spooled", "Events durably spooled for the sink.", labels: labels),
                 bytes: Metrics.Meter(
-                    label: bytes.name, dimensions: labels, handler: registry.makeGauge(descriptor: bytes, labels: labels),
+                    label: bytes.name, dimensions: labels,
+                    handler: registry.makeGauge(descriptor: bytes, labels: labels),
                     factory: factory),
                 segments: Metrics.Meter(
                     label: segments.name, dimensions: labels,

@@ -31,5 +31,7 @@ package struct DedupeKey: Hashable, Sendable, CustomStringConvertible {
         self.init(high: high, low: low)
     }
 
-    package var description: String { Hex.encode(withUnsafeBytes(of: high.bigEndian) { Array($0) } + withUnsafeBytes(of: low.bigEndian) { Array($0) }) }
+    package var description: String {
+        Hex.encode(withUnsafeBytes(of: high.bigEndian) { Array($0) } + withUnsafeBytes(of: low.bigEndian) { Array($0) })
+    }
 }

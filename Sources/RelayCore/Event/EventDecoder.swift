@@ -36,7 +36,9 @@ package enum EventDecoder {
             return Event(shape: .current, id: id, type: type, dedupeKey: id, json: json)
         }
         if let type = json["event"]?.stringValue {
-            guard !type.isEmpty else { throw Failure(code: .unrecognisedEnvelope, message: "legacy event has an empty 'event'") }
+            guard !type.isEmpty else {
+                throw Failure(code: .unrecognisedEnvelope, message: "legacy event has an empty 'event'")
+            }
             guard let jobID = json["job_id"]?.stringValue, !jobID.isEmpty else {
                 throw Failure(code: .unrecognisedEnvelope, message: "no event id: legacy event has no 'job_id'")
             }

@@ -20,10 +20,13 @@ package struct RetryPolicy: Sendable, Equatable {
         self.maxAge = .seconds(86_400)
     }
 
-    package init(maxAttempts: Int, initialBackoff: Duration, maximumBackoff: Duration, maxAge: Duration) throws(Invalid) {
+    package init(maxAttempts: Int, initialBackoff: Duration, maximumBackoff: Duration, maxAge: Duration) throws(Invalid)
+    {
         guard maxAttempts >= 1 else { throw Invalid(message: "max_attempts must be at least 1") }
         guard initialBackoff > .zero else { throw Invalid(message: "backoff must be positive") }
-        guard maximumBackoff >= initialBackoff else { throw Invalid(message: "max_backoff must not be less than backoff") }
+        guard maximumBackoff >= initialBackoff else {
+            throw Invalid(message: "max_backoff must not be less than backoff")
+        }
         guard maxAge > .zero else { throw Invalid(message: "max_age must be positive") }
         self.maxAttempts = maxAttempts
         self.initialBackoff = initialBackoff

@@ -36,7 +36,8 @@ package struct SlackTemplates: Sendable, Equatable {
     }
 
     package static func == (lhs: SlackTemplates, rhs: SlackTemplates) -> Bool {
-        lhs.fallback == rhs.fallback && lhs.byType.map { "\($0.pattern)=\($0.template.source)" }
-            == rhs.byType.map { "\($0.pattern)=\($0.template.source)" }
+        lhs.fallback == rhs.fallback
+            && lhs.byType.map { "\($0.pattern)=\($0.template.source)" }
+                == rhs.byType.map { "\($0.pattern)=\($0.template.source)" }
     }
 }

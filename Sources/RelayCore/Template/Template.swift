@@ -35,9 +35,13 @@ package struct Template: Sendable, Equatable {
             let path = afterOpen[afterOpen.startIndex..<close.lowerBound].trimmingCharacters(in: " ")
             let components = Substring(path).split(separator: ".", omittingEmptySubsequences: false)
             guard !path.isEmpty,
-                components.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" } })
+                components.allSatisfy({
+                    !$0.isEmpty && $0.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }
+                })
             else {
-                throw SyntaxError(message: "invalid placeholder '{{\(path)}}': expected a dotted path like data.result.canvas_url", offset: placeholderOffset)
+                throw SyntaxError(
+                    message: "invalid placeholder '{{\(path)}}': expected a dotted path like data.result.canvas_url",
+                    offset: placeholderOffset)
             }
             parts.append(.placeholder(components.map { Substring(String($0)) }))
             offset = placeholderOffset + 2 + afterOpen.distance(from: afterOpen.startIndex, to: close.upperBound)

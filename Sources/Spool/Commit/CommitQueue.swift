@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A blocking multi-producer, single-consumer queue (pthread mutex + condition variable) that

@@ -57,7 +57,9 @@ package final class GroupCommitWriter: Sendable {
                     SeenEntry(key: fingerprint($0.dedupeKey), acceptedAtMillis: $0.acceptedAtMillis)
                 },
                 nowMillis: now)
-            reports.append(RecoveryReport(sink: name, tailRecords: recovered.tailRecords.count, truncatedBytes: recovered.truncatedBytes))
+            reports.append(
+                RecoveryReport(
+                    sink: name, tailRecords: recovered.tailRecords.count, truncatedBytes: recovered.truncatedBytes))
             spool.discardRecoveredRecords()
         }
         self.configuration = configuration

@@ -16,7 +16,8 @@ final class WriterState {
     /// The spool of `name`, opened (and recovered) on first use.
     func spool(named name: String) throws(SpoolError) -> SinkSpool {
         if let spool = spools[name] { return spool }
-        let spool = try SinkSpool(name: name, directory: spoolRoot + "/" + name, segmentBytes: configuration.segmentBytes)
+        let spool = try SinkSpool(
+            name: name, directory: spoolRoot + "/" + name, segmentBytes: configuration.segmentBytes)
         spools[name] = spool
         return spool
     }
@@ -88,7 +89,8 @@ final class WriterState {
         do throws(SpoolError) {
             for (sink, pending) in sinkBatches.sorted(by: { $0.key < $1.key }) {
                 let spool = try spool(named: sink)
-                let (file, before) = try spool.append(pending.buffer, firstSequence: pending.firstSequence, count: pending.count)
+                let (file, before) = try spool.append(
+                    pending.buffer, firstSequence: pending.firstSequence, count: pending.count)
                 written.append((spool, file, before, pending.firstSequence))
             }
             for (_, file, _, _) in written { try file.sync() }

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// An open file that is only ever appended to, with its known-good length.
@@ -28,7 +28,8 @@ package final class AppendFile {
         var written = 0
         let result: SpoolError? = bytes.withUnsafeBytes { buffer in
             while written < buffer.count {
-                let n = pwrite(descriptor, buffer.baseAddress! + written, buffer.count - written, off_t(length + written))
+                let n = pwrite(
+                    descriptor, buffer.baseAddress! + written, buffer.count - written, off_t(length + written))
                 if n < 0 {
                     if errno == EINTR { continue }
                     return SpoolError.posix("write", path: path, errno: errno)

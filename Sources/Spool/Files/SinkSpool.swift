@@ -58,7 +58,8 @@ package final class SinkSpool {
 
     /// Appends framed records (already encoded) to the tail, rolling to a new segment first if
     /// the tail is full. Returns the file written so the caller can sync or roll it back.
-    package func append(_ framed: [UInt8], firstSequence: UInt64, count: UInt64) throws(SpoolError) -> (AppendFile, Int) {
+    package func append(_ framed: [UInt8], firstSequence: UInt64, count: UInt64) throws(SpoolError) -> (AppendFile, Int)
+    {
         if tail.length >= segmentBytes {
             tail = try Self.createSegment(directory: directory, first: firstSequence)
             segments.append(firstSequence)

@@ -85,7 +85,7 @@ package final class SeenLog {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 private func unlinkFile(_ path: String) -> Bool { unlink(path) == 0 }

@@ -2,7 +2,7 @@ import Foundation
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The real `moda-relay` binary, run as a child process.
@@ -13,7 +13,8 @@ final class RelayProcess {
 
     /// `moda-relay` next to the test bundle (both live in the build's products directory).
     static var binary: String {
-        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let exe =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         return URL(fileURLWithPath: exe).deletingLastPathComponent().appendingPathComponent("moda-relay").path
     }
 
@@ -106,7 +107,10 @@ final class RelayProcess {
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         let errData = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+        return (
+            process.terminationStatus, String(decoding: outData, as: UTF8.self),
+            String(decoding: errData, as: UTF8.self)
+        )
     }
 }
 
@@ -126,7 +130,9 @@ struct Workspace {
     init(routes: [String: String]) throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("ws-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: root + "/routes", withIntermediateDirectories: true)
-        for (name, text) in routes { try text.write(toFile: root + "/routes/" + name, atomically: true, encoding: .utf8) }
+        for (name, text) in routes {
+            try text.write(toFile: root + "/routes/" + name, atomically: true, encoding: .utf8)
+        }
     }
 
     func cleanup() { try? FileManager.default.removeItem(atPath: root) }

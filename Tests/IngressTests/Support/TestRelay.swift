@@ -12,10 +12,15 @@ final class TestRelay {
     let port: Int
     let adminPort: Int
 
-    init(routes: [Route] = [TestRelay.fileRoute("archive")], configure: (inout RelaySettings) -> Void = { _ in }, dataDirectory: String? = nil)
+    init(
+        routes: [Route] = [TestRelay.fileRoute("archive")], configure: (inout RelaySettings) -> Void = { _ in },
+        dataDirectory: String? = nil
+    )
         async throws
     {
-        let data = dataDirectory ?? FileManager.default.temporaryDirectory.appendingPathComponent("relay-\(UUID().uuidString)").path
+        let data =
+            dataDirectory
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("relay-\(UUID().uuidString)").path
         var settings = RelaySettings()
         settings.listen = HostPort(host: "127.0.0.1", port: 0)
         settings.adminListen = HostPort(host: "127.0.0.1", port: 0)
@@ -23,7 +28,8 @@ final class TestRelay {
         configure(&settings)
         let logs = LogRecorder()
         let relay = try Relay(
-            settings: settings, secrets: ["some-other-key-secret", SignedEvent.secret], routes: RouteTable(routes: routes),
+            settings: settings, secrets: ["some-other-key-secret", SignedEvent.secret],
+            routes: RouteTable(routes: routes),
             routeWarnings: routes.filter { !$0.enabled }.map { "route '\($0.name)' is disabled" },
             logger: logs.logger(), eventLoopThreads: 2)
         try await relay.start()

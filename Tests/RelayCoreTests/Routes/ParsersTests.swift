@@ -36,10 +36,12 @@ import Testing
 
     @Test func retryPolicyValidationAndCeilings() throws {
         #expect(throws: RetryPolicy.Invalid.self) {
-            try RetryPolicy(maxAttempts: 0, initialBackoff: .seconds(1), maximumBackoff: .seconds(2), maxAge: .seconds(3))
+            try RetryPolicy(
+                maxAttempts: 0, initialBackoff: .seconds(1), maximumBackoff: .seconds(2), maxAge: .seconds(3))
         }
         #expect(throws: RetryPolicy.Invalid.self) {
-            try RetryPolicy(maxAttempts: 3, initialBackoff: .seconds(5), maximumBackoff: .seconds(2), maxAge: .seconds(3))
+            try RetryPolicy(
+                maxAttempts: 3, initialBackoff: .seconds(5), maximumBackoff: .seconds(2), maxAge: .seconds(3))
         }
         let policy = RetryPolicy()
         #expect(policy.backoffCeiling(retry: 1) == .seconds(1))

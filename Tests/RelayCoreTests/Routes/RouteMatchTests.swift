@@ -18,7 +18,8 @@ import Testing
     }
 
     @Test func matchesTypesAndFields() throws {
-        let succeeded = try event(#"{"id":"e1","type":"task.succeeded","data":{"kind":"design","attempt":3,"final":true}}"#)
+        let succeeded = try event(
+            #"{"id":"e1","type":"task.succeeded","data":{"kind":"design","attempt":3,"final":true}}"#)
         let failed = try event(#"{"id":"e2","type":"task.failed","data":{"kind":"remix","attempt":1,"final":false}}"#)
         let types = RouteMatch(types: [Glob("task.succeeded"), Glob("task.failed")])
         #expect(types.matches(succeeded) && types.matches(failed))
@@ -49,7 +50,9 @@ import Testing
             Route(name: "b", sink: .file(path: "/tmp/b", maxBytes: 1, keep: 1)),
             Route(name: "a", sink: .file(path: "/tmp/a", maxBytes: 1, keep: 1)),
             Route(name: "off", sink: .file(path: "/tmp/c", maxBytes: 1, keep: 1), enabled: false, disabledReason: "x"),
-            Route(name: "other", sink: .file(path: "/tmp/d", maxBytes: 1, keep: 1), match: RouteMatch(types: [Glob("export.*")])),
+            Route(
+                name: "other", sink: .file(path: "/tmp/d", maxBytes: 1, keep: 1),
+                match: RouteMatch(types: [Glob("export.*")])),
         ])
         #expect(table.routes(for: e).map(\.name) == ["a", "b"])
     }

@@ -25,30 +25,46 @@ import Testing
 
     @Test func acceptsPythonComputedVectors() {
         let verifier = SignatureVerifier(secrets: ["whsec_test_secret"])
-        #expect(verify(verifier, ts: "1760000000", sig: Self.currentSignature, body: Self.currentBody, now: 1_760_000_000) == nil)
+        #expect(
+            verify(verifier, ts: "1760000000", sig: Self.currentSignature, body: Self.currentBody, now: 1_760_000_000)
+                == nil)
         let second = SignatureVerifier(secrets: ["second-secret"])
-        #expect(verify(second, ts: "1760000123", sig: Self.legacySignature, body: Self.legacyBody, now: 1_760_000_100) == nil)
+        #expect(
+            verify(second, ts: "1760000123", sig: Self.legacySignature, body: Self.legacyBody, now: 1_760_000_100)
+                == nil)
     }
 
     @Test func signatureHeaderMatchesPython() {
         let header = SignatureVerifier.signatureHeader(secret: "k", timestamp: "0", body: [])
         #expect(header == "v1=6b4a4b8b3c40f1e8f53a3d36682e5f99f7ad2ac1df1c93dfe336f329167641e7")
-        let upper = SignatureVerifier.signatureHeader(secret: "whsec_test_secret", timestamp: "1760000000", body: Array(Self.currentBody.utf8))
+        let upper = SignatureVerifier.signatureHeader(
+            secret: "whsec_test_secret", timestamp: "1760000000", body: Array(Self.currentBody.utf8))
         #expect(upper == Self.currentSignature)
     }
 
     @Test func triesEverySecretForRotation() {
         let verifier = SignatureVerifier(secrets: ["old-secret", "second-secret", "whsec_test_secret"])
-        #expect(verify(verifier, ts: "1760000000", sig: Self.currentSignature, body: Self.currentBody, now: 1_760_000_000) == nil)
-        #expect(verify(verifier, ts: "1760000123", sig: Self.legacySignature, body: Self.legacyBody, now: 1_760_000_123) == nil)
+        #expect(
+            verify(verifier, ts: "1760000000", sig: Self.currentSignature, body: Self.currentBody, now: 1_760_000_000)
+                == nil)
+        #expect(
+            verify(verifier, ts: "1760000123", sig: Self.legacySignature, body: Self.legacyBody, now: 1_760_000_123)
+                == nil)
     }
 
     @Test func rejectsWrongSecretTamperedBodyAndTimestamp() {
         let verifier = SignatureVerifier(secrets: ["another"])
-        #expect(verify(verifier, ts: "1760000000", sig: Self.currentSignature, body: Self.currentBody, now: 1_760_000_000) == .badSignature)
+        #expect(
+            verify(verifier, ts: "1760000000", sig: Self.currentSignature, body: Self.currentBody, now: 1_760_000_000)
+                == .badSignature)
         let right = SignatureVerifier(secrets: ["whsec_test_secret"])
-        #expect(verify(right, ts: "1760000000", sig: Self.currentSignature, body: Self.currentBody + " ", now: 1_760_000_000) == .badSignature)
-        #expect(verify(right, ts: "1760000001", sig: Self.currentSignature, body: Self.currentBody, now: 1_760_000_000) == .badSignature)
+        #expect(
+            verify(
+                right, ts: "1760000000", sig: Self.currentSignature, body: Self.currentBody + " ", now: 1_760_000_000)
+                == .badSignature)
+        #expect(
+            verify(right, ts: "1760000001", sig: Self.currentSignature, body: Self.currentBody, now: 1_760_000_000)
+                == .badSignature)
     }
 
     @Test func acceptsUppercaseHexAndOneOfSeveralSignatures() {
@@ -63,9 +79,13 @@ import Testing
         let verifier = SignatureVerifier(secrets: ["whsec_test_secret"], toleranceSeconds: 300)
         let ts = "1760000000"
         #expect(verify(verifier, ts: ts, sig: Self.currentSignature, body: Self.currentBody, now: 1_760_000_300) == nil)
-        #expect(verify(verifier, ts: ts, sig: Self.currentSignature, body: Self.currentBody, now: 1_760_000_301) == .staleTimestamp)
+        #expect(
+            verify(verifier, ts: ts, sig: Self.currentSignature, body: Self.currentBody, now: 1_760_000_301)
+                == .staleTimestamp)
         #expect(verify(verifier, ts: ts, sig: Self.currentSignature, body: Self.currentBody, now: 1_759_999_700) == nil)
-        #expect(verify(verifier, ts: ts, sig: Self.currentSignature, body: Self.currentBody, now: 1_759_999_699) == .staleTimestamp)
+        #expect(
+            verify(verifier, ts: ts, sig: Self.currentSignature, body: Self.currentBody, now: 1_759_999_699)
+                == .staleTimestamp)
     }
 
     @Test func staleIsCheckedBeforeTheSignature() {

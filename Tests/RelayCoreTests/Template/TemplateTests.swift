@@ -3,19 +3,22 @@ import Testing
 @testable import RelayCore
 
 @Suite struct TemplateTests {
-    let event = try! JSONParser.parse(Array(
-        #"{"id":"evt_1","type":"task.failed","data":{"error":{"message":"<!channel> & friends","request_id":"req_9"},"n":3}}"#
-            .utf8))
+    let event = try! JSONParser.parse(
+        Array(
+            #"{"id":"evt_1","type":"task.failed","data":{"error":{"message":"<!channel> & friends","request_id":"req_9"},"n":3}}"#
+                .utf8))
 
     @Test func rendersPathsAndMissingValuesAsEmpty() throws {
-        let template = try Template("failed: {{data.error.message}} (request_id={{ data.error.request_id }}) {{data.nope}}!")
+        let template = try Template(
+            "failed: {{data.error.message}} (request_id={{ data.error.request_id }}) {{data.nope}}!")
         #expect(template.render(event) == "failed: <!channel> & friends (request_id=req_9) !")
         #expect(try Template("n={{data.n}}").render(event) == "n=3")
     }
 
     @Test func slackEscapingNeutralisesMentionsButNotTheTemplate() throws {
         let template = try Template("<https://x|link> {{data.error.message}}")
-        #expect(template.render(event, escape: SlackTemplates.escape) == "<https://x|link> &lt;!channel&gt; &amp; friends")
+        #expect(
+            template.render(event, escape: SlackTemplates.escape) == "<https://x|link> &lt;!channel&gt; &amp; friends")
     }
 
     @Test func syntaxErrors() {

@@ -74,7 +74,6 @@ package final class Relay: Service, Sendable {
         let pipeline = self.pipeline
         let metrics = self.metrics
         let logger = self.logger
-        let requestIDs = RequestIDGenerator()
         let ingress = try await HTTPListener.bind(
             name: "ingress", host: settings.listen.host, port: settings.listen.port, group: group, idleTimeout: idle,
             limiter: ConnectionLimiter(limit: settings.maxConnections),
@@ -83,8 +82,7 @@ package final class Relay: Service, Sendable {
             addHandlers: { sync in
                 try sync.addHandler(
                     WebhookHandler(
-                        configuration: webhook, pipeline: pipeline, metrics: metrics, logger: logger,
-                        requestIDs: requestIDs))
+                        configuration: webhook, pipeline: pipeline, metrics: metrics, logger: logger))
             })
         let admin: HTTPListener
         do {

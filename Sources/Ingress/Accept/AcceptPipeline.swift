@@ -16,6 +16,7 @@ package final class AcceptPipeline: Sendable {
     private let metrics: RelayMetrics
     private let logger: Logger
     private let clock: @Sendable () -> Int64
+    private let requestIDs = RequestIDGenerator()
 
     package init(
         verifier: SignatureVerifier, routes: RouteTable, writer: GroupCommitWriter, metrics: RelayMetrics,
@@ -38,51 +39,53 @@ package final class AcceptPipeline: Sendable {
     package func replaceRoutes(_ table: RouteTable) { routes.withLock { $0 = table } }
 
     /// Handles one complete request body. `answer` is called exactly once.
+    ///
+    /// The hot path allocates little: log metadata and the request id are built only when a line
+    /// is logged, and a waiter closure only when a copy of an in-flight event must wait.
     package func accept(
-        timestamp: String?, signature: String?, body: [UInt8], requestID: String,
-        answer: @escaping @Sendable (IngressOutcome) -> Void
+        timestamp: String?, signature: String?, body: [UInt8], answer: @escaping @Sendable (IngressOutcome) -> Void
     ) {
         let now = clock()
-        var log = logger
-        log[metadataKey: "relay.request.id"] = "\(requestID)"
+        let requestNumber = requestIDs.nextNumber()
+        let table = routes.withLock { $0 }
         let event: Event
         switch body.withUnsafeBytes({
-            verifyAndDecode($0, timestamp: timestamp, signature: signature, nowSeconds: now / 1000)
+            verifyAndDecode(
+                $0, timestamp: timestamp, signature: signature, nowSeconds: now / 1000,
+                fullDocument: table.needsDocument)
         }) {
         case .success(let decoded):
             event = decoded
         case .failure(let rejection):
-            log.warning(
+            logger.warning(
                 "webhook rejected",
                 metadata: [
-                    "relay.reason": "\(rejection.reason)", "relay.status": "\(rejection.status)",
-                    "relay.outcome": "\(rejection.outcome.rawValue)",
+                    "relay.request.id": "\(requestIDs.format(requestNumber))", "relay.reason": "\(rejection.reason)",
+                    "relay.status": "\(rejection.status)", "relay.outcome": "\(rejection.outcome.rawValue)",
                 ])
             answer(rejection)
             return
         }
-        log[metadataKey: "relay.event.id"] = "\(event.id)"
-        log[metadataKey: "relay.event.type"] = "\(event.type)"
         let key = DedupeKey(event.dedupeKey)
         let seenKey = SeenKey(high: key.high, low: key.low)
         let eventID = event.id
         let metrics = self.metrics
-        let admission = ledger.admit(seenKey, nowMillis: now) { result in
-            switch result {
-            case .success:
-                metrics.dedupeHits.increment()
-                answer(.duplicate(eventID: eventID))
-            case .failure(let error):
-                answer(Self.unavailable(error, eventID: eventID))
+        let admission = ledger.admit(seenKey, nowMillis: now) {
+            { result in
+                switch result {
+                case .success:
+                    metrics.dedupeHits.increment()
+                    answer(.duplicate(eventID: eventID))
+                case .failure(let error):
+                    answer(Self.unavailable(error, eventID: eventID))
+                }
             }
         }
         switch admission {
         case .waiting:
-            log.debug("duplicate is waiting for the original's commit")
             return
         case .duplicate:
             metrics.dedupeHits.increment()
-            log.debug("duplicate of an event already durable")
             answer(.duplicate(eventID: eventID))
             return
         case .proceed:
@@ -90,33 +93,49 @@ package final class AcceptPipeline: Sendable {
         }
         if !event.isDocumentedType {
             metrics.unknownType(event.type)
-            log.warning("event type is outside Moda's documented set; accepting it (report it to Moda)")
+            logger.warning(
+                "event type is outside Moda's documented set; accepting it (report it to Moda)",
+                metadata: eventMetadata(event, requestNumber))
         }
-        let matched = routes.withLock { $0.routes(for: event) }.map(\.name)
+        let matched = table.routes(for: event).map(\.name)
         let request = AppendRequest(
             sinks: matched, dedupeKey: event.dedupeKey, seenKey: seenKey, eventType: event.type, body: body,
             acceptedAtMillis: now)
         let ledger = self.ledger
-        let eventLog = log
+        let logger = self.logger
+        let requestIDs = self.requestIDs
+        let eventType = event.type
         writer.append(request) { result in
             ledger.finish(seenKey, result: result)
             switch result {
             case .success:
                 if matched.isEmpty { metrics.unrouted.increment() }
                 for sink in matched { metrics.spooled(sink: sink) }
-                eventLog.debug("event accepted", metadata: ["relay.sinks": "\(matched.joined(separator: ","))"])
                 answer(.accepted(eventID: eventID, sinks: matched.count))
             case .failure(let error):
                 metrics.commitFailed(code: error.code.rawValue)
-                eventLog.error("event could not be stored durably", metadata: ["relay.error": "\(error)"])
+                var metadata = Self.eventMetadata(eventID, eventType)
+                metadata["relay.request.id"] = "\(requestIDs.format(requestNumber))"
+                metadata["relay.error"] = "\(error)"
+                logger.error("event could not be stored durably", metadata: metadata)
                 answer(Self.unavailable(error, eventID: eventID))
             }
         }
     }
 
+    private func eventMetadata(_ event: Event, _ requestNumber: UInt64) -> Logger.Metadata {
+        var metadata = Self.eventMetadata(event.id, event.type)
+        metadata["relay.request.id"] = "\(requestIDs.format(requestNumber))"
+        return metadata
+    }
+
+    private static func eventMetadata(_ id: String, _ type: String) -> Logger.Metadata {
+        ["relay.event.id": "\(id)", "relay.event.type": "\(type)"]
+    }
+
     /// Verification (headers, timestamp, signature) and then decoding, in the documented order.
     private func verifyAndDecode(
-        _ bytes: UnsafeRawBufferPointer, timestamp: String?, signature: String?, nowSeconds: Int64
+        _ bytes: UnsafeRawBufferPointer, timestamp: String?, signature: String?, nowSeconds: Int64, fullDocument: Bool
     ) -> Result<Event, IngressOutcome> {
         do throws(SignatureVerifier.Failure) {
             try verifier.verify(timestamp: timestamp, signature: signature, body: bytes, now: nowSeconds)
@@ -125,7 +144,7 @@ package final class AcceptPipeline: Sendable {
                 .rejected(error.isAuthenticationFailure ? 401 : 400, Self.outcome(for: error.code), error.message))
         }
         do throws(EventDecoder.Failure) {
-            return .success(try EventDecoder.decode(bytes))
+            return .success(try EventDecoder.decode(bytes, fullDocument: fullDocument))
         } catch {
             let outcome: RelayMetrics.Outcome = error.code == .invalidJSON ? .invalidJSON : .unrecognisedEnvelope
             return .failure(.rejected(400, outcome, error.message))

@@ -27,11 +27,12 @@ package final class InFlightLedger: Sendable {
         self.dedupe = dedupe
     }
 
-    /// Admits one copy of `key`; `waiter` is kept only when the answer is `.waiting`.
-    package func admit(_ key: SeenKey, nowMillis: Int64, waiter: @escaping Waiter) -> Admission {
+    /// Admits one copy of `key`. `makeWaiter` is called (and its waiter kept) only when the
+    /// answer is `.waiting`, so the common path allocates no closure.
+    package func admit(_ key: SeenKey, nowMillis: Int64, makeWaiter: () -> Waiter) -> Admission {
         inFlight.withLock { table in
             if table[key] != nil {
-                table[key]!.append(waiter)
+                table[key]!.append(makeWaiter())
                 return .waiting
             }
             if dedupe.contains(key, nowMillis: nowMillis) { return .duplicate }

@@ -30,7 +30,9 @@ package struct IngressOutcome: Sendable, Equatable {
 
     /// The response body: `{"ok":…,"reason":…}` plus `duplicate`, `event_id`, `sinks` when known.
     package var jsonBody: String {
-        var out = "{\"ok\":\(isSuccess ? "true" : "false")"
+        var out = ""
+        out.reserveCapacity(128)
+        out += isSuccess ? "{\"ok\":true" : "{\"ok\":false"
         if outcome == .duplicate { out += ",\"duplicate\":true" }
         out += ",\"reason\":"
         JSONText.escape(reason, into: &out)
@@ -38,7 +40,10 @@ package struct IngressOutcome: Sendable, Equatable {
             out += ",\"event_id\":"
             JSONText.escape(eventID, into: &out)
         }
-        if let sinks { out += ",\"sinks\":\(sinks)" }
+        if let sinks {
+            out += ",\"sinks\":"
+            out += String(sinks)
+        }
         out += "}"
         return out
     }
@@ -46,8 +51,19 @@ package struct IngressOutcome: Sendable, Equatable {
 
 /// JSON string escaping for response bodies.
 package enum JSONText {
+    /// Appends `text` as a JSON string literal. Byte-level: quotes, backslashes and control
+    /// characters are escaped; everything else (including multi-byte UTF-8) is copied as is.
     package static func escape(_ text: String, into out: inout String) {
+        var text = text
+        let needsEscaping = text.withUTF8 { bytes in
+            bytes.contains { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 }
+        }
         out += "\""
+        guard needsEscaping else {
+            out += text
+            out += "\""
+            return
+        }
         for scalar in text.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""

@@ -9,9 +9,14 @@ final class RequestIDGenerator: Sendable {
         prefix = String(UInt64.random(in: 0..<(1 << 20)), radix: 36)
     }
 
-    func next() -> String {
-        let value = counter.wrappingAdd(1, ordering: .relaxed).newValue
-        return prefix + "-" + String(value, radix: 36)
+    /// The next request number (cheap; format it only when it is logged).
+    func nextNumber() -> UInt64 {
+        counter.wrappingAdd(1, ordering: .relaxed).newValue
+    }
+
+    /// The printable id of a request number.
+    func format(_ number: UInt64) -> String {
+        prefix + "-" + String(number, radix: 36)
     }
 }
 

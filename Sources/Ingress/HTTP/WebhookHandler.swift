@@ -30,20 +30,15 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
     private let pipeline: AcceptPipeline
     private let metrics: RelayMetrics
     private let logger: Logger
-    private let requestIDs: RequestIDGenerator
     private var state = State.idle
     private var started = NIODeadline.now()
     private var timeout: Scheduled<Void>?
 
-    init(
-        configuration: Configuration, pipeline: AcceptPipeline, metrics: RelayMetrics, logger: Logger,
-        requestIDs: RequestIDGenerator
-    ) {
+    init(configuration: Configuration, pipeline: AcceptPipeline, metrics: RelayMetrics, logger: Logger) {
         self.configuration = configuration
         self.pipeline = pipeline
         self.metrics = metrics
         self.logger = logger
-        self.requestIDs = requestIDs
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -128,7 +123,6 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
             timestamp: head.headers.first(name: "x-webhook-timestamp"),
             signature: head.headers.first(name: "x-webhook-signature"),
             body: Array(body.readableBytesView),
-            requestID: requestIDs.next(),
             answer: { promise.succeed($0) })
     }
 

@@ -17,7 +17,8 @@ package struct Event: Sendable {
     package var type: String
     /// The key retries of this event share: the event id, or `job:<job_id>:<event>` for legacy jobs.
     package var dedupeKey: String
-    /// The whole parsed document.
+    /// The parsed document: whole, or only the envelope members when the decoder was asked
+    /// for the fast path (no route matches on fields).
     package var json: JSONValue
 
     /// The closed set of event types Moda documents; anything else is a sender bug to report.

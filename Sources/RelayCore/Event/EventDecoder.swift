@@ -11,12 +11,16 @@ package enum EventDecoder {
         package var description: String { message }
     }
 
+    /// The top-level members the envelope needs when no route matches on other fields.
+    package static let envelopeKeys: Set<String> = ["id", "type", "event", "job_id"]
+
     /// Decodes `body`: JSON parse, then the current shape (`id` + `type`), then the legacy shape
-    /// (`event` + `job_id`).
-    package static func decode(_ body: UnsafeRawBufferPointer) throws(Failure) -> Event {
+    /// (`event` + `job_id`). With `fullDocument: false` the whole body is still validated, but
+    /// ``Event/json`` holds only the envelope members (enough for routing by type).
+    package static func decode(_ body: UnsafeRawBufferPointer, fullDocument: Bool = true) throws(Failure) -> Event {
         let json: JSONValue
         do {
-            json = try JSONParser.parse(body)
+            json = fullDocument ? try JSONParser.parse(body) : try JSONParser.parseTopLevel(body, keys: envelopeKeys)
         } catch {
             throw Failure(code: .invalidJSON, message: "body is not valid JSON: \(error)")
         }

@@ -24,6 +24,25 @@ package struct JSONParser {
         return value
     }
 
+    /// Validates one whole JSON document like ``parse(_:)-(UnsafeRawBufferPointer)`` but builds values only
+    /// for the top-level object members named in `keys`, returned as an object; everything else is
+    /// checked and skipped without allocating. A document that is not an object yields `.array([])`.
+    /// This is the ingress fast path: routing by type needs four members, not the whole tree.
+    package static func parseTopLevel(_ bytes: UnsafeRawBufferPointer, keys: Set<String>) throws(Error) -> JSONValue {
+        var parser = Cursor(bytes: bytes)
+        parser.skipWhitespace()
+        let value: JSONValue
+        if parser.index < bytes.count, bytes[parser.index] == UInt8(ascii: "{") {
+            value = try parser.parseObject(depth: 1, capturing: keys)
+        } else {
+            try parser.skipValue(depth: 0)
+            value = .array([])
+        }
+        parser.skipWhitespace()
+        guard parser.index == bytes.count else { throw parser.error("unexpected data after the document") }
+        return value
+    }
+
     /// Parses one JSON document from a byte array.
     package static func parse(_ bytes: [UInt8]) throws(Error) -> JSONValue {
         do {
@@ -73,6 +92,111 @@ package struct JSONParser {
                 throw error("invalid literal")
             }
             index += count
+        }
+
+        /// An object whose members are kept only if named in `capturing`; others are skipped.
+        mutating func parseObject(depth: Int, capturing: Set<String>) throws(Error) -> JSONValue {
+            index += 1
+            var members: [String: JSONValue] = [:]
+            skipWhitespace()
+            if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
+                index += 1
+                return .object(members)
+            }
+            while true {
+                skipWhitespace()
+                guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
+                    throw error("expected a member name")
+                }
+                let key = try parseString()
+                skipWhitespace()
+                guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
+                index += 1
+                skipWhitespace()
+                if capturing.contains(key) {
+                    members[key] = try parseValue(depth: depth)
+                } else {
+                    try skipValue(depth: depth)
+                }
+                skipWhitespace()
+                guard index < bytes.count else { throw error("unterminated object") }
+                if bytes[index] == UInt8(ascii: ",") {
+                    index += 1
+                } else if bytes[index] == UInt8(ascii: "}") {
+                    index += 1
+                    return .object(members)
+                } else {
+                    throw error("expected ',' or '}'")
+                }
+            }
+        }
+
+        /// Checks one value with the same strictness as ``parseValue(depth:)`` without building it.
+        mutating func skipValue(depth: Int) throws(Error) {
+            guard index < bytes.count else { throw error("unexpected end of document") }
+            switch bytes[index] {
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                let isObject = bytes[index] == UInt8(ascii: "{")
+                let close = isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")
+                guard depth + 1 <= JSONParser.maximumDepth else { throw error("nesting too deep") }
+                index += 1
+                skipWhitespace()
+                if index < bytes.count, bytes[index] == close {
+                    index += 1
+                    return
+                }
+                while true {
+                    skipWhitespace()
+                    if isObject {
+                        guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
+                            throw error("expected a member name")
+                        }
+                        try skipString()
+                        skipWhitespace()
+                        guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else {
+                            throw error("expected ':'")
+                        }
+                        index += 1
+                        skipWhitespace()
+                    }
+                    try skipValue(depth: depth + 1)
+                    skipWhitespace()
+                    guard index < bytes.count else {
+                        throw error(isObject ? "unterminated object" : "unterminated array")
+                    }
+                    if bytes[index] == UInt8(ascii: ",") {
+                        index += 1
+                    } else if bytes[index] == close {
+                        index += 1
+                        return
+                    } else {
+                        throw error(isObject ? "expected ',' or '}'" : "expected ',' or ']'")
+                    }
+                }
+            case UInt8(ascii: "\""): try skipString()
+            default: _ = try parseValue(depth: depth)
+            }
+        }
+
+        /// Checks a string (escapes, control characters, surrogates) without building it.
+        mutating func skipString() throws(Error) {
+            index += 1
+            while index < bytes.count {
+                let byte = bytes[index]
+                if byte == UInt8(ascii: "\"") {
+                    index += 1
+                    return
+                }
+                if byte < 0x20 { throw error("control character in string") }
+                if byte == UInt8(ascii: "\\") {
+                    index += 1
+                    var scratch: [UInt8] = []
+                    try appendEscape(to: &scratch)
+                } else {
+                    index += 1
+                }
+            }
+            throw error("unterminated string")
         }
 
         mutating func parseObject(depth: Int) throws(Error) -> JSONValue {

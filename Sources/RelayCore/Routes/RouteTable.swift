@@ -2,8 +2,12 @@
 package struct RouteTable: Sendable {
     package let routes: [Route]
 
+    /// Whether matching needs the whole event document (some enabled route matches on fields).
+    package let needsDocument: Bool
+
     package init(routes: [Route]) {
         self.routes = routes.sorted { $0.name < $1.name }
+        self.needsDocument = routes.contains { $0.enabled && !$0.match.fields.isEmpty }
     }
 
     /// Routes that are enabled.

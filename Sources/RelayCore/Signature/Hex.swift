@@ -14,12 +14,16 @@ package enum Hex {
 
     /// Bytes of a hex string, or nil if it has an odd length or a non-hex character.
     package static func decode(_ text: some StringProtocol) -> [UInt8]? {
-        let utf8 = Array(text.utf8)
+        decode(Array(text.utf8))
+    }
+
+    /// Bytes of hex digits given as UTF-8, or nil if odd in length or not hex.
+    package static func decode<C: RandomAccessCollection<UInt8>>(_ utf8: C) -> [UInt8]? where C.Index == Int {
         guard utf8.count % 2 == 0 else { return nil }
         var out: [UInt8] = []
         out.reserveCapacity(utf8.count / 2)
-        var index = 0
-        while index < utf8.count {
+        var index = utf8.startIndex
+        while index < utf8.endIndex {
             guard let high = value(utf8[index]), let low = value(utf8[index + 1]) else { return nil }
             out.append(high << 4 | low)
             index += 2

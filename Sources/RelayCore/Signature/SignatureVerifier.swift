@@ -81,14 +81,24 @@ package struct SignatureVerifier: Sendable {
         return "v1=" + Hex.encode(digest)
     }
 
-    /// Accepts `v1=<64 hex>`, or several separated by commas or spaces.
+    /// Accepts `v1=<64 hex>`, or several separated by commas or spaces. Works on UTF-8 bytes:
+    /// this runs for every request.
     private static func parseSignatures(_ header: String) throws(Failure) -> [[UInt8]] {
         var result: [[UInt8]] = []
-        for part in header.split(whereSeparator: { $0 == "," || $0 == " " }) where !part.isEmpty {
-            guard part.hasPrefix("v1="), let digest = Hex.decode(part.dropFirst(3)), digest.count == 32 else {
-                continue
+        var header = header
+        header.withUTF8 { bytes in
+            var start = 0
+            while start < bytes.count {
+                var end = start
+                while end < bytes.count, bytes[end] != UInt8(ascii: ","), bytes[end] != UInt8(ascii: " ") { end += 1 }
+                if end - start == 67, bytes[start] == UInt8(ascii: "v"), bytes[start + 1] == UInt8(ascii: "1"),
+                    bytes[start + 2] == UInt8(ascii: "="),
+                    let digest = Hex.decode(UnsafeBufferPointer(rebasing: bytes[(start + 3)..<end]))
+                {
+                    result.append(digest)
+                }
+                start = end + 1
             }
-            result.append(digest)
         }
         guard !result.isEmpty else {
             throw Failure(code: .invalidHeader, message: "X-Webhook-Signature is not of the form v1=<64 hex digits>")

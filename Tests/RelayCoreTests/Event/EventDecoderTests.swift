@@ -30,6 +30,16 @@ import Testing
         #expect(event.isDocumentedType)
     }
 
+    @Test func fastPathKeepsTheEnvelopeOnly() throws {
+        let text = #"{"id":"evt_9","type":"task.failed","data":{"error":{"message":"x"}}}"#
+        let event = try Array(text.utf8).withUnsafeBytes { try EventDecoder.decode($0, fullDocument: false) }
+        #expect(event.id == "evt_9" && event.type == "task.failed")
+        #expect(event.json["data"] == nil)
+        let legacy = #"{"event":"job.failed","job_id":"j1","error":"boom"}"#
+        let decoded = try Array(legacy.utf8).withUnsafeBytes { try EventDecoder.decode($0, fullDocument: false) }
+        #expect(decoded.dedupeKey == "job:j1:job.failed")
+    }
+
     @Test func sameJobDifferentEventsAreDifferentKeys() throws {
         let a = try decode(#"{"event":"job.failed","job_id":"j1"}"#)
         let b = try decode(#"{"event":"job.completed","job_id":"j1"}"#)

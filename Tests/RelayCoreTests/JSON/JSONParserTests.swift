@@ -26,6 +26,24 @@ import Testing
     ])
     func rejectsMalformed(_ text: String) {
         #expect(throws: JSONParser.Error.self) { try parse(text) }
+        // The ingress fast path validates exactly as strictly.
+        #expect(throws: JSONParser.Error.self) {
+            try Array(text.utf8).withUnsafeBytes { try JSONParser.parseTopLevel($0, keys: ["a"]) }
+        }
+        let wrapped = "{\"x\": " + text + "}"
+        #expect(throws: JSONParser.Error.self) {
+            try Array(wrapped.utf8).withUnsafeBytes { try JSONParser.parseTopLevel($0, keys: ["a"]) }
+        }
+    }
+
+    @Test func topLevelCaptureKeepsOnlyNamedMembers() throws {
+        let text = #"{"id":"evt_1","data":{"deep":[1,{"x":"\u00e9"}]},"type":"task.succeeded","n":-1.5e2}"#
+        let value = try Array(text.utf8).withUnsafeBytes { try JSONParser.parseTopLevel($0, keys: ["id", "type"]) }
+        #expect(value == .object(["id": .string("evt_1"), "type": .string("task.succeeded")]))
+        let deep = String(repeating: "[", count: 65) + String(repeating: "]", count: 65)
+        #expect(throws: JSONParser.Error.self) {
+            try Array(("{\"x\":" + deep + "}").utf8).withUnsafeBytes { try JSONParser.parseTopLevel($0, keys: []) }
+        }
     }
 
     @Test func limitsNesting() throws {

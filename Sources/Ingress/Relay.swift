@@ -76,6 +76,7 @@ package final class Relay: Service, Sendable {
         let logger = self.logger
         let ingress = try await HTTPListener.bind(
             name: "ingress", host: settings.listen.host, port: settings.listen.port, group: group, idleTimeout: idle,
+            pipeliningAssistance: false,
             limiter: ConnectionLimiter(limit: settings.maxConnections),
             onRejected: { metrics.connectionsRejected.increment() },
             onOpenChange: { metrics.openConnections.set($0) },
@@ -88,7 +89,8 @@ package final class Relay: Service, Sendable {
         do {
             admin = try await HTTPListener.bind(
                 name: "admin", host: settings.adminListen.host, port: settings.adminListen.port, group: group,
-                idleTimeout: idle, limiter: ConnectionLimiter(limit: 64), onRejected: {}, onOpenChange: { _ in },
+                idleTimeout: idle, pipeliningAssistance: true, limiter: ConnectionLimiter(limit: 64), onRejected: {},
+                onOpenChange: { _ in },
                 addHandlers: { [self] sync in
                     try sync.addHandler(
                         AdminHandler(readiness: { self.readiness() }, metrics: { self.metricsExposition() }))

@@ -152,6 +152,41 @@ import Testing
         await relay.shutdown()
     }
 
+    @Test func pipelinedRequestsAreAnsweredInOrder() async throws {
+        let relay = try await TestRelay()
+        let connection = try RawConnection(port: relay.port)
+        var bytes: [UInt8] = []
+        for index in 0..<5 {
+            let body = SignedEvent.body(id: "evt_pipe_\(index % 3)")
+            var head = "POST /webhooks/moda HTTP/1.1\r\nHost: x\r\nContent-Length: \(body.count)\r\n"
+            for (name, value) in SignedEvent.headers(body: body) { head += "\(name): \(value)\r\n" }
+            bytes += Array((head + "\r\n").utf8) + body
+        }
+        bytes += Array("GET /elsewhere HTTP/1.1\r\nHost: x\r\n\r\n".utf8)
+        try connection.send(bytes)  // all six requests in one write
+        var answers: [RawConnection.Response] = []
+        for _ in 0..<6 { answers.append(try connection.readResponse()) }
+        #expect(
+            answers.map { $0.json["event_id"] as? String } == [
+                "evt_pipe_0", "evt_pipe_1", "evt_pipe_2", "evt_pipe_0", "evt_pipe_1", nil,
+            ])
+        #expect(answers.map { $0.json["duplicate"] as? Bool ?? false } == [false, false, false, true, true, false])
+        #expect(answers.last?.status == 404)
+        await relay.shutdown()
+    }
+
+    @Test func connectionCloseEndsTheConnectionAfterTheAnswer() async throws {
+        let relay = try await TestRelay()
+        let connection = try RawConnection(port: relay.port)
+        let body = SignedEvent.body(id: "evt_close")
+        try connection.request(headers: SignedEvent.headers(body: body) + [("Connection", "close")], body: body)
+        let answer = try connection.readResponse()
+        #expect(answer.status == 200)
+        #expect(answer.headers["connection"] == "close")
+        #expect(connection.isClosedByPeer())
+        await relay.shutdown()
+    }
+
     @Test func oversizedBodyIsRefusedWithoutReadingIt() async throws {
         let relay = try await TestRelay { $0.maxBodyBytes = 4096 }
         let connection = try RawConnection(port: relay.port)

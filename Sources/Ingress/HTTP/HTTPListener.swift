@@ -13,7 +13,7 @@ package final class HTTPListener: Sendable {
     /// Binds `host:port` and starts accepting.
     static func bind(
         name: String, host: String, port: Int, group: any EventLoopGroup, idleTimeout: TimeAmount,
-        limiter: ConnectionLimiter?, onRejected: @escaping @Sendable () -> Void,
+        pipeliningAssistance: Bool, limiter: ConnectionLimiter?, onRejected: @escaping @Sendable () -> Void,
         onOpenChange: @escaping @Sendable (Int) -> Void,
         addHandlers: @escaping @Sendable (ChannelPipeline.SynchronousOperations) throws -> Void
     ) async throws -> HTTPListener {
@@ -36,7 +36,8 @@ package final class HTTPListener: Sendable {
                 }
                 return channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
-                    try sync.configureHTTPServerPipeline(withErrorHandling: true)
+                    try sync.configureHTTPServerPipeline(
+                        withPipeliningAssistance: pipeliningAssistance, withErrorHandling: true)
                     try sync.addHandler(IdleStateHandler(allTimeout: idleTimeout))
                     try addHandlers(sync)
                 }

@@ -5,6 +5,11 @@ import NIOHTTP1
 /// HTTP/1.1 framing for the webhook path: method and path checks, the body limit (413 without
 /// reading the rest), the per-request deadline, keep-alive. Complete bodies go to the
 /// ``AcceptPipeline``; its answer is written back on this channel's event loop.
+///
+/// The handler owns HTTP/1.1 pipelining: parts that arrive while a request is being answered
+/// are queued (up to ``maxQueuedParts``) and handled, in order, after the answer. This keeps
+/// the socket readable throughout, instead of NIO's pipeline helper turning reads off and on
+/// (two `epoll_ctl` calls) for every request.
 final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
@@ -33,6 +38,9 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var state = State.idle
     private var started = NIODeadline.now()
     private var timeout: Scheduled<Void>?
+    /// Request parts received while answering; replayed in order afterwards.
+    private var queued: [HTTPServerRequestPart] = []
+    static let maxQueuedParts = 256
 
     init(configuration: Configuration, pipeline: AcceptPipeline, metrics: RelayMetrics, logger: Logger) {
         self.configuration = configuration
@@ -42,7 +50,18 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
+        let part = unwrapInboundIn(data)
+        if case .answering = state {
+            queued.append(part)
+            if queued.count > Self.maxQueuedParts { context.close(promise: nil) }
+            return
+        }
+        handle(part, context: context)
+    }
+
+    private func handle(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+        if case .closing = state { return }
+        switch part {
         case .head(let head):
             started = .now()
             scheduleTimeout(context: context)
@@ -66,7 +85,7 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
             switch state {
             case .discarding(let head, let outcome):
                 respond(context: context, keepAlive: head.isKeepAlive, outcome: outcome)
-                state = .idle
+                state = head.isKeepAlive ? .idle : .closing
             case .receiving(let head, let body):
                 state = .answering
                 cancelTimeout()
@@ -117,13 +136,27 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
         let promise = context.eventLoop.makePromise(of: IngressOutcome.self)
         promise.futureResult.assumeIsolated().whenSuccess { outcome in
             self.respond(context: context, keepAlive: head.isKeepAlive, outcome: outcome)
-            if case .answering = self.state { self.state = .idle }
+            guard case .answering = self.state else { return }
+            self.state = head.isKeepAlive ? .idle : .closing
+            self.replayQueued(context: context)
         }
         pipeline.accept(
             timestamp: head.headers.first(name: "x-webhook-timestamp"),
             signature: head.headers.first(name: "x-webhook-signature"),
             body: Array(body.readableBytesView),
             answer: { promise.succeed($0) })
+    }
+
+    /// Handles parts that arrived while answering, until the next request needs answering.
+    private func replayQueued(context: ChannelHandlerContext) {
+        while !queued.isEmpty {
+            if case .answering = state { return }
+            if case .closing = state {
+                queued.removeAll()
+                return
+            }
+            handle(queued.removeFirst(), context: context)
+        }
     }
 
     private func scheduleTimeout(context: ChannelHandlerContext) {

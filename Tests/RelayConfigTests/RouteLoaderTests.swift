@@ -156,10 +156,10 @@ import Testing
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("routes-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try "sink: file\npath: /tmp/a\n".write(toFile: dir + "/archive.yaml", atomically: true, encoding: .utf8)
-        try "sink: file\npath: /tmp/b\n".write(toFile: dir + "/archive.yml", atomically: true, encoding: .utf8)
-        try "sink: file\nbogus: 1\n".write(toFile: dir + "/broken.yaml", atomically: true, encoding: .utf8)
-        try "ignored".write(toFile: dir + "/README.md", atomically: true, encoding: .utf8)
+        try "sink: file\npath: /tmp/a\n".write(toFile: dir + "/archive.yaml", atomically: false, encoding: .utf8)
+        try "sink: file\npath: /tmp/b\n".write(toFile: dir + "/archive.yml", atomically: false, encoding: .utf8)
+        try "sink: file\nbogus: 1\n".write(toFile: dir + "/broken.yaml", atomically: false, encoding: .utf8)
+        try "ignored".write(toFile: dir + "/README.md", atomically: false, encoding: .utf8)
         let result = RouteLoader.load(directory: dir, environment: [:])
         #expect(result.routes.map(\.name) == ["archive"])
         #expect(
@@ -186,7 +186,7 @@ import Testing
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("relay-\(UUID().uuidString).yaml").path
         defer { try? FileManager.default.removeItem(atPath: file) }
         try "listen: 0.0.0.0:8443\ndata_dir: /var/lib/moda-relay\nmax_body: 2MiB\ndedupe_window: 48h\nport: 1\n"
-            .write(toFile: file, atomically: true, encoding: .utf8)
+            .write(toFile: file, atomically: false, encoding: .utf8)
         var settings = RelaySettings()
         let problems = RelaySettings.load(file: file, into: &settings)
         #expect(settings.listen == HostPort(host: "0.0.0.0", port: 8443))

@@ -131,7 +131,7 @@ struct Workspace {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("ws-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: root + "/routes", withIntermediateDirectories: true)
         for (name, text) in routes {
-            try text.write(toFile: root + "/routes/" + name, atomically: true, encoding: .utf8)
+            try text.write(toFile: root + "/routes/" + name, atomically: false, encoding: .utf8)
         }
     }
 

@@ -152,6 +152,19 @@ import Testing
         await relay.shutdown()
     }
 
+    @Test func malformedHTTPGetsAReasonMetricAndLog() async throws {
+        let relay = try await TestRelay()
+        let connection = try RawConnection(port: relay.port)
+        try connection.send("POST /webhooks/moda HTTP/1.1\r\nHost: x\r\nContent-Length: nope\r\n\r\n")
+        let answer = try connection.readResponse()
+        #expect(answer.status == 400)
+        #expect((answer.json["reason"] as? String)?.hasPrefix("malformed HTTP request") == true)
+        #expect(connection.isClosedByPeer())
+        #expect(try relay.metric(#"moda_relay_ingress_requests_total{outcome="malformed_request"}"#) == 1)
+        #expect(relay.logs.all.contains { $0.metadata["relay.outcome"] == "malformed_request" })
+        await relay.shutdown()
+    }
+
     @Test func pipelinedRequestsAreAnsweredInOrder() async throws {
         let relay = try await TestRelay()
         let connection = try RawConnection(port: relay.port)

@@ -36,8 +36,9 @@ package final class HTTPListener: Sendable {
                 }
                 return channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
+                    // Protocol errors reach the last handler, which answers them with a reason.
                     try sync.configureHTTPServerPipeline(
-                        withPipeliningAssistance: pipeliningAssistance, withErrorHandling: true)
+                        withPipeliningAssistance: pipeliningAssistance, withErrorHandling: false)
                     try sync.addHandler(IdleStateHandler(allTimeout: idleTimeout))
                     try addHandlers(sync)
                 }

@@ -104,6 +104,22 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
         context.fireUserInboundEventTriggered(event)
     }
 
+    /// Malformed HTTP (the decoder's errors): a 400 with a reason, counted and logged, then close.
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if error is HTTPParserError {
+            switch state {
+            case .closing: break
+            default:
+                respond(
+                    context: context, keepAlive: false,
+                    outcome: .rejected(400, .malformedRequest, "malformed HTTP request: \(error)"))
+                state = .closing
+            }
+            return
+        }
+        context.fireErrorCaught(error)
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
         cancelTimeout()
         context.fireChannelInactive()
@@ -218,7 +234,7 @@ extension RelayMetrics.Outcome {
     /// Outcomes decided by HTTP framing rather than by the accept pipeline.
     var isHTTPLevel: Bool {
         switch self {
-        case .tooLarge, .methodNotAllowed, .notFound, .requestTimeout: return true
+        case .tooLarge, .methodNotAllowed, .notFound, .requestTimeout, .malformedRequest: return true
         default: return false
         }
     }

@@ -20,6 +20,7 @@ package final class RelayMetrics: Sendable {
         case invalidJSON = "invalid_json"
         case unrecognisedEnvelope = "unrecognised_envelope"
         case tooLarge = "too_large"
+        case malformedRequest = "malformed_request"
         case methodNotAllowed = "method_not_allowed"
         case notFound = "not_found"
         case requestTimeout = "request_timeout"

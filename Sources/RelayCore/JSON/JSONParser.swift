@@ -94,8 +94,10 @@ package struct JSONParser {
             index += count
         }
 
-        /// An object whose members are kept only if named in `capturing`; others are skipped.
-        mutating func parseObject(depth: Int, capturing: Set<String>) throws(Error) -> JSONValue {
+        /// An object. With `capturing`, only the members it names are built; the others are
+        /// validated and skipped.
+        mutating func parseObject(depth: Int, capturing: Set<String>? = nil) throws(Error) -> JSONValue {
+            guard depth <= JSONParser.maximumDepth else { throw error("nesting too deep") }
             index += 1
             var members: [String: JSONValue] = [:]
             skipWhitespace()
@@ -113,7 +115,7 @@ package struct JSONParser {
                 guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
                 index += 1
                 skipWhitespace()
-                if capturing.contains(key) {
+                if capturing?.contains(key) ?? true {
                     members[key] = try parseValue(depth: depth)
                 } else {
                     try skipValue(depth: depth)
@@ -197,39 +199,6 @@ package struct JSONParser {
                 }
             }
             throw error("unterminated string")
-        }
-
-        mutating func parseObject(depth: Int) throws(Error) -> JSONValue {
-            guard depth <= JSONParser.maximumDepth else { throw error("nesting too deep") }
-            index += 1
-            var members: [String: JSONValue] = [:]
-            skipWhitespace()
-            if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
-                index += 1
-                return .object(members)
-            }
-            while true {
-                skipWhitespace()
-                guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
-                    throw error("expected a member name")
-                }
-                let key = try parseString()
-                skipWhitespace()
-                guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
-                index += 1
-                skipWhitespace()
-                members[key] = try parseValue(depth: depth)
-                skipWhitespace()
-                guard index < bytes.count else { throw error("unterminated object") }
-                if bytes[index] == UInt8(ascii: ",") {
-                    index += 1
-                } else if bytes[index] == UInt8(ascii: "}") {
-                    index += 1
-                    return .object(members)
-                } else {
-                    throw error("expected ',' or '}'")
-                }
-            }
         }
 
         mutating func parseArray(depth: Int) throws(Error) -> JSONValue {

@@ -58,6 +58,30 @@ import Testing
         #expect(probe.violations.withLock { $0 }.isEmpty)
     }
 
+    /// The seen log's own sync is deferred only for keys a tail segment can restore: never for
+    /// unrouted events, and deferred entries are synced before a tail segment is replaced.
+    @Test func seenSyncIsDeferredOnlyWhenTheSpoolTailCoversIt() async throws {
+        let tmp = TemporaryDirectory()
+        defer { tmp.cleanup() }
+        let inner = try LocalDedupeStore(
+            directory: tmp.path + "/seen", windowMillis: 86_400_000, nowMillis: WallClock.nowMillis())
+        let probe = OrderProbe(inner: inner, data: tmp.path)
+        var configuration = GroupCommitWriter.Configuration(dataDirectory: tmp.path)
+        configuration.segmentBytes = 100
+        let writer = try GroupCommitWriter(
+            configuration: configuration, sinks: ["a", "b"], dedupe: probe, fingerprint: testFingerprint)
+        _ = try await append(writer, request("evt_routed", sinks: ["a", "b"])).get()
+        _ = try await append(writer, request("evt_unrouted", sinks: [])).get()
+        #expect(probe.deferred.withLock { $0 } == [true, false])
+        let before = probe.syncs.withLock { $0 }
+        // The first record filled segment 1 past 100 bytes: the next append rolls, so the
+        // deferred entries are synced first.
+        _ = try await append(writer, request("evt_rolls", sinks: ["a", "b"])).get()
+        #expect(probe.syncs.withLock { $0 } == before + 1)
+        await writer.close()
+        #expect(SpoolFiles.list(tmp.path + "/spool/a").count == 2)
+    }
+
     @Test func spoolCapRefusesAndNothingIsSeen() async throws {
         let tmp = TemporaryDirectory()
         defer { tmp.cleanup() }
@@ -108,6 +132,8 @@ final class OrderProbe: DedupeStore {
     let data: String
     let checked = Mutex(0)
     let violations = Mutex<[String]>([])
+    let deferred = Mutex<[Bool]>([])
+    let syncs = Mutex(0)
 
     init(inner: LocalDedupeStore, data: String) {
         self.inner = inner
@@ -116,7 +142,7 @@ final class OrderProbe: DedupeStore {
 
     func contains(_ key: SeenKey, nowMillis: Int64) -> Bool { inner.contains(key, nowMillis: nowMillis) }
 
-    func recordDurable(_ entries: [SeenEntry], nowMillis: Int64) throws(SpoolError) {
+    func recordDurable(_ entries: [SeenEntry], nowMillis: Int64, deferSync: Bool) throws(SpoolError) {
         for sink in ["a", "b"] {
             let onDisk = Set(((try? recordsOnDisk(data, sink: sink)) ?? []).map { testFingerprint($0.dedupeKey) })
             for entry in entries where !onDisk.contains(entry.key) {
@@ -124,7 +150,13 @@ final class OrderProbe: DedupeStore {
             }
         }
         checked.withLock { $0 += entries.count }
-        try inner.recordDurable(entries, nowMillis: nowMillis)
+        deferred.withLock { $0.append(deferSync) }
+        try inner.recordDurable(entries, nowMillis: nowMillis, deferSync: deferSync)
+    }
+
+    func syncDeferred() throws(SpoolError) {
+        syncs.withLock { $0 += 1 }
+        try inner.syncDeferred()
     }
 
     func restore(_ entries: [SeenEntry], nowMillis: Int64) { inner.restore(entries, nowMillis: nowMillis) }

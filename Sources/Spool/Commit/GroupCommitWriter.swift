@@ -105,6 +105,12 @@ package final class GroupCommitWriter: Sendable {
             let snapshot = state.snapshot()
             stats.withLock { $0 = snapshot }
         }
+        // Closing: make deferred seen entries durable so the next start needs no spool scan for them.
+        do throws(SpoolError) {
+            try dedupe.syncDeferred()
+        } catch {
+            health.withLock { $0 = error }
+        }
         let waiters = finished.withLock { state in
             state.done = true
             return state.waiters

@@ -87,6 +87,11 @@ final class WriterState {
             return error
         }
         do throws(SpoolError) {
+            // Keys recorded with a deferred sync are recoverable only from tail segments: make
+            // them durable before any tail is replaced.
+            if sinkBatches.keys.contains(where: { spools[$0]?.rollsOnNextAppend == true }) {
+                try dedupe.syncDeferred()
+            }
             for (sink, pending) in sinkBatches.sorted(by: { $0.key < $1.key }) {
                 let spool = try spool(named: sink)
                 let (file, before) = try spool.append(
@@ -94,9 +99,13 @@ final class WriterState {
                 written.append((spool, file, before, pending.firstSequence))
             }
             for (_, file, _, _) in written { try file.sync() }
-            // Only now, with every record durable, may the keys become "seen" (invariant 2).
+            // Only now, with every record durable, may the keys become "seen" (invariant 2). A key
+            // whose event has a record in a tail segment is recoverable from it, so the seen log's
+            // own sync may wait; an unrouted event has no record, so its batch syncs the log.
+            let hasUnrouted = accepted.contains { $0.0.sinks.isEmpty }
             try dedupe.recordDurable(
-                accepted.map { SeenEntry(key: $0.0.seenKey, acceptedAtMillis: $0.0.acceptedAtMillis) }, nowMillis: now)
+                accepted.map { SeenEntry(key: $0.0.seenKey, acceptedAtMillis: $0.0.acceptedAtMillis) }, nowMillis: now,
+                deferSync: !hasUnrouted)
         } catch {
             return fail(error)
         }

@@ -56,6 +56,9 @@ package final class SinkSpool {
         recovery.tailRecords = []
     }
 
+    /// Whether the next append starts a new segment (the current tail stops being the tail).
+    package var rollsOnNextAppend: Bool { tail.length >= segmentBytes }
+
     /// Appends framed records (already encoded) to the tail, rolling to a new segment first if
     /// the tail is full. Returns the file written so the caller can sync or roll it back.
     package func append(_ framed: [UInt8], firstSequence: UInt64, count: UInt64) throws(SpoolError) -> (AppendFile, Int)

@@ -18,8 +18,14 @@
 //
 // 1. A single writer (``GroupCommitWriter``) appends. A batch of appends is written to every
 //    touched segment, each segment is `fdatasync`'d, then the batch's seen entries are
-//    written and `fdatasync`'d, and only then are the callers told "durable". A key is never
-//    in the seen log unless its records are already durable in every spool they route to.
+//    written, and only then are the callers told "durable". A key is never in the seen log
+//    unless its records are already durable in every spool they route to.
+//    The durable seen-set is the seen log plus the keys of the records in every spool's tail
+//    segment (recovery restores those). So the seen log is `fdatasync`'d in the batch itself
+//    only when the batch holds an event that matched no route (no record carries its key);
+//    otherwise its sync is deferred until a tail segment is about to be replaced (roll), the
+//    log moves to a new hour file, or the writer closes. Whoever deletes or replaces a tail
+//    segment (the reader side) must sync deferred seen entries first.
 // 2. If any write or sync of a batch fails, every file the batch touched is truncated back to
 //    its size before the batch and the whole batch fails: no partial batch survives to be
 //    followed by later records.

@@ -2,15 +2,20 @@ import Synchronization
 
 /// Where "this event was already durably accepted" is remembered.
 ///
-/// The contract that keeps invariant 2 (no seen without durable): ``recordDurable(_:nowMillis:)``
-/// is called by the writer only after the events' records are synced in every spool, and it
-/// must itself be durable when it returns. A shared (Redis) implementation replaces the local
-/// one for several instances behind a load balancer.
+/// The contract that keeps invariant 2 (no seen without durable): ``recordDurable(_:nowMillis:deferSync:)``
+/// is called by the writer only after the events' records are synced in every spool. It must
+/// be durable when it returns, except with `deferSync: true`: then every key is also inside a
+/// record of some spool's *tail* segment, from which recovery restores it, and the store may
+/// postpone its own sync until ``syncDeferred()``, which the writer calls before a segment stops
+/// being a tail and at close. A shared (Redis) implementation replaces the local one for
+/// several instances behind a load balancer.
 package protocol DedupeStore: AnyObject, Sendable {
     /// Whether `key` was durably accepted within the window.
     func contains(_ key: SeenKey, nowMillis: Int64) -> Bool
     /// Persists keys whose events are now durable. Called on the writer thread.
-    func recordDurable(_ entries: [SeenEntry], nowMillis: Int64) throws(SpoolError)
+    func recordDurable(_ entries: [SeenEntry], nowMillis: Int64, deferSync: Bool) throws(SpoolError)
+    /// Makes every entry recorded with `deferSync` durable. Called on the writer thread.
+    func syncDeferred() throws(SpoolError)
     /// Adds keys found in spool records at recovery (already durable): memory only.
     func restore(_ entries: [SeenEntry], nowMillis: Int64)
 }
@@ -33,10 +38,10 @@ package final class LocalDedupeStore: DedupeStore {
         seenSet.contains(key, nowMillis: nowMillis)
     }
 
-    package func recordDurable(_ entries: [SeenEntry], nowMillis: Int64) throws(SpoolError) {
+    package func recordDurable(_ entries: [SeenEntry], nowMillis: Int64, deferSync: Bool) throws(SpoolError) {
         let result: Result<Void, SpoolError> = log.withLock { log in
             do throws(SpoolError) {
-                try log.append(entries, nowMillis: nowMillis)
+                try log.append(entries, nowMillis: nowMillis, sync: !deferSync)
                 return .success(())
             } catch {
                 return .failure(error)
@@ -44,6 +49,18 @@ package final class LocalDedupeStore: DedupeStore {
         }
         try result.get()
         seenSet.insert(entries, nowMillis: nowMillis)
+    }
+
+    package func syncDeferred() throws(SpoolError) {
+        let result: Result<Void, SpoolError> = log.withLock { log in
+            do throws(SpoolError) {
+                try log.syncPending()
+                return .success(())
+            } catch {
+                return .failure(error)
+            }
+        }
+        try result.get()
     }
 
     package func restore(_ entries: [SeenEntry], nowMillis: Int64) {

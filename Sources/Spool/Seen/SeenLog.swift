@@ -7,6 +7,8 @@ package final class SeenLog {
     private let windowMillis: Int64
     private var current: AppendFile?
     private var currentHour: Int64 = -1
+    /// True while the current file holds bytes written without a sync.
+    private var unsynced = false
 
     /// Opens (creating if needed) the log directory.
     package init(directory: String, windowMillis: Int64) throws(SpoolError) {
@@ -37,25 +39,39 @@ package final class SeenLog {
         return entries
     }
 
-    /// Appends entries and makes them durable before returning.
-    package func append(_ entries: [SeenEntry], nowMillis: Int64) throws(SpoolError) {
+    /// Appends entries; with `sync` (the default) they are durable before it returns, otherwise
+    /// at the next ``syncPending()`` (or any later synced append).
+    package func append(_ entries: [SeenEntry], nowMillis: Int64, sync: Bool = true) throws(SpoolError) {
         guard !entries.isEmpty else { return }
         let file = try fileForHour(nowMillis / 3_600_000, nowMillis: nowMillis)
         var buffer: [UInt8] = []
         buffer.reserveCapacity(entries.count * 32)
         for entry in entries { Frame.append(payload: entry.encoded(), to: &buffer) }
         let before = file.length
-        do {
+        do throws(SpoolError) {
             try file.append(buffer)
-            try file.sync()
+            if sync {
+                try file.sync()
+                unsynced = false
+            } else {
+                unsynced = true
+            }
         } catch {
             file.rollBack(to: before)
             throw error
         }
     }
 
+    /// Syncs entries appended without a sync.
+    package func syncPending() throws(SpoolError) {
+        guard unsynced, let current else { return }
+        try current.sync()
+        unsynced = false
+    }
+
     private func fileForHour(_ hour: Int64, nowMillis: Int64) throws(SpoolError) -> AppendFile {
         if let current, hour == currentHour { return current }
+        try syncPending()
         let digits = String(hour)
         let path = directory + "/" + String(repeating: "0", count: max(0, 12 - digits.count)) + digits + ".log"
         var length = SpoolFiles.size(path)

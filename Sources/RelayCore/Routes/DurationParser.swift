@@ -30,13 +30,4 @@ package enum DurationParser {
         }
         return total
     }
-
-    /// A short rendering (`1.5s`, `10m`) for messages and listings.
-    package static func format(_ duration: Duration) -> String {
-        let ms = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
-        if ms % 3_600_000 == 0 { return "\(ms / 3_600_000)h" }
-        if ms % 60_000 == 0 { return "\(ms / 60_000)m" }
-        if ms % 1000 == 0 { return "\(ms / 1000)s" }
-        return "\(ms)ms"
-    }
 }

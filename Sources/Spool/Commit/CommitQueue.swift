@@ -55,12 +55,6 @@ final class CommitQueue<Element>: @unchecked Sendable {
         pthread_cond_broadcast(condition)
         pthread_mutex_unlock(mutex)
     }
-
-    var isClosed: Bool {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return closed
-    }
 }
 
 /// Wall-clock time in milliseconds since the epoch.

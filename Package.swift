@@ -23,6 +23,12 @@ let package = Package(
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
         ),
+        // System library: libcurl, driven through its multi interface for deliveries.
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
         // Pure logic: events, signatures, routes, matching, templates. No I/O.
         .target(
             name: "RelayCore",
@@ -37,6 +43,11 @@ let package = Package(
         .target(
             name: "Spool",
             dependencies: []
+        ),
+        // Outbound HTTP: the libcurl multi loop on its own thread.
+        .target(
+            name: "RelayDispatch",
+            dependencies: ["CCurl", "RelayCore"]
         ),
         // The NIO webhook ingress, the accept pipeline and the admin listener.
         .target(
@@ -64,6 +75,15 @@ let package = Package(
         .testTarget(name: "RelayCoreTests", dependencies: ["RelayCore"]),
         .testTarget(name: "RelayConfigTests", dependencies: ["RelayConfig", "RelayCore"]),
         .testTarget(name: "SpoolTests", dependencies: ["Spool"]),
+        .testTarget(
+            name: "RelayDispatchTests",
+            dependencies: [
+                "RelayDispatch", "RelayCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         .testTarget(
             name: "IngressTests",
             dependencies: [

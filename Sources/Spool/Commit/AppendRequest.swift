@@ -30,4 +30,19 @@ package struct SpoolStats: Sendable, Equatable {
     package var segments: Int = 0
     package var recordsAppended: Int = 0
     package var nextSequence: UInt64 = 1
+    /// Batches rolled back in this sink's spool since start (readers drop buffered bytes when it
+    /// changes: rolled-back frames may have been read ahead).
+    package var rollbacks: Int = 0
+}
+
+/// What a reader may consume: records below `nextSequence`, and whether bytes it read ahead
+/// could be stale (`rollbacks` changed).
+package struct CommitMark: Sendable, Equatable {
+    package var nextSequence: UInt64
+    package var rollbacks: Int
+
+    package init(nextSequence: UInt64, rollbacks: Int) {
+        self.nextSequence = nextSequence
+        self.rollbacks = rollbacks
+    }
 }

@@ -32,6 +32,8 @@ package final class GroupCommitWriter: Sendable {
     }
 
     private let queue = CommitQueue<(AppendRequest, AppendCompletion)>()
+    /// Bytes freed by readers, per sink, applied by the writer thread before its next commit.
+    private let freed = Mutex<[String: Int]>([:])
     private let stats: Mutex<[String: SpoolStats]>
     private let health = Mutex<SpoolError?>(nil)
     private let finished = Mutex<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
@@ -82,6 +84,20 @@ package final class GroupCommitWriter: Sendable {
     /// Figures per sink, as of the last commit.
     package func statistics() -> [String: SpoolStats] { stats.withLock { $0 } }
 
+    /// Tells the writer a reader deleted `bytes` of `sink`'s segments (keeps the cap and the
+    /// gauges right). Applied before the next commit.
+    package func segmentsDeleted(sink: String, bytes: Int) {
+        freed.withLock { $0[sink, default: 0] += bytes }
+    }
+
+    /// What a reader of `sink` may consume now.
+    package func commitMark(sink: String) -> CommitMark {
+        stats.withLock { stats in
+            let entry = stats[sink] ?? SpoolStats()
+            return CommitMark(nextSequence: entry.nextSequence, rollbacks: entry.rollbacks)
+        }
+    }
+
     /// The error of the last commit, if it failed; nil once a later commit succeeds.
     package var lastError: SpoolError? { health.withLock { $0 } }
 
@@ -100,6 +116,12 @@ package final class GroupCommitWriter: Sendable {
 
     private func run(_ state: WriterState) {
         while let batch = queue.take(limit: configuration.maxBatch) {
+            let released: [String: Int] = freed.withLock { pending in
+                let taken = pending
+                pending = [:]
+                return taken
+            }
+            for (sink, bytes) in released { state.segmentsDeleted(sink: sink, bytes: bytes) }
             let error = state.commit(batch)
             health.withLock { $0 = error }
             let snapshot = state.snapshot()

@@ -5,6 +5,7 @@ final class WriterState {
     let spoolRoot: String
     private var spools: [String: SinkSpool] = [:]
     private var appended: [String: Int] = [:]
+    private var rollbacks: [String: Int] = [:]
 
     init(configuration: GroupCommitWriter.Configuration, dedupe: any DedupeStore) throws(SpoolError) {
         self.configuration = configuration
@@ -22,12 +23,16 @@ final class WriterState {
         return spool
     }
 
+    func segmentsDeleted(sink: String, bytes: Int) {
+        spools[sink]?.segmentsDeleted(bytes: bytes)
+    }
+
     func snapshot() -> [String: SpoolStats] {
         var out: [String: SpoolStats] = [:]
         for (name, spool) in spools {
             out[name] = SpoolStats(
                 bytes: spool.totalBytes, segments: spool.segments.count, recordsAppended: appended[name] ?? 0,
-                nextSequence: spool.nextSequence)
+                nextSequence: spool.nextSequence, rollbacks: rollbacks[name] ?? 0)
         }
         return out
     }
@@ -82,6 +87,7 @@ final class WriterState {
         func fail(_ error: SpoolError) -> SpoolError {
             for (spool, file, length, sequence) in written.reversed() {
                 spool.rollBack(file: file, to: length, sequence: sequence)
+                rollbacks[spool.name, default: 0] += 1
             }
             for (_, completion) in accepted { completion(.failure(error)) }
             return error

@@ -51,6 +51,13 @@ package final class SinkSpool {
         self.totalBytes = total
     }
 
+    /// Accounts for segments a reader deleted: `bytes` freed, segment list re-read.
+    package func segmentsDeleted(bytes: Int) {
+        totalBytes = max(0, totalBytes - bytes)
+        segments = SpoolFiles.list(directory).filter { $0.hasSuffix(".seg") }.compactMap { UInt64($0.dropLast(4)) }
+            .sorted()
+    }
+
     /// Frees the recovered tail records once their keys are in the seen-set.
     package func discardRecoveredRecords() {
         recovery.tailRecords = []

@@ -36,8 +36,13 @@
 //    incomplete or fails its CRC; the file is truncated there. Only bytes that were never
 //    acknowledged can lie beyond that point (they belong to the batch in flight at the crash).
 //    Every complete record is kept, and its key re-enters the seen-set.
-// 5. The reader side (next issue) records delivery progress by sequence number; a segment is
-//    deletable once every record in it is delivered or dead-lettered.
+// 5. The reader side (``SpoolReader``) hands out records below the writer's ``CommitMark``
+//    and records delivery progress in `<first-seq>.acks` beside each segment (frames of one
+//    `u64` sequence). Sequences are contiguous, so segment *i* holds exactly
+//    `[first_i, first_{i+1})`; a segment other than the tail is deleted once all of them are
+//    acknowledged, and the writer is told the bytes freed. The tail is never deleted (see 1).
+//    Bytes a reader read ahead may belong to a batch that was later rolled back; the mark's
+//    rollback generation tells it to re-read from the file.
 
 /// Constants of the on-disk format.
 package enum SpoolFormat {

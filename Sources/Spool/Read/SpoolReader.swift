@@ -1,0 +1,161 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The reader side of one sink's spool: hands out records in sequence order, up to what the
+/// writer has committed, skipping records already acknowledged; persists acknowledgements; and
+/// deletes segments whose every record is acknowledged.
+///
+/// Acknowledgement files (`<first-seq>.acks`, frames of one `u64` sequence each) sit beside
+/// their segment. Acks are buffered and made durable by ``flush()``; acks lost in a crash only
+/// mean those events are delivered again (at-least-once). A segment other than the last one is
+/// deleted once all of its sequences `[first, next segment's first)` are acknowledged; the last
+/// (tail) segment is never deleted, so recovery can always restore the keys in it.
+///
+/// Not thread-safe: one delivery worker owns a reader.
+package final class SpoolReader {
+    package let sink: String
+    package let directory: String
+    private var segments: [UInt64] = []
+    private var acked: [UInt64: Set<UInt64>] = [:]
+    private var pendingAcks: [UInt64: [UInt64]] = [:]
+    private var reader: (first: UInt64, reader: SegmentReader)?
+    /// The next sequence number not yet handed out.
+    package private(set) var position: UInt64 = 0
+    private let onSegmentsDeleted: (Int) -> Void
+    private var rollbacksSeen = 0
+
+    /// Opens the spool directory and loads existing acknowledgements. `onSegmentsDeleted`
+    /// receives the bytes freed whenever segments are deleted.
+    package init(sink: String, directory: String, onSegmentsDeleted: @escaping (Int) -> Void = { _ in })
+        throws(SpoolError)
+    {
+        self.sink = sink
+        self.directory = directory
+        self.onSegmentsDeleted = onSegmentsDeleted
+        refreshSegments()
+        for first in segments {
+            let path = ackPath(first)
+            guard SpoolFiles.size(path) > 0 else { continue }
+            let bytes = try SpoolFiles.read(path)
+            let scan = Frame.scan(bytes, from: 0)
+            if scan.validLength < bytes.count { try SpoolFiles.truncate(path, to: scan.validLength) }
+            acked[first] = Set(
+                scan.payloads.compactMap { $0.count == 8 ? ByteReader.uint64($0, at: $0.startIndex) : nil })
+        }
+        position = segments.first ?? 1
+    }
+
+    /// Up to `limit` unacknowledged records below the writer's committed mark, in order.
+    package func next(limit: Int, committed: CommitMark) throws(SpoolError) -> [SpoolRecord] {
+        if committed.rollbacks != rollbacksSeen {
+            rollbacksSeen = committed.rollbacks
+            reader?.reader.discardReadAhead()
+        }
+        var out: [SpoolRecord] = []
+        while out.count < limit, position < committed.nextSequence {
+            guard let record = try readAtPosition() else { break }
+            position = record.sequence + 1
+            if acked[segmentFirst(for: record.sequence)]?.contains(record.sequence) == true { continue }
+            out.append(record)
+        }
+        return out
+    }
+
+    /// Marks a record delivered or dead-lettered (durable at the next ``flush()``).
+    package func acknowledge(_ sequence: UInt64) {
+        let first = segmentFirst(for: sequence)
+        guard acked[first, default: []].insert(sequence).inserted else { return }
+        pendingAcks[first, default: []].append(sequence)
+    }
+
+    /// Makes buffered acknowledgements durable, then deletes fully acknowledged segments.
+    package func flush() throws(SpoolError) {
+        for (first, sequences) in pendingAcks {
+            var buffer: [UInt8] = []
+            for sequence in sequences {
+                var payload: [UInt8] = []
+                ByteWriter.appendUInt64(sequence, to: &payload)
+                Frame.append(payload: payload, to: &buffer)
+            }
+            let path = ackPath(first)
+            let file = try AppendFile(path: path, length: SpoolFiles.size(path))
+            try file.append(buffer)
+            try file.sync()
+        }
+        pendingAcks = [:]
+        try deleteCompletedSegments()
+    }
+
+    /// Records acknowledged but not yet flushed.
+    package var unflushedCount: Int { pendingAcks.values.reduce(0) { $0 + $1.count } }
+
+    private func deleteCompletedSegments() throws(SpoolError) {
+        refreshSegments()
+        var freed = 0
+        var deleted = false
+        for (index, first) in segments.enumerated().dropLast() {
+            let end = segments[index + 1]
+            guard UInt64(acked[first]?.count ?? 0) >= end - first else { break }
+            if reader?.first == first { reader = nil }
+            let segment = SpoolSink.segmentPath(directory, first)
+            freed += SpoolFiles.size(segment) + SpoolFiles.size(ackPath(first))
+            unlink(segment)
+            unlink(ackPath(first))
+            acked[first] = nil
+            deleted = true
+        }
+        if deleted {
+            try SpoolFiles.syncDirectory(directory)
+            refreshSegments()
+            onSegmentsDeleted(freed)
+        }
+    }
+
+    private func readAtPosition() throws(SpoolError) -> SpoolRecord? {
+        while true {
+            if reader == nil
+                || !(reader!.first <= position && (nextSegment(after: reader!.first).map { position < $0 } ?? true))
+            {
+                refreshSegments()
+                let first = segmentFirst(for: position)
+                guard segments.contains(first) else { return nil }
+                reader = (first, try SegmentReader(path: SpoolSink.segmentPath(directory, first)))
+            }
+            if let record = try reader!.reader.next() {
+                if record.sequence < position { continue }
+                return record
+            }
+            // End of what this segment holds so far: move on if a later segment exists.
+            refreshSegments()
+            guard let following = nextSegment(after: reader!.first) else { return nil }
+            position = max(position, following)
+            reader = nil
+        }
+    }
+
+    private func refreshSegments() {
+        segments = SpoolFiles.list(directory).filter { $0.hasSuffix(".seg") }.compactMap { UInt64($0.dropLast(4)) }
+            .sorted()
+    }
+
+    private func segmentFirst(for sequence: UInt64) -> UInt64 {
+        segments.last { $0 <= sequence } ?? (segments.first ?? 1)
+    }
+
+    private func nextSegment(after first: UInt64) -> UInt64? {
+        segments.first { $0 > first }
+    }
+
+    private func ackPath(_ first: UInt64) -> String {
+        let digits = String(first)
+        return directory + "/" + String(repeating: "0", count: max(0, 20 - digits.count)) + digits + ".acks"
+    }
+}
+
+/// Naming shared by the writer and the reader.
+package enum SpoolSink {
+    package static func segmentPath(_ directory: String, _ first: UInt64) -> String {
+        SinkSpool.segmentPath(directory, first)
+    }
+}

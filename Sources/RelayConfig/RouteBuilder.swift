@@ -176,10 +176,7 @@ struct RouteBuilder {
 
     private func readSignSecret(_ node: Node, reader: inout YAMLReader) -> String? {
         guard let text = reader.string(node, key: "sign_secret") else { return nil }
-        let encoded = text.dropFirst("whsec_".count)
-        guard text.hasPrefix("whsec_"), !encoded.isEmpty, encoded.count % 4 == 0,
-            encoded.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "+" || $0 == "/" || $0 == "=") })
-        else {
+        guard text.hasPrefix("whsec_"), (try? StandardWebhooksSigner(secret: text)) != nil else {
             reader.error("'sign_secret' must be 'whsec_' followed by base64 (Standard Webhooks)", at: node)
             return nil
         }

@@ -14,6 +14,19 @@ final class HMACKey: @unchecked Sendable {
 
     deinit { EVP_MAC_CTX_free(context) }
 
+    /// HMAC(key, prefix + body), 32 bytes.
+    func mac(prefix: [UInt8], body: UnsafeRawBufferPointer) -> [UInt8] {
+        var digest = [UInt8](repeating: 0, count: 32)
+        let ok = prefix.withUnsafeBytes { head in
+            digest.withUnsafeMutableBufferPointer { out in
+                relay_hmac_sha256_3(
+                    context, head.baseAddress, head.count, body.baseAddress, body.count, nil, 0, out.baseAddress)
+            }
+        }
+        precondition(ok == 1, "OpenSSL HMAC-SHA256 failed")
+        return digest
+    }
+
     /// Writes HMAC(key, timestamp + "." + body) into `digest` (32 bytes).
     func sign(timestamp: String, body: UnsafeRawBufferPointer, into digest: inout [UInt8]) {
         var timestamp = timestamp

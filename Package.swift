@@ -47,7 +47,7 @@ let package = Package(
         // Outbound HTTP: the libcurl multi loop on its own thread.
         .target(
             name: "RelayDispatch",
-            dependencies: ["CCurl", "RelayCore"]
+            dependencies: ["CCurl", "RelayCore", "Spool"]
         ),
         // The NIO webhook ingress, the accept pipeline and the admin listener.
         .target(
@@ -78,7 +78,7 @@ let package = Package(
         .testTarget(
             name: "RelayDispatchTests",
             dependencies: [
-                "RelayDispatch", "RelayCore",
+                "RelayDispatch", "RelayCore", "Spool",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

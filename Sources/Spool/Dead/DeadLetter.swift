@@ -1,0 +1,90 @@
+/// An event a sink gave up on, with everything needed to understand and replay it.
+///
+/// Payload layout (little-endian): `u8 kind (2)`, `u64 sequence`, `i64 accepted-at ms`,
+/// `i64 dead-at ms`, `u32 attempts`, `i32 last status (-1: none)`, then length-prefixed
+/// (`u32`) UTF-8 strings: sink, dedupe key, event type, reason, last error, response excerpt
+/// (first 2 KB), and the raw event body.
+package struct DeadLetter: Sendable, Equatable {
+    package static let kind: UInt8 = 2
+
+    package var sink: String
+    package var sequence: UInt64
+    package var dedupeKey: String
+    package var eventType: String
+    package var acceptedAtMillis: Int64
+    package var deadAtMillis: Int64
+    package var attempts: Int
+    /// The last HTTP status, if the last attempt got an answer.
+    package var lastStatus: Int?
+    /// The last transport error, if the last attempt got no answer.
+    package var lastError: String
+    /// The first 2 KB of the last response body.
+    package var responseExcerpt: String
+    /// Why the event is dead: permanent failure, retries exhausted, max age, endpoint gone.
+    package var reason: String
+    /// The event exactly as Moda sent it.
+    package var body: [UInt8]
+
+    package init(
+        sink: String, sequence: UInt64, dedupeKey: String, eventType: String, acceptedAtMillis: Int64,
+        deadAtMillis: Int64, attempts: Int, lastStatus: Int?, lastError: String, responseExcerpt: String,
+        reason: String, body: [UInt8]
+    ) {
+        self.sink = sink
+        self.sequence = sequence
+        self.dedupeKey = dedupeKey
+        self.eventType = eventType
+        self.acceptedAtMillis = acceptedAtMillis
+        self.deadAtMillis = deadAtMillis
+        self.attempts = attempts
+        self.lastStatus = lastStatus
+        self.lastError = lastError
+        self.responseExcerpt = String(decoding: Array(responseExcerpt.utf8.prefix(2048)), as: UTF8.self)
+        self.reason = reason
+        self.body = body
+    }
+
+    package func encoded() -> [UInt8] {
+        var out: [UInt8] = [Self.kind]
+        ByteWriter.appendUInt64(sequence, to: &out)
+        ByteWriter.appendUInt64(UInt64(bitPattern: acceptedAtMillis), to: &out)
+        ByteWriter.appendUInt64(UInt64(bitPattern: deadAtMillis), to: &out)
+        ByteWriter.appendUInt32(UInt32(clamping: attempts), to: &out)
+        ByteWriter.appendUInt32(UInt32(bitPattern: Int32(clamping: lastStatus ?? -1)), to: &out)
+        for field in [sink, dedupeKey, eventType, reason, lastError, responseExcerpt] {
+            let bytes = Array(field.utf8)
+            ByteWriter.appendUInt32(UInt32(bytes.count), to: &out)
+            out += bytes
+        }
+        ByteWriter.appendUInt32(UInt32(body.count), to: &out)
+        out += body
+        return out
+    }
+
+    package init?(decoding payload: ArraySlice<UInt8>) {
+        var cursor = payload.startIndex
+        func take(_ count: Int) -> ArraySlice<UInt8>? {
+            guard count >= 0, payload.endIndex - cursor >= count else { return nil }
+            defer { cursor += count }
+            return payload[cursor..<cursor + count]
+        }
+        func bytes() -> ArraySlice<UInt8>? {
+            guard let length = take(4) else { return nil }
+            return take(Int(ByteReader.uint32(length, at: length.startIndex)))
+        }
+        func string() -> String? { bytes().map { String(decoding: $0, as: UTF8.self) } }
+        guard let kind = take(1), kind.first == Self.kind, let seq = take(8), let accepted = take(8),
+            let dead = take(8), let attempts = take(4), let status = take(4),
+            let sink = string(), let key = string(), let type = string(), let reason = string(),
+            let error = string(), let excerpt = string(), let body = bytes(), cursor == payload.endIndex
+        else { return nil }
+        let lastStatus = Int32(bitPattern: ByteReader.uint32(status, at: status.startIndex))
+        self.init(
+            sink: sink, sequence: ByteReader.uint64(seq, at: seq.startIndex), dedupeKey: key, eventType: type,
+            acceptedAtMillis: Int64(bitPattern: ByteReader.uint64(accepted, at: accepted.startIndex)),
+            deadAtMillis: Int64(bitPattern: ByteReader.uint64(dead, at: dead.startIndex)),
+            attempts: Int(ByteReader.uint32(attempts, at: attempts.startIndex)),
+            lastStatus: lastStatus < 0 ? nil : Int(lastStatus), lastError: error, responseExcerpt: excerpt,
+            reason: reason, body: Array(body))
+    }
+}

@@ -47,13 +47,13 @@ let package = Package(
         // Outbound HTTP: the libcurl multi loop on its own thread.
         .target(
             name: "RelayDispatch",
-            dependencies: ["CCurl", "RelayCore", "Spool"]
+            dependencies: ["CCurl", "RelayCore", "Spool", .product(name: "Logging", package: "swift-log")]
         ),
         // The NIO webhook ingress, the accept pipeline and the admin listener.
         .target(
             name: "Ingress",
             dependencies: [
-                "RelayCore", "RelayConfig", "Spool",
+                "RelayCore", "RelayConfig", "Spool", "RelayDispatch",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -72,22 +72,29 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // Test helpers shared by test targets: a scriptable HTTP sink server.
+        .target(
+            name: "RelayTestSupport",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Tests/RelayTestSupport"
+        ),
         .testTarget(name: "RelayCoreTests", dependencies: ["RelayCore"]),
         .testTarget(name: "RelayConfigTests", dependencies: ["RelayConfig", "RelayCore"]),
         .testTarget(name: "SpoolTests", dependencies: ["Spool"]),
         .testTarget(
             name: "RelayDispatchTests",
             dependencies: [
-                "RelayDispatch", "RelayCore", "Spool",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
+                "RelayDispatch", "RelayCore", "Spool", "RelayTestSupport",
             ]
         ),
         .testTarget(
             name: "IngressTests",
             dependencies: [
-                "Ingress", "RelayCore", "RelayConfig", "Spool", "ModaRelay",
+                "Ingress", "RelayCore", "RelayConfig", "Spool", "ModaRelay", "RelayTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

@@ -3,6 +3,7 @@ import NIOCore
 import NIOPosix
 import RelayConfig
 import RelayCore
+import RelayDispatch
 import ServiceLifecycle
 import Spool
 import Synchronization
@@ -15,6 +16,9 @@ package final class Relay: Service, Sendable {
     package let metrics: RelayMetrics
     package let writer: GroupCommitWriter
     package let pipeline: AcceptPipeline
+    /// The delivery worker of each enabled route, by route name.
+    package let workers: [String: SinkWorker]
+    private let dispatcher: CurlDispatcher
     private let logger: Logger
     private let group: MultiThreadedEventLoopGroup
     private let routeWarnings: [String]
@@ -54,6 +58,16 @@ package final class Relay: Service, Sendable {
                 secrets: secrets, toleranceSeconds: settings.timestampTolerance.components.seconds),
             routes: routes, writer: writer, metrics: metrics, logger: logger)
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, eventLoopThreads))
+        self.dispatcher = CurlDispatcher()
+        var workers: [String: SinkWorker] = [:]
+        for route in routes.enabled {
+            workers[route.name] = try SinkWorker(
+                route: route, writer: writer, dispatcher: dispatcher, dataDirectory: settings.dataDirectory,
+                logger: logger)
+        }
+        self.workers = workers
+        let wakeable = workers
+        writer.onCommit { sinks in for sink in sinks { wakeable[sink]?.wake() } }
         let enabled = routes.enabled.count
         metrics.routes(enabled: enabled, disabled: routes.routes.count - enabled)
     }
@@ -123,6 +137,10 @@ package final class Relay: Service, Sendable {
         let (ingress, admin) = listeners.withLock { $0 }
         await ingress?.close()
         await writer.close()
+        // Workers stop between attempts and flush their acknowledgements; what they had not
+        // delivered stays in the spools for the next start.
+        for worker in workers.values { await worker.stop() }
+        await dispatcher.stop()
         // Let answers produced by the final commits reach their sockets.
         try? await Task.sleep(for: .milliseconds(50))
         await admin?.close()

@@ -4,7 +4,7 @@ import Testing
 /// The command line as a user meets it: `serve` refusing to start, `check`, graceful stop.
 @Suite struct CLITests {
     @Test func serveRefusesToStartWithoutASecret() throws {
-        let ws = try Workspace(routes: ["archive.yaml": "sink: file\npath: ./a.jsonl\n"])
+        let ws = try Workspace(routes: ["archive.yaml": "sink: file\npath: $ROOT/a.jsonl\n"])
         defer { ws.cleanup() }
         let (status, _, stderr) = try RelayProcess.run(
             [
@@ -18,7 +18,7 @@ import Testing
     }
 
     @Test func serveRefusesToStartWithAnInvalidRoute() throws {
-        let ws = try Workspace(routes: ["bad.yaml": "sink: file\npath: ./a.jsonl\nretries: 3\n"])
+        let ws = try Workspace(routes: ["bad.yaml": "sink: file\npath: $ROOT/a.jsonl\nretries: 3\n"])
         defer { ws.cleanup() }
         let (status, _, stderr) = try RelayProcess.run(
             [
@@ -32,7 +32,7 @@ import Testing
 
     @Test func checkPrintsPositionsAndExitCodes() throws {
         let ws = try Workspace(routes: [
-            "good.yaml": "sink: file\npath: ./a.jsonl\n",
+            "good.yaml": "sink: file\npath: $ROOT/a.jsonl\n",
             "slack.yaml": "sink: slack\nurl: ${SLACK_WEBHOOK_URL}\n",
             "bad.yaml": "sink: http\nurl: https://x.example\ntimeout: forever\n",
         ])
@@ -60,7 +60,7 @@ import Testing
     }
 
     @Test func sigtermStopsGracefully() async throws {
-        let ws = try Workspace(routes: ["archive.yaml": "sink: file\npath: ./a.jsonl\n"])
+        let ws = try Workspace(routes: ["archive.yaml": "sink: file\npath: $ROOT/a.jsonl\n"])
         defer { ws.cleanup() }
         let relay = try RelayProcess(
             arguments: [

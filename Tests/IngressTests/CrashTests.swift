@@ -8,8 +8,8 @@ import Testing
 /// loses nothing that was acknowledged.
 @Suite(.serialized) struct CrashTests {
     static let routes = [
-        "archive.yaml": "sink: file\npath: ./archive.jsonl\n",
-        "failures.yaml": "sink: file\npath: ./failures.jsonl\nmatch:\n  type: task.failed\n",
+        "archive.yaml": "sink: file\npath: $ROOT/out/archive.jsonl\n",
+        "failures.yaml": "sink: file\npath: $ROOT/out/failures.jsonl\nmatch:\n  type: task.failed\n",
     ]
 
     func serveArguments(_ ws: Workspace) -> [String] {

@@ -32,6 +32,8 @@ package final class GroupCommitWriter: Sendable {
     }
 
     private let queue = CommitQueue<(AppendRequest, AppendCompletion)>()
+    /// Called after each successful commit with the sinks it appended to (on the writer thread).
+    private let commitObservers = Mutex<[@Sendable (Set<String>) -> Void]>([])
     /// Bytes freed by readers, per sink, applied by the writer thread before its next commit.
     private let freed = Mutex<[String: Int]>([:])
     private let stats: Mutex<[String: SpoolStats]>
@@ -84,6 +86,12 @@ package final class GroupCommitWriter: Sendable {
     /// Figures per sink, as of the last commit.
     package func statistics() -> [String: SpoolStats] { stats.withLock { $0 } }
 
+    /// Registers `observer` to learn, after every successful commit, which sinks got records.
+    /// It runs on the writer thread and must return at once (wake a worker, nothing more).
+    package func onCommit(_ observer: @escaping @Sendable (Set<String>) -> Void) {
+        commitObservers.withLock { $0.append(observer) }
+    }
+
     /// Tells the writer a reader deleted `bytes` of `sink`'s segments (keeps the cap and the
     /// gauges right). Applied before the next commit.
     package func segmentsDeleted(sink: String, bytes: Int) {
@@ -126,6 +134,10 @@ package final class GroupCommitWriter: Sendable {
             health.withLock { $0 = error }
             let snapshot = state.snapshot()
             stats.withLock { $0 = snapshot }
+            if error == nil {
+                let touched = Set(batch.flatMap { $0.0.sinks })
+                if !touched.isEmpty { for observer in commitObservers.withLock({ $0 }) { observer(touched) } }
+            }
         }
         // Closing: make deferred seen entries durable so the next start needs no spool scan for them.
         do throws(SpoolError) {

@@ -130,8 +130,10 @@ struct Workspace {
     init(routes: [String: String]) throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("ws-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: root + "/routes", withIntermediateDirectories: true)
+        // "$ROOT" in a route stands for this workspace, so file sinks write inside it.
         for (name, text) in routes {
-            try text.write(toFile: root + "/routes/" + name, atomically: false, encoding: .utf8)
+            try text.replacingOccurrences(of: "$ROOT", with: root)
+                .write(toFile: root + "/routes/" + name, atomically: false, encoding: .utf8)
         }
     }
 

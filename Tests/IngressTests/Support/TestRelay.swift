@@ -26,6 +26,13 @@ final class TestRelay {
         settings.adminListen = HostPort(host: "127.0.0.1", port: 0)
         settings.dataDirectory = data
         configure(&settings)
+        // File sinks write inside this test's own directory.
+        let routes = routes.map { route in
+            guard case .file(_, let maxBytes, let keep) = route.sink else { return route }
+            var route = route
+            route.sink = .file(path: data + "/files/\(route.name).jsonl", maxBytes: maxBytes, keep: keep)
+            return route
+        }
         let logs = LogRecorder()
         let relay = try Relay(
             settings: settings, secrets: ["some-other-key-secret", SignedEvent.secret],

@@ -5,21 +5,21 @@ import Synchronization
 
 /// A real HTTP sink on 127.0.0.1 whose answers a test scripts: a status with headers and body,
 /// never answering, or resetting the connection. It records every request it receives.
-final class ScriptedSinkServer: Sendable {
-    enum Action: Sendable {
+public final class ScriptedSinkServer: Sendable {
+    public enum Action: Sendable {
         case respond(status: Int, headers: [(String, String)] = [], body: String = "")
         case hang
         case reset
     }
 
-    struct Received: Sendable {
-        var method: String
-        var uri: String
-        var headers: [(String, String)]
-        var body: [UInt8]
-        var connection: ObjectIdentifier
+    public struct Received: Sendable {
+        public var method: String
+        public var uri: String
+        public var headers: [(String, String)]
+        public var body: [UInt8]
+        public var connection: ObjectIdentifier
 
-        func header(_ name: String) -> String? {
+        public func header(_ name: String) -> String? {
             headers.first { $0.0.lowercased() == name.lowercased() }?.1
         }
     }
@@ -43,9 +43,10 @@ final class ScriptedSinkServer: Sendable {
     private let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     private let recorder: Recorder
     private let channel: any Channel
-    let port: Int
+    public let port: Int
 
-    init(script: @escaping @Sendable (Int, Received) -> Action) async throws {
+    /// Binds 127.0.0.1 (port 0 picks a free port) and answers each request as `script` says.
+    public init(port: Int = 0, script: @escaping @Sendable (Int, Received) -> Action) async throws {
         let recorder = Recorder(script: script)
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -55,15 +56,15 @@ final class ScriptedSinkServer: Sendable {
                     try channel.pipeline.syncOperations.addHandler(Handler(recorder: recorder))
                 }
             }
-        channel = try await bootstrap.bind(host: "127.0.0.1", port: 0).get()
-        port = channel.localAddress!.port!
+        channel = try await bootstrap.bind(host: "127.0.0.1", port: port).get()
+        self.port = channel.localAddress!.port!
         self.recorder = recorder
     }
 
-    var url: String { "http://127.0.0.1:\(port)/hook" }
-    var requests: [Received] { recorder.received.withLock { $0 } }
+    public var url: String { "http://127.0.0.1:\(port)/hook" }
+    public var requests: [Received] { recorder.received.withLock { $0 } }
 
-    func shutdown() async {
+    public func shutdown() async {
         try? await channel.close()
         try? await group.shutdownGracefully()
     }

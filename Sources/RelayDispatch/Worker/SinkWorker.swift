@@ -1,0 +1,93 @@
+import Foundation
+import Logging
+import RelayCore
+import Spool
+import Synchronization
+
+/// Delivers one route's spool to its sink, on a thread of its own.
+///
+/// Semantics (see ``RetryMachine`` for the timing):
+/// - Records are taken in sequence order, at most `concurrency` at a time (for `file` sinks, up
+///   to 256 per durable batch); a record's slot is held through its retries, so memory per sink
+///   is bounded whatever the backlog.
+/// - `rate` paces attempts with a token bucket.
+/// - Delivered records are acknowledged in the spool; dead ones are written to the sink's
+///   dead-letter log (synced) and then acknowledged. 410 Gone also pauses the sink until an
+///   operator resumes it.
+/// - A slow or failing sink only ever occupies its own slots: transfers run in the shared
+///   libcurl dispatcher without blocking it, and the ingress never waits on a worker.
+package final class SinkWorker: Sendable {
+    /// What the worker is doing, for the admin API and tests.
+    package struct Status: Sendable, Equatable {
+        package var delivered = 0
+        package var deadLetters = 0
+        package var skipped = 0
+        package var inFlight = 0
+        package var paused: String?
+        package var lastError: String?
+    }
+
+    enum Event {
+        case wake
+        case completed(UInt64, DeliveryResult)
+        case stop
+    }
+
+    package let route: Route
+    private let inbox = WorkerInbox<Event>()
+    private let status = StatusBox()
+    private let finished = Mutex<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+
+    /// Opens the route's spool reader and dead-letter log and starts the thread.
+    package init(
+        route: Route, writer: GroupCommitWriter, dispatcher: CurlDispatcher, dataDirectory: String, logger: Logger
+    ) throws {
+        self.route = route
+        let loop = try WorkerLoop(
+            route: route, writer: writer, dispatcher: dispatcher, dataDirectory: dataDirectory, logger: logger,
+            inbox: inbox, status: status)
+        let box = LoopBox(loop)
+        let thread = Thread { [self] in
+            box.loop.run()
+            let waiters = finished.withLock { state in
+                state.done = true
+                return state.waiters
+            }
+            for waiter in waiters { waiter.resume() }
+        }
+        thread.name = "moda-relay-sink"
+        thread.start()
+    }
+
+    /// New records may be committed.
+    package func wake() { inbox.push(.wake) }
+
+    /// The worker's counters and state.
+    package var currentStatus: Status { status.value.withLock { $0 } }
+
+    /// Stops between attempts: no new attempts start, acknowledgements are flushed, and the
+    /// thread exits. Attempts still in flight finish unacknowledged and are delivered again on
+    /// the next start (at-least-once).
+    package func stop() async {
+        inbox.push(.stop)
+        await withCheckedContinuation { continuation in
+            let now = finished.withLock { state in
+                if state.done { return true }
+                state.waiters.append(continuation)
+                return false
+            }
+            if now { continuation.resume() }
+        }
+    }
+}
+
+/// The worker's status, shared between its thread and readers.
+final class StatusBox: Sendable {
+    let value = Mutex(SinkWorker.Status())
+}
+
+/// Hands the thread-owned loop to its thread.
+private struct LoopBox: @unchecked Sendable {
+    let loop: WorkerLoop
+    init(_ loop: WorkerLoop) { self.loop = loop }
+}

@@ -1,0 +1,264 @@
+import Logging
+import RelayCore
+import Spool
+import Synchronization
+
+/// The state a ``SinkWorker``'s thread owns, and its loop.
+final class WorkerLoop {
+    private enum Target {
+        case http(HTTPSinkRequestBuilder)
+        case slack(SlackSinkRequestBuilder)
+        case file(FileSinkWriter)
+    }
+
+    private struct Attempt {
+        var record: SpoolRecord
+        var attempts = 0
+        var dueNanos: UInt64
+        var sending = false
+        var last: DeliveryResult?
+    }
+
+    private let route: Route
+    private let writer: GroupCommitWriter
+    private let dispatcher: CurlDispatcher
+    private let reader: SpoolReader
+    private let deadLetters: DeadLetterLog
+    private let target: Target
+    private let machine: RetryMachine
+    private var bucket: TokenBucket?
+    private let window: Int
+    private let inbox: WorkerInbox<SinkWorker.Event>
+    private let status: StatusBox
+    private let logger: Logger
+    private var attempts: [UInt64: Attempt] = [:]
+    private var paused: String?
+    private var firstUnflushedAck: UInt64?
+    private var rng = SystemRandomNumberGenerator()
+
+    init(
+        route: Route, writer: GroupCommitWriter, dispatcher: CurlDispatcher, dataDirectory: String, logger: Logger,
+        inbox: WorkerInbox<SinkWorker.Event>, status: StatusBox
+    ) throws {
+        self.route = route
+        self.writer = writer
+        self.dispatcher = dispatcher
+        self.inbox = inbox
+        self.status = status
+        var logger = logger
+        logger[metadataKey: "relay.sink"] = "\(route.name)"
+        self.logger = logger
+        reader = try SpoolReader(sink: route.name, directory: dataDirectory + "/spool/" + route.name) {
+            [writer] bytes in
+            writer.segmentsDeleted(sink: route.name, bytes: bytes)
+        }
+        deadLetters = try DeadLetterLog(directory: dataDirectory + "/dead", sink: route.name)
+        switch route.sink {
+        case .http(let url, let headers, let secret):
+            target = .http(
+                try HTTPSinkRequestBuilder(url: url, headers: headers, signSecret: secret, timeout: route.timeout))
+            window = route.concurrency
+        case .slack(let url, let templates):
+            target = .slack(SlackSinkRequestBuilder(url: url, templates: templates, timeout: route.timeout))
+            window = route.concurrency
+        case .file(let path, let maxBytes, let keep):
+            target = .file(try FileSinkWriter(path: path, maxBytes: maxBytes, keep: keep))
+            window = max(route.concurrency, 256)
+        }
+        machine = RetryMachine(policy: route.retry)
+        bucket = route.rate.map { TokenBucket(rate: $0) }
+    }
+
+    func run() {
+        var deadline = MonotonicClock.nowNanos()
+        while true {
+            var stopping = false
+            for event in inbox.take(deadline: deadline) {
+                switch event {
+                case .wake: break
+                case .stop: stopping = true
+                case .completed(let sequence, let result): finish(sequence, result)
+                }
+            }
+            if stopping { break }
+            if paused == nil { refill() }
+            deadline = sendDue()
+            deadline = min(deadline, flushAcks(force: false))
+            publish()
+        }
+        inbox.close()
+        _ = flushAcks(force: true)
+        publish()
+    }
+
+    private func refill() {
+        guard attempts.count < window else { return }
+        do {
+            let now = MonotonicClock.nowNanos()
+            for record in try reader.next(
+                limit: window - attempts.count, committed: writer.commitMark(sink: route.name))
+            {
+                attempts[record.sequence] = Attempt(record: record, dueNanos: now)
+            }
+        } catch {
+            note(error: "reading the spool failed: \(error)")
+        }
+    }
+
+    /// Starts every attempt that is due (and allowed by the rate); returns when to look again.
+    private func sendDue() -> UInt64 {
+        let now = MonotonicClock.nowNanos()
+        var next = now + 1_000_000_000
+        var fileBatch: [UInt64] = []
+        for sequence in attempts.keys.sorted() {
+            guard var attempt = attempts[sequence], !attempt.sending else { continue }
+            guard paused == nil, attempt.dueNanos <= now else {
+                next = min(next, attempt.dueNanos)
+                continue
+            }
+            if var limiter = bucket {
+                let wait = limiter.take(nowNanos: now)
+                bucket = limiter
+                if wait > 0 {
+                    next = min(next, now + wait)
+                    break
+                }
+            }
+            attempt.attempts += 1
+            attempt.sending = true
+            attempts[sequence] = attempt
+            switch target {
+            case .http(let builder):
+                submit(sequence, builder.request(for: attempt.record, nowSeconds: WallClock.nowMillis() / 1000))
+            case .slack(let builder):
+                switch builder.request(for: attempt.record) {
+                case .request(let request): submit(sequence, request)
+                case .noTemplate(let type):
+                    logger.debug(
+                        "no template for this event type; nothing posted", metadata: ["relay.event.type": "\(type)"])
+                    acknowledge(sequence, as: \.skipped)
+                case .undecodable(let reason):
+                    deadLetter(sequence, reason: reason, pause: false)
+                }
+            case .file:
+                fileBatch.append(sequence)
+            }
+        }
+        if case .file(let file) = target, !fileBatch.isEmpty {
+            do {
+                try file.append(fileBatch.map { attempts[$0]!.record.body })
+                for sequence in fileBatch { finish(sequence, .response(status: 200, retryAfter: nil, bodyExcerpt: "")) }
+            } catch {
+                for sequence in fileBatch { finish(sequence, .transportFailure(.other, message: "\(error)")) }
+            }
+            next = now
+        }
+        return next
+    }
+
+    private func submit(_ sequence: UInt64, _ request: OutboundRequest) {
+        let inbox = self.inbox
+        dispatcher.submit(request) { result, _ in inbox.push(.completed(sequence, result)) }
+    }
+
+    private func finish(_ sequence: UInt64, _ result: DeliveryResult) {
+        guard var attempt = attempts[sequence] else { return }
+        attempt.sending = false
+        attempt.last = result
+        let now = WallClock.nowMillis()
+        switch machine.decide(
+            after: result, attempt: attempt.attempts, acceptedAtMillis: attempt.record.acceptedAtMillis, nowMillis: now,
+            using: &rng)
+        {
+        case .delivered:
+            acknowledge(sequence, as: \.delivered)
+        case .retry(let atMillis, let reason):
+            attempt.dueNanos = MonotonicClock.nowNanos() + UInt64(max(0, atMillis - now)) * 1_000_000
+            attempts[sequence] = attempt
+            note(error: reason)
+        case .deadLetter(let reason):
+            attempts[sequence] = attempt
+            deadLetter(sequence, reason: reason, pause: false)
+        case .deadLetterAndPause(let reason):
+            attempts[sequence] = attempt
+            deadLetter(sequence, reason: reason, pause: true)
+        }
+    }
+
+    private func deadLetter(_ sequence: UInt64, reason: String, pause: Bool) {
+        guard let attempt = attempts[sequence] else { return }
+        var status: Int?
+        var error = ""
+        var excerpt = ""
+        switch attempt.last {
+        case .response(let code, _, let body)?:
+            status = code
+            excerpt = body
+        case .transportFailure(let kind, let message)?:
+            error = "\(kind.rawValue): \(message)"
+        case nil:
+            break
+        }
+        let record = attempt.record
+        let letter = DeadLetter(
+            sink: route.name, sequence: sequence, dedupeKey: record.dedupeKey, eventType: record.eventType,
+            acceptedAtMillis: record.acceptedAtMillis, deadAtMillis: WallClock.nowMillis(), attempts: attempt.attempts,
+            lastStatus: status, lastError: error, responseExcerpt: excerpt, reason: reason, body: record.body)
+        do {
+            try deadLetters.append([letter])
+        } catch {
+            // Keep the record; it is tried again after the backoff floor.
+            note(error: "writing a dead letter failed: \(error)")
+            attempts[sequence]?.dueNanos = MonotonicClock.nowNanos() + 1_000_000_000
+            return
+        }
+        logger.warning(
+            "event dead-lettered",
+            metadata: [
+                "relay.event.id": "\(record.dedupeKey)", "relay.reason": "\(reason)",
+                "relay.attempts": "\(attempt.attempts)",
+            ])
+        acknowledge(sequence, as: \.deadLetters)
+        if pause {
+            paused = reason
+            logger.error(
+                "sink paused: endpoint gone; resume by replay or reload", metadata: ["relay.reason": "\(reason)"])
+        }
+    }
+
+    private func acknowledge(_ sequence: UInt64, as counter: WritableKeyPath<SinkWorker.Status, Int>) {
+        attempts[sequence] = nil
+        reader.acknowledge(sequence)
+        status.value.withLock { $0[keyPath: counter] += 1 }
+        if firstUnflushedAck == nil { firstUnflushedAck = MonotonicClock.nowNanos() }
+    }
+
+    /// Flushes acknowledgements when many are pending, 50 ms after the first, or when forced.
+    private func flushAcks(force: Bool) -> UInt64 {
+        let never = UInt64.max
+        guard let first = firstUnflushedAck else { return never }
+        let due = first + 50_000_000
+        guard force || reader.unflushedCount >= 256 || MonotonicClock.nowNanos() >= due else { return due }
+        do {
+            try reader.flush()
+            firstUnflushedAck = nil
+            return never
+        } catch {
+            note(error: "flushing acknowledgements failed: \(error)")
+            return MonotonicClock.nowNanos() + 1_000_000_000
+        }
+    }
+
+    private func note(error: String) {
+        status.value.withLock { $0.lastError = error }
+    }
+
+    private func publish() {
+        let inFlight = attempts.count
+        let paused = self.paused
+        status.value.withLock {
+            $0.inFlight = inFlight
+            $0.paused = paused
+        }
+    }
+}

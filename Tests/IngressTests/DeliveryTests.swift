@@ -1,0 +1,137 @@
+import Foundation
+import RelayTestSupport
+import Synchronization
+import Testing
+
+@testable import Ingress
+@testable import RelayCore
+@testable import RelayDispatch
+@testable import Spool
+
+/// Delivery from the spools to real sink servers on 127.0.0.1.
+@Suite struct DeliveryTests {
+    /// Polls `condition` until it holds or `timeout` passes.
+    func eventually(_ timeout: Duration = .seconds(10), _ condition: () throws -> Bool) async throws -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if try condition() { return true }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return try condition()
+    }
+
+    func httpRoute(_ name: String, _ url: String, retry: RetryPolicy = RetryPolicy(), timeout: Duration = .seconds(5))
+        -> Route
+    {
+        Route(
+            name: name, sink: .http(url: url, headers: [("X-Team", "platform")], signSecret: nil), retry: retry,
+            timeout: timeout)
+    }
+
+    @Test func httpSinkReceivesEveryEventByteForByte() async throws {
+        let server = try await ScriptedSinkServer { _, _ in .respond(status: 200) }
+        let relay = try await TestRelay(routes: [httpRoute("forward", server.url)])
+        let bodies = (0..<20).map { SignedEvent.body(id: "evt_http_\($0)") }
+        for body in bodies { #expect(try relay.post(body).status == 200) }
+        #expect(try await eventually { server.requests.count >= 20 })
+        #expect(Set(server.requests.map(\.body)) == Set(bodies))
+        #expect(
+            Set(server.requests.compactMap { $0.header("x-moda-event-id") }) == Set((0..<20).map { "evt_http_\($0)" }))
+        #expect(
+            server.requests.allSatisfy {
+                $0.header("x-team") == "platform" && $0.header("content-type") == "application/json"
+            })
+        #expect(try await eventually { relay.relay.workers["forward"]?.currentStatus.delivered == 20 })
+        await relay.shutdown()
+        await server.shutdown()
+    }
+
+    @Test func slackGetsTheRenderedEscapedText() async throws {
+        let server = try await ScriptedSinkServer { _, _ in .respond(status: 200, body: "ok") }
+        let templates = SlackTemplates(byType: [
+            (Glob("task.succeeded"), try Template("Weekly deck ready: {{data.result.canvas_url}} <{{data.id}}>"))
+        ])
+        let relay = try await TestRelay(routes: [
+            Route(name: "slack", sink: .slack(url: server.url, templates: templates))
+        ])
+        #expect(try relay.post(SignedEvent.body(id: "evt_slack")).status == 200)
+        #expect(try await eventually { server.requests.count == 1 })
+        let json = try JSONSerialization.jsonObject(with: Data(server.requests[0].body)) as? [String: String]
+        #expect(json == ["text": "Weekly deck ready: https://moda.app/c/evt_slack <task_evt_slack>"])
+        await relay.shutdown()
+        await server.shutdown()
+    }
+
+    @Test func fileSinkAppendsOneLinePerEvent() async throws {
+        let relay = try await TestRelay(routes: [TestRelay.fileRoute("audit")])
+        for index in 0..<5 { _ = try relay.post(SignedEvent.body(id: "evt_file_\(index)")) }
+        let path = relay.dataDirectory + "/files/audit.jsonl"
+        #expect(
+            try await eventually {
+                ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").count == 5
+            })
+        await relay.shutdown()
+    }
+
+    @Test func permanentFailuresAreDeadLetteredWithTheResponse() async throws {
+        let server = try await ScriptedSinkServer { _, _ in .respond(status: 400, body: "invalid_payload") }
+        let relay = try await TestRelay(routes: [httpRoute("strict", server.url)])
+        let body = SignedEvent.body(id: "evt_dead")
+        _ = try relay.post(body)
+        #expect(try await eventually { relay.relay.workers["strict"]?.currentStatus.deadLetters == 1 })
+        #expect(server.requests.count == 1)
+        let letters = try DeadLetterLog(directory: relay.dataDirectory + "/dead", sink: "strict").readAll()
+        #expect(letters.count == 1)
+        #expect(letters.first?.lastStatus == 400)
+        #expect(letters.first?.responseExcerpt == "invalid_payload")
+        #expect(letters.first?.reason == "permanent failure: HTTP 400: invalid_payload")
+        #expect(letters.first?.body == body)
+        #expect(letters.first?.attempts == 1)
+        await relay.shutdown()
+        await server.shutdown()
+    }
+
+    @Test func goneDeadLettersAndPausesTheSink() async throws {
+        let server = try await ScriptedSinkServer { _, _ in .respond(status: 410) }
+        let relay = try await TestRelay(routes: [httpRoute("gone", server.url)])
+        _ = try relay.post(SignedEvent.body(id: "evt_gone_1"))
+        #expect(try await eventually { relay.relay.workers["gone"]?.currentStatus.paused != nil })
+        _ = try relay.post(SignedEvent.body(id: "evt_gone_2"))
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(server.requests.count == 1)
+        #expect(relay.relay.workers["gone"]?.currentStatus.deadLetters == 1)
+        await relay.shutdown()
+        await server.shutdown()
+    }
+
+    /// Invariant 4: a hanging sink and a failing sink delay neither the healthy sink nor the
+    /// acknowledgements.
+    @Test func aHangingAndAFailingSinkDelayNeitherTheHealthyOneNorTheAcks() async throws {
+        let hanging = try await ScriptedSinkServer { _, _ in .hang }
+        let failing = try await ScriptedSinkServer { _, _ in .respond(status: 500) }
+        let healthy = try await ScriptedSinkServer { _, _ in .respond(status: 200) }
+        let fast = try RetryPolicy(
+            maxAttempts: 100, initialBackoff: .milliseconds(50), maximumBackoff: .milliseconds(200),
+            maxAge: .seconds(3600))
+        let relay = try await TestRelay(routes: [
+            httpRoute("hanging", hanging.url, retry: fast, timeout: .seconds(30)),
+            httpRoute("failing", failing.url, retry: fast),
+            httpRoute("healthy", healthy.url),
+        ])
+        var slowest = Duration.zero
+        let start = ContinuousClock.now
+        for index in 0..<60 {
+            let sent = ContinuousClock.now
+            #expect(try relay.post(SignedEvent.body(id: "evt_iso_\(index)")).status == 200)
+            slowest = max(slowest, ContinuousClock.now - sent)
+        }
+        #expect(try await eventually(.seconds(5)) { healthy.requests.count == 60 })
+        #expect(ContinuousClock.now - start < .seconds(5))
+        #expect(slowest < .milliseconds(500), "slowest acknowledgement took \(slowest)")
+        // The hanging sink holds only its own slots; the failing one keeps retrying.
+        #expect(hanging.requests.count <= 4)
+        #expect(failing.requests.count > 4)
+        await relay.shutdown()
+        for server in [hanging, failing, healthy] { await server.shutdown() }
+    }
+}

@@ -59,11 +59,12 @@ package final class Relay: Service, Sendable {
             routes: routes, writer: writer, metrics: metrics, logger: logger)
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, eventLoopThreads))
         self.dispatcher = CurlDispatcher()
+        let deliveryMetrics = DeliveryMetrics(registry: metrics.registry)
         var workers: [String: SinkWorker] = [:]
         for route in routes.enabled {
             workers[route.name] = try SinkWorker(
                 route: route, writer: writer, dispatcher: dispatcher, dataDirectory: settings.dataDirectory,
-                logger: logger)
+                logger: logger, observer: deliveryMetrics)
         }
         self.workers = workers
         let wakeable = workers

@@ -42,6 +42,10 @@ import Testing
                 $0.header("x-team") == "platform" && $0.header("content-type") == "application/json"
             })
         #expect(try await eventually { relay.relay.workers["forward"]?.currentStatus.delivered == 20 })
+        #expect(try await eventually { try relay.metric(#"moda_relay_spool_depth{sink="forward"}"#) == 0 })
+        #expect(try relay.metric(#"moda_relay_delivery_attempts_total{sink="forward",outcome="delivered"}"#) == 20)
+        #expect(try relay.metric(#"moda_relay_delivery_end_to_end_seconds_count{sink="forward"}"#) == 20)
+        #expect(try relay.metric(#"moda_relay_sink_circuit_open{sink="forward"}"#) == 0)
         await relay.shutdown()
         await server.shutdown()
     }
@@ -87,6 +91,7 @@ import Testing
         #expect(letters.first?.reason == "permanent failure: HTTP 400: invalid_payload")
         #expect(letters.first?.body == body)
         #expect(letters.first?.attempts == 1)
+        #expect(try relay.metric(#"moda_relay_dead_letters_total{sink="strict"}"#) == 1)
         await relay.shutdown()
         await server.shutdown()
     }
@@ -100,7 +105,42 @@ import Testing
         try await Task.sleep(for: .milliseconds(300))
         #expect(server.requests.count == 1)
         #expect(relay.relay.workers["gone"]?.currentStatus.deadLetters == 1)
+        #expect(try await eventually { try relay.metric(#"moda_relay_sink_circuit_open{sink="gone"}"#) == 1 })
         await relay.shutdown()
+        await server.shutdown()
+    }
+
+    @Test func depthAndOldestAgeShowAStuckSink() async throws {
+        let failing = try await ScriptedSinkServer { _, _ in .respond(status: 503) }
+        let relay = try await TestRelay(routes: [httpRoute("stuck", failing.url)])
+        for index in 0..<5 { _ = try relay.post(SignedEvent.body(id: "evt_stuck_\(index)")) }
+        #expect(try await eventually { try relay.metric(#"moda_relay_spool_depth{sink="stuck"}"#) == 5 })
+        try await Task.sleep(for: .milliseconds(1100))
+        relay.relay.workers["stuck"]?.wake()
+        #expect(
+            try await eventually {
+                (try relay.metric(#"moda_relay_spool_oldest_undelivered_age_seconds{sink="stuck"}"#) ?? 0) >= 1
+            })
+        #expect((try relay.metric(#"moda_relay_delivery_attempts_total{sink="stuck",outcome="retry"}"#) ?? 0) >= 4)
+        await relay.shutdown()
+        await failing.shutdown()
+    }
+
+    /// A clean shutdown flushes acknowledgements, so a restart delivers nothing twice.
+    @Test func aCleanRestartDeliversNothingTwice() async throws {
+        let server = try await ScriptedSinkServer { _, _ in .respond(status: 200) }
+        let first = try await TestRelay(routes: [httpRoute("forward", server.url)])
+        for index in 0..<10 { _ = try first.post(SignedEvent.body(id: "evt_once_\(index)")) }
+        #expect(try await eventually { server.requests.count == 10 })
+        #expect(try await eventually { first.relay.workers["forward"]?.currentStatus.delivered == 10 })
+        await first.shutdown(keepData: true)
+        let second = try await TestRelay(routes: [httpRoute("forward", server.url)], dataDirectory: first.dataDirectory)
+        _ = try second.post(SignedEvent.body(id: "evt_once_new"))
+        #expect(try await eventually { server.requests.count == 11 })
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(server.requests.count == 11)
+        #expect(server.requests.last?.header("x-moda-event-id") == "evt_once_new")
+        await second.shutdown()
         await server.shutdown()
     }
 

@@ -25,6 +25,10 @@ package final class SinkWorker: Sendable {
         package var inFlight = 0
         package var paused: String?
         package var lastError: String?
+        /// Records in the spool not yet delivered or dead.
+        package var depth = 0
+        /// Acceptance time of the oldest undelivered record, if any.
+        package var oldestAcceptedAtMillis: Int64?
     }
 
     enum Event {
@@ -40,12 +44,13 @@ package final class SinkWorker: Sendable {
 
     /// Opens the route's spool reader and dead-letter log and starts the thread.
     package init(
-        route: Route, writer: GroupCommitWriter, dispatcher: CurlDispatcher, dataDirectory: String, logger: Logger
+        route: Route, writer: GroupCommitWriter, dispatcher: CurlDispatcher, dataDirectory: String, logger: Logger,
+        observer: (any DeliveryObserver)? = nil
     ) throws {
         self.route = route
         let loop = try WorkerLoop(
             route: route, writer: writer, dispatcher: dispatcher, dataDirectory: dataDirectory, logger: logger,
-            inbox: inbox, status: status)
+            inbox: inbox, status: status, observer: observer)
         let box = LoopBox(loop)
         let thread = Thread { [self] in
             box.loop.run()
@@ -79,6 +84,19 @@ package final class SinkWorker: Sendable {
             if now { continuation.resume() }
         }
     }
+}
+
+/// Hears what delivery workers do, for metrics. Called on worker threads; must return quickly.
+package protocol DeliveryObserver: Sendable {
+    /// One attempt ended: `outcome` is `delivered`, `retry`, `dead` or `paused`; `latency` is the
+    /// attempt's own duration.
+    func attempted(sink: String, outcome: String, latency: Duration)
+    /// A record was delivered `endToEnd` after the relay accepted it.
+    func delivered(sink: String, endToEnd: Duration)
+    /// A record was dead-lettered.
+    func deadLettered(sink: String)
+    /// The sink's state after a loop turn.
+    func state(sink: String, status: SinkWorker.Status)
 }
 
 /// The worker's status, shared between its thread and readers.

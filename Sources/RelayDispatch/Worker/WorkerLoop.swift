@@ -16,6 +16,7 @@ final class WorkerLoop {
         var attempts = 0
         var dueNanos: UInt64
         var sending = false
+        var sentNanos: UInt64 = 0
         var last: DeliveryResult?
     }
 
@@ -31,6 +32,7 @@ final class WorkerLoop {
     private let inbox: WorkerInbox<SinkWorker.Event>
     private let status: StatusBox
     private let logger: Logger
+    private let observer: (any DeliveryObserver)?
     private var attempts: [UInt64: Attempt] = [:]
     private var paused: String?
     private var firstUnflushedAck: UInt64?
@@ -38,9 +40,10 @@ final class WorkerLoop {
 
     init(
         route: Route, writer: GroupCommitWriter, dispatcher: CurlDispatcher, dataDirectory: String, logger: Logger,
-        inbox: WorkerInbox<SinkWorker.Event>, status: StatusBox
+        inbox: WorkerInbox<SinkWorker.Event>, status: StatusBox, observer: (any DeliveryObserver)?
     ) throws {
         self.route = route
+        self.observer = observer
         self.writer = writer
         self.dispatcher = dispatcher
         self.inbox = inbox
@@ -126,6 +129,7 @@ final class WorkerLoop {
             }
             attempt.attempts += 1
             attempt.sending = true
+            attempt.sentNanos = now
             attempts[sequence] = attempt
             switch target {
             case .http(let builder):
@@ -166,20 +170,27 @@ final class WorkerLoop {
         attempt.sending = false
         attempt.last = result
         let now = WallClock.nowMillis()
+        let latency = Duration.nanoseconds(Int64(MonotonicClock.nowNanos() - attempt.sentNanos))
         switch machine.decide(
             after: result, attempt: attempt.attempts, acceptedAtMillis: attempt.record.acceptedAtMillis, nowMillis: now,
             using: &rng)
         {
         case .delivered:
+            observer?.attempted(sink: route.name, outcome: "delivered", latency: latency)
+            observer?.delivered(
+                sink: route.name, endToEnd: .milliseconds(max(0, now - attempt.record.acceptedAtMillis)))
             acknowledge(sequence, as: \.delivered)
         case .retry(let atMillis, let reason):
+            observer?.attempted(sink: route.name, outcome: "retry", latency: latency)
             attempt.dueNanos = MonotonicClock.nowNanos() + UInt64(max(0, atMillis - now)) * 1_000_000
             attempts[sequence] = attempt
             note(error: reason)
         case .deadLetter(let reason):
+            observer?.attempted(sink: route.name, outcome: "dead", latency: latency)
             attempts[sequence] = attempt
             deadLetter(sequence, reason: reason, pause: false)
         case .deadLetterAndPause(let reason):
+            observer?.attempted(sink: route.name, outcome: "paused", latency: latency)
             attempts[sequence] = attempt
             deadLetter(sequence, reason: reason, pause: true)
         }
@@ -219,6 +230,7 @@ final class WorkerLoop {
                 "relay.attempts": "\(attempt.attempts)",
             ])
         acknowledge(sequence, as: \.deadLetters)
+        observer?.deadLettered(sink: route.name)
         if pause {
             paused = reason
             logger.error(
@@ -256,9 +268,15 @@ final class WorkerLoop {
     private func publish() {
         let inFlight = attempts.count
         let paused = self.paused
-        status.value.withLock {
-            $0.inFlight = inFlight
-            $0.paused = paused
+        let depth = reader.pendingCount(committed: writer.commitMark(sink: route.name))
+        let oldest = attempts.values.map(\.record.acceptedAtMillis).min()
+        let snapshot = status.value.withLock { status in
+            status.inFlight = inFlight
+            status.paused = paused
+            status.depth = depth
+            status.oldestAcceptedAtMillis = oldest
+            return status
         }
+        observer?.state(sink: route.name, status: snapshot)
     }
 }

@@ -87,6 +87,14 @@ package final class SpoolReader {
         try deleteCompletedSegments()
     }
 
+    /// Records below `committed` not yet acknowledged (exact: the segments on disk hold the
+    /// contiguous sequences from the first segment's first up to the mark).
+    package func pendingCount(committed: CommitMark) -> Int {
+        guard let first = segments.first, committed.nextSequence > first else { return 0 }
+        let acknowledged = acked.values.reduce(0) { $0 + $1.count }
+        return max(0, Int(committed.nextSequence - first) - acknowledged)
+    }
+
     /// Records acknowledged but not yet flushed.
     package var unflushedCount: Int { pendingAcks.values.reduce(0) { $0 + $1.count } }
 

@@ -57,13 +57,13 @@ package final class GroupCommitWriter: Sendable {
             let spool = try state.spool(named: name)
             let recovered = spool.recovery
             dedupe.restore(
-                recovered.tailRecords.map {
-                    SeenEntry(key: fingerprint($0.dedupeKey), acceptedAtMillis: $0.acceptedAtMillis)
+                recovered.tailKeys.map {
+                    SeenEntry(key: fingerprint($0.key), acceptedAtMillis: $0.acceptedAtMillis)
                 },
                 nowMillis: now)
             reports.append(
                 RecoveryReport(
-                    sink: name, tailRecords: recovered.tailRecords.count, truncatedBytes: recovered.truncatedBytes))
+                    sink: name, tailRecords: recovered.tailKeys.count, truncatedBytes: recovered.truncatedBytes))
             spool.discardRecoveredRecords()
         }
         self.configuration = configuration

@@ -117,6 +117,17 @@ package enum SpoolFiles {
         return out
     }
 
+    /// The first `count` bytes of a file (fewer if it is shorter).
+    package static func readPrefix(_ path: String, count: Int) throws(SpoolError) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw SpoolError.posix("open", path: path, errno: errno) }
+        defer { close(fd) }
+        var bytes = [UInt8](repeating: 0, count: count)
+        let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, count, 0) }
+        guard n >= 0 else { throw SpoolError.posix("read", path: path, errno: errno) }
+        return Array(bytes.prefix(n))
+    }
+
     /// Size of a file in bytes, or 0 if it does not exist.
     package static func size(_ path: String) -> Int {
         var info = stat()

@@ -12,13 +12,17 @@ package final class SinkSpool {
     package private(set) var nextSequence: UInt64
     /// Bytes in all segments.
     package private(set) var totalBytes: Int
-    /// What recovery found when the spool was opened (records dropped by ``discardRecoveredRecords()``).
+    /// What recovery found when the spool was opened (keys dropped by ``discardRecoveredRecords()``).
     package private(set) var recovery: Recovery
 
     /// What recovery found in the tail segment.
     package struct Recovery {
         /// Records in the tail segment (the only one that can hold unacknowledged bytes).
-        package var tailRecords: [SpoolRecord]
+        /// Dedupe key and acceptance time of each record in the tail segment (the only one that
+        /// can hold unacknowledged bytes); bodies are not kept.
+        package var tailKeys: [(key: String, acceptedAtMillis: Int64)]
+        /// Sequence number of the tail's last record.
+        package var lastSequence: UInt64?
         /// Bytes dropped from a torn tail.
         package var truncatedBytes: Int
     }
@@ -37,14 +41,14 @@ package final class SinkSpool {
             firsts = [1]
             self.tail = try Self.createSegment(directory: directory, first: 1)
             self.nextSequence = 1
-            self.recovery = Recovery(tailRecords: [], truncatedBytes: 0)
+            self.recovery = Recovery(tailKeys: [], lastSequence: nil, truncatedBytes: 0)
             total += SpoolFormat.segmentMagic.count
         } else {
             let path = Self.segmentPath(directory, firsts.last!)
-            let (length, records, dropped) = try Self.recoverSegment(path: path)
-            self.recovery = Recovery(tailRecords: records, truncatedBytes: dropped)
+            let (length, recovered) = try Self.recoverSegment(path: path)
+            self.recovery = recovered
             self.tail = try AppendFile(path: path, length: length)
-            self.nextSequence = (records.last?.sequence).map { $0 + 1 } ?? firsts.last!
+            self.nextSequence = recovered.lastSequence.map { $0 + 1 } ?? firsts.last!
             total += length
         }
         self.segments = firsts
@@ -60,7 +64,7 @@ package final class SinkSpool {
 
     /// Frees the recovered tail records once their keys are in the seen-set.
     package func discardRecoveredRecords() {
-        recovery.tailRecords = []
+        recovery.tailKeys = []
     }
 
     /// Whether the next append starts a new segment (the current tail stops being the tail).
@@ -103,34 +107,31 @@ package final class SinkSpool {
         return file
     }
 
-    /// Scans a segment, truncating it after its last complete record.
-    /// Returns the valid length, the records, and the number of bytes dropped.
-    static func recoverSegment(path: String) throws(SpoolError) -> (Int, [SpoolRecord], Int) {
-        let bytes = try SpoolFiles.read(path)
+    /// Scans a segment in chunks (bounded memory), truncating it after its last complete record.
+    /// Returns the valid length and what was found.
+    static func recoverSegment(path: String) throws(SpoolError) -> (Int, Recovery) {
+        let size = SpoolFiles.size(path)
         let magic = SpoolFormat.segmentMagic
-        guard bytes.count >= magic.count else {
+        guard size >= magic.count else {
             // Torn at creation: nothing was ever acknowledged in it.
             try SpoolFiles.truncate(path, to: 0)
             let file = try AppendFile(path: path, length: 0)
             try file.append(magic)
             try file.sync()
-            return (magic.count, [], bytes.count)
+            return (magic.count, Recovery(tailKeys: [], lastSequence: nil, truncatedBytes: size))
         }
-        guard Array(bytes[0..<magic.count]) == magic else {
+        guard try SpoolFiles.readPrefix(path, count: magic.count) == magic else {
             throw SpoolError(code: .corrupt, message: "not a spool segment (bad magic)", path: path)
         }
-        let scan = Frame.scan(bytes, from: magic.count)
-        var records: [SpoolRecord] = []
-        records.reserveCapacity(scan.payloads.count)
-        for payload in scan.payloads {
-            guard let record = SpoolRecord(decoding: payload) else {
-                throw SpoolError(code: .corrupt, message: "a record with a valid checksum does not decode", path: path)
-            }
-            records.append(record)
+        let reader = try SegmentReader(path: path, lenient: true)
+        var keys: [(key: String, acceptedAtMillis: Int64)] = []
+        var last: UInt64?
+        while let record = try reader.next() {
+            keys.append((record.dedupeKey, record.acceptedAtMillis))
+            last = record.sequence
         }
-        if scan.validLength < bytes.count {
-            try SpoolFiles.truncate(path, to: scan.validLength)
-        }
-        return (scan.validLength, records, bytes.count - scan.validLength)
+        let valid = reader.offset
+        if valid < size { try SpoolFiles.truncate(path, to: valid) }
+        return (valid, Recovery(tailKeys: keys, lastSequence: last, truncatedBytes: size - valid))
     }
 }

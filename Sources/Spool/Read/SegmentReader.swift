@@ -13,8 +13,10 @@ package final class SegmentReader {
     /// File offset of the next unread frame.
     package private(set) var offset: Int
     private let chunk: Int
+    /// Recovery mode: a corrupt frame ends the data (nil) instead of being an error.
+    private let lenient: Bool
 
-    package init(path: String, chunk: Int = 256 << 10) throws(SpoolError) {
+    package init(path: String, chunk: Int = 256 << 10, lenient: Bool = false) throws(SpoolError) {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw SpoolError.posix("open", path: path, errno: errno) }
         self.path = path
@@ -22,30 +24,42 @@ package final class SegmentReader {
         self.offset = SpoolFormat.segmentMagic.count
         self.bufferStart = SpoolFormat.segmentMagic.count
         self.chunk = chunk
+        self.lenient = lenient
     }
 
     deinit { close(descriptor) }
 
     /// The next complete record, or nil if none is complete yet (end of the data written so far).
     package func next() throws(SpoolError) -> SpoolRecord? {
+        guard let payload = try nextPayload() else { return nil }
+        guard let record = SpoolRecord(decoding: payload) else {
+            if lenient { return nil }
+            throw SpoolError(code: .corrupt, message: "undecodable record before offset \(offset)", path: path)
+        }
+        return record
+    }
+
+    /// The next complete frame's payload (valid only until the next call), or nil.
+    package func nextPayload() throws(SpoolError) -> ArraySlice<UInt8>? {
         while true {
             let available = buffer.count - (offset - bufferStart)
             if available >= SpoolFormat.frameHeaderSize {
                 let start = offset - bufferStart
                 let length = Int(ByteReader.uint32(buffer, at: start))
                 guard length <= SpoolFormat.maximumPayload else {
+                    if lenient { return nil }
                     throw SpoolError(code: .corrupt, message: "frame length \(length) at offset \(offset)", path: path)
                 }
                 if available >= SpoolFormat.frameHeaderSize + length {
                     let payload = buffer[
                         (start + SpoolFormat.frameHeaderSize)..<(start + SpoolFormat.frameHeaderSize + length)]
-                    guard payload.withUnsafeBytes({ CRC32C.checksum($0) }) == ByteReader.uint32(buffer, at: start + 4),
-                        let record = SpoolRecord(decoding: payload)
+                    guard payload.withUnsafeBytes({ CRC32C.checksum($0) }) == ByteReader.uint32(buffer, at: start + 4)
                     else {
-                        throw SpoolError(code: .corrupt, message: "bad record at offset \(offset)", path: path)
+                        if lenient { return nil }
+                        throw SpoolError(code: .corrupt, message: "bad checksum at offset \(offset)", path: path)
                     }
                     offset += SpoolFormat.frameHeaderSize + length
-                    return record
+                    return payload
                 }
             }
             guard try fill() else { return nil }

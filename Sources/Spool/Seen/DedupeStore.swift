@@ -28,9 +28,19 @@ package final class LocalDedupeStore: DedupeStore {
     /// Opens `directory`, loading every entry still inside `windowMillis`.
     package init(directory: String, windowMillis: Int64, nowMillis: Int64) throws(SpoolError) {
         let log = try SeenLog(directory: directory, windowMillis: windowMillis)
-        let entries = try log.load(nowMillis: nowMillis)
-        self.seenSet = SeenSet(windowMillis: windowMillis)
-        self.seenSet.insert(entries, nowMillis: nowMillis)
+        let seenSet = SeenSet(windowMillis: windowMillis)
+        seenSet.reserve(log.estimatedEntries())
+        var chunk: [SeenEntry] = []
+        chunk.reserveCapacity(4096)
+        try log.load(nowMillis: nowMillis) { entry in
+            chunk.append(entry)
+            if chunk.count == 4096 {
+                seenSet.insert(chunk, nowMillis: nowMillis)
+                chunk.removeAll(keepingCapacity: true)
+            }
+        }
+        seenSet.insert(chunk, nowMillis: nowMillis)
+        self.seenSet = seenSet
         self.log = Mutex(log)
     }
 

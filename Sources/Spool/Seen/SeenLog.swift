@@ -17,26 +17,32 @@ package final class SeenLog {
         try SpoolFiles.makeDirectory(directory)
     }
 
-    /// Reads every log file (truncating torn tails) and returns entries newer than the window.
-    package func load(nowMillis: Int64) throws(SpoolError) -> [SeenEntry] {
-        var entries: [SeenEntry] = []
+    /// Reads every log file (truncating torn tails) and passes each entry newer than the window
+    /// to `body`, one file in memory at a time.
+    package func load(nowMillis: Int64, _ body: (SeenEntry) -> Void) throws(SpoolError) {
         for name in SpoolFiles.list(directory) where name.hasSuffix(".log") {
             let path = directory + "/" + name
-            let bytes = try SpoolFiles.read(path)
+            let size = SpoolFiles.size(path)
             let magic = SpoolFormat.seenMagic
-            guard bytes.count >= magic.count, Array(bytes[0..<magic.count]) == magic else {
+            guard size >= magic.count, try SpoolFiles.readPrefix(path, count: magic.count) == magic else {
                 try SpoolFiles.truncate(path, to: 0)
                 continue
             }
-            let scan = Frame.scan(bytes, from: magic.count)
-            if scan.validLength < bytes.count { try SpoolFiles.truncate(path, to: scan.validLength) }
-            for payload in scan.payloads {
+            // Streamed in chunks: an hour of a busy relay is tens of MB of entries.
+            let reader = try SegmentReader(path: path, lenient: true)
+            while let payload = try reader.nextPayload() {
                 if let entry = SeenEntry(decoding: payload), nowMillis - entry.acceptedAtMillis < windowMillis {
-                    entries.append(entry)
+                    body(entry)
                 }
             }
+            if reader.offset < size { try SpoolFiles.truncate(path, to: reader.offset) }
         }
-        return entries
+    }
+
+    /// An upper bound on the entries the log files hold (for sizing the in-memory set).
+    package func estimatedEntries() -> Int {
+        let files = SpoolFiles.list(directory).filter { $0.hasSuffix(".log") }
+        return files.reduce(0) { $0 + SpoolFiles.size(directory + "/" + $1) } / 32
     }
 
     /// Appends entries; with `sync` (the default) they are durable before it returns, otherwise

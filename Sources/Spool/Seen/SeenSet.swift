@@ -2,12 +2,13 @@ import Synchronization
 
 /// The in-memory seen-set: which dedupe keys were durably accepted within the window.
 ///
-/// Entries are kept in arrival order so that expiry is a walk from the front. Thread-safe.
+/// A dictionary from 128-bit key to acceptance time, nothing else: expired entries are ignored
+/// by ``contains(_:nowMillis:)`` and removed by a sweep that runs at most every 1/16 of the
+/// window, so memory is about one dictionary slot per live key. Thread-safe.
 package final class SeenSet: Sendable {
     private struct State {
         var times: [SeenKey: Int64] = [:]
-        var order: [SeenEntry] = []
-        var head = 0
+        var lastSweepMillis: Int64 = .min
     }
 
     private let state = Mutex(State())
@@ -15,6 +16,11 @@ package final class SeenSet: Sendable {
 
     package init(windowMillis: Int64) {
         self.windowMillis = windowMillis
+    }
+
+    /// Makes room for `count` keys at once, so loading does not rehash repeatedly.
+    package func reserve(_ count: Int) {
+        state.withLock { $0.times.reserveCapacity(count) }
     }
 
     /// Whether `key` was accepted less than a window before `nowMillis`.
@@ -25,30 +31,23 @@ package final class SeenSet: Sendable {
         }
     }
 
-    /// Adds entries (keeping the newest time for a key) and expires old ones.
+    /// Adds entries (keeping the newest time for a key); sweeps expired ones now and then.
     package func insert(_ entries: some Sequence<SeenEntry>, nowMillis: Int64) {
         state.withLock { state in
-            for entry in entries {
+            for entry in entries where nowMillis - entry.acceptedAtMillis < windowMillis {
                 if let existing = state.times[entry.key], existing >= entry.acceptedAtMillis { continue }
                 state.times[entry.key] = entry.acceptedAtMillis
-                state.order.append(entry)
             }
-            Self.expire(&state, before: nowMillis - windowMillis)
+            let sweepEvery = max(1, windowMillis / 16)
+            if state.lastSweepMillis == .min || nowMillis - state.lastSweepMillis >= sweepEvery {
+                state.lastSweepMillis = nowMillis
+                let cutoff = nowMillis - windowMillis
+                let expired = state.times.compactMap { $0.value <= cutoff ? $0.key : nil }
+                for key in expired { state.times[key] = nil }
+            }
         }
     }
 
-    /// Number of keys held.
+    /// Number of keys held (expired ones included until the next sweep).
     package var count: Int { state.withLock { $0.times.count } }
-
-    private static func expire(_ state: inout State, before cutoff: Int64) {
-        while state.head < state.order.count, state.order[state.head].acceptedAtMillis < cutoff {
-            let entry = state.order[state.head]
-            if state.times[entry.key] == entry.acceptedAtMillis { state.times[entry.key] = nil }
-            state.head += 1
-        }
-        if state.head > 4096, state.head * 2 > state.order.count {
-            state.order.removeFirst(state.head)
-            state.head = 0
-        }
-    }
 }

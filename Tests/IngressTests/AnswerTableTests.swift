@@ -242,16 +242,22 @@ import Testing
 
     @Test func idleConnectionsAreClosedAndTheCapHolds() async throws {
         let relay = try await TestRelay {
-            $0.idleTimeout = .seconds(1)
+            $0.idleTimeout = .seconds(3)
             $0.maxConnections = 3
         }
         let held = try (0..<3).map { _ in try RawConnection(port: relay.port) }
-        try await Task.sleep(for: .milliseconds(200))
+        // connect() returns once the kernel has the connection; wait until the relay accepted all three.
+        let deadline = ContinuousClock.now + .seconds(10)
+        while try relay.metric("moda_relay_ingress_open_connections") != 3, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let opened = ContinuousClock.now
         let fourth = try RawConnection(port: relay.port)
         #expect(fourth.isClosedByPeer())
         #expect(try relay.metric("moda_relay_ingress_connections_rejected_total") == 1)
-        // Idle connections are closed after the idle timeout.
+        // Idle connections are closed after the idle timeout, not before.
         #expect(held[0].isClosedByPeer())
+        #expect(ContinuousClock.now - opened >= .seconds(2))
         await relay.shutdown()
     }
 

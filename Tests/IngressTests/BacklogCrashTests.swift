@@ -2,14 +2,28 @@ import Foundation
 import RelayTestSupport
 import Testing
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Invariant 5 across a crash: events accepted while their sink is down are delivered after a
 /// `kill -9` and a restart with the sink up.
 @Suite struct BacklogCrashTests {
     @Test func backlogIsDeliveredAfterKillDashNine() async throws {
-        // Find a free port for the sink, then leave it closed: the sink is down.
-        let probe = try await ScriptedSinkServer { _, _ in .respond(status: 200) }
-        let port = probe.port
-        await probe.shutdown()
+        // The sink is down: its port is held by a socket that is bound but not listening, so
+        // connections are refused and no other process (the relay itself included) can take it.
+        let reserved = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(reserved, $0, length) == 0 && getsockname(reserved, $0, &length) == 0
+            }
+        }
+        #expect(bound)
+        let port = Int(UInt16(bigEndian: address.sin_port))
         let ws = try Workspace(routes: [
             "forward.yaml":
                 "sink: http\nurl: http://127.0.0.1:\(port)/hook\nretry: {backoff: 100ms, max_backoff: 200ms}\n"
@@ -32,6 +46,7 @@ import Testing
         try await Task.sleep(for: .milliseconds(300))
         first.kill9()
 
+        close(reserved)
         let sink = try await ScriptedSinkServer(port: port) { _, _ in .respond(status: 200) }
         let second = try RelayProcess(arguments: arguments, environment: env)
         try await second.waitUntilListening()

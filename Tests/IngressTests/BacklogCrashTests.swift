@@ -26,7 +26,7 @@ import Testing
         let port = Int(UInt16(bigEndian: address.sin_port))
         let ws = try Workspace(routes: [
             "forward.yaml":
-                "sink: http\nurl: http://127.0.0.1:\(port)/hook\nretry: {backoff: 100ms, max_backoff: 200ms}\n"
+                "sink: http\nurl: http://127.0.0.1:\(port)/hook\nretry: {max_attempts: 1000, backoff: 100ms, max_backoff: 200ms}\n"
         ])
         defer { ws.cleanup() }
         let arguments = [

@@ -1,6 +1,7 @@
 import CCurl
 import Foundation
 import RelayCore
+import Spool
 import Synchronization
 
 /// Sends HTTP requests with libcurl's multi interface on one dedicated thread.
@@ -23,7 +24,7 @@ package final class CurlDispatcher: Sendable {
     private let inbox = Mutex(Inbox())
     // Written once in init, read by `submit` for `curl_multi_wakeup` (thread-safe in libcurl).
     private let multi: MultiHandle
-    private let finished = Mutex<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+    private let finished = ExitSignal()
 
     /// Starts the dispatcher thread. `maxConnections` bounds the connection cache.
     package init(maxConnections: Int = 64) {
@@ -55,14 +56,7 @@ package final class CurlDispatcher: Sendable {
     package func stop() async {
         inbox.withLock { $0.stopping = true }
         curl_multi_wakeup(multi.handle)
-        await withCheckedContinuation { continuation in
-            let now = finished.withLock { state in
-                if state.done { return true }
-                state.waiters.append(continuation)
-                return false
-            }
-            if now { continuation.resume() }
-        }
+        await finished.wait()
     }
 
     private func run() {
@@ -123,11 +117,7 @@ package final class CurlDispatcher: Sendable {
             curl_multi_poll(multi.handle, nil, 0, 1000, nil)
         }
         for handle in idleHandles { curl_easy_cleanup(handle) }
-        let waiters = finished.withLock { state in
-            state.done = true
-            return state.waiters
-        }
-        for waiter in waiters { waiter.resume() }
+        finished.signal()
     }
 }
 

@@ -40,7 +40,7 @@ package final class SinkWorker: Sendable {
     package let route: Route
     private let inbox = WorkerInbox<Event>()
     private let status = StatusBox()
-    private let finished = Mutex<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+    private let finished = ExitSignal()
 
     /// Opens the route's spool reader and dead-letter log and starts the thread.
     package init(
@@ -54,11 +54,7 @@ package final class SinkWorker: Sendable {
         let box = LoopBox(loop)
         let thread = Thread { [self] in
             box.loop.run()
-            let waiters = finished.withLock { state in
-                state.done = true
-                return state.waiters
-            }
-            for waiter in waiters { waiter.resume() }
+            finished.signal()
         }
         thread.name = "moda-relay-sink"
         thread.start()
@@ -75,14 +71,7 @@ package final class SinkWorker: Sendable {
     /// the next start (at-least-once).
     package func stop() async {
         inbox.push(.stop)
-        await withCheckedContinuation { continuation in
-            let now = finished.withLock { state in
-                if state.done { return true }
-                state.waiters.append(continuation)
-                return false
-            }
-            if now { continuation.resume() }
-        }
+        await finished.wait()
     }
 }
 

@@ -38,7 +38,7 @@ package final class GroupCommitWriter: Sendable {
     private let freed = Mutex<[String: Int]>([:])
     private let stats: Mutex<[String: SpoolStats]>
     private let health = Mutex<SpoolError?>(nil)
-    private let finished = Mutex<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+    private let finished = ExitSignal()
     package let configuration: Configuration
     package let recovery: [RecoveryReport]
     package let dedupe: any DedupeStore
@@ -112,14 +112,7 @@ package final class GroupCommitWriter: Sendable {
     /// Stops taking appends, commits everything already queued, and returns when the thread exits.
     package func close() async {
         queue.close()
-        await withCheckedContinuation { continuation in
-            let resumeNow = finished.withLock { state in
-                if state.done { return true }
-                state.waiters.append(continuation)
-                return false
-            }
-            if resumeNow { continuation.resume() }
-        }
+        await finished.wait()
     }
 
     private func run(_ state: WriterState) {
@@ -145,11 +138,7 @@ package final class GroupCommitWriter: Sendable {
         } catch {
             health.withLock { $0 = error }
         }
-        let waiters = finished.withLock { state in
-            state.done = true
-            return state.waiters
-        }
-        for waiter in waiters { waiter.resume() }
+        finished.signal()
     }
 }
 

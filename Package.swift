@@ -66,7 +66,7 @@ let package = Package(
         .executableTarget(
             name: "ModaRelay",
             dependencies: [
-                "RelayCore", "RelayConfig", "Spool", "Ingress",
+                "RelayCore", "RelayConfig", "Spool", "Ingress", "RelayDispatch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

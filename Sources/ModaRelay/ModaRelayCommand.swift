@@ -10,7 +10,7 @@ struct ModaRelayCommand: AsyncParsableCommand {
             Verifies and dedupes Moda webhooks, acknowledges them once durably spooled, and \
             delivers them to the sinks named by routes/*.yaml.
             """,
-        subcommands: [ServeCommand.self, CheckCommand.self],
+        subcommands: [ServeCommand.self, CheckCommand.self, SendCommand.self, ExplainCommand.self],
         defaultSubcommand: nil
     )
 }

@@ -1,0 +1,90 @@
+import Foundation
+import Testing
+
+/// `moda-relay send` and `moda-relay explain`, as an operator runs them.
+@Suite struct SendExplainTests {
+    @Test func sendSignsLikeModaAndReportsTheAnswer() async throws {
+        let ws = try Workspace(routes: ["archive.yaml": "sink: file\npath: $ROOT/a.jsonl\n"])
+        defer { ws.cleanup() }
+        let relay = try RelayProcess(
+            arguments: [
+                "serve", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--routes", ws.routes,
+                "--data-dir", ws.data,
+            ],
+            environment: ["MODA_WEBHOOK_SECRET": SignedEvent.secret])
+        try await relay.waitUntilListening()
+        let url = "http://127.0.0.1:\(relay.port)/webhooks/moda"
+        let env = ["MODA_WEBHOOK_SECRET": "\(SignedEvent.secret),another"]
+
+        let (status, out, _) = try RelayProcess.run(
+            ["send", "--url", url, "--type", "task.failed", "--id", "evt_send_1"], environment: env)
+        #expect(status == 0)
+        #expect(out.hasPrefix("HTTP 200\n"))
+        #expect(out.contains(#""event_id":"evt_send_1""#))
+        let (_, again, _) = try RelayProcess.run(
+            ["send", "--url", url, "--type", "task.failed", "--id", "evt_send_1"], environment: env)
+        #expect(again.contains(#""duplicate":true"#))
+
+        let (legacyStatus, legacy, _) = try RelayProcess.run(
+            ["send", "--url", url, "--legacy", "--id", "990e8400"], environment: env)
+        #expect(legacyStatus == 0)
+        #expect(legacy.contains(#""event_id":"990e8400""#))
+
+        let file = ws.root + "/event.json"
+        try #"{"id":"evt_from_file","type":"export.succeeded","data":{}}"#.write(
+            toFile: file, atomically: false, encoding: .utf8)
+        let (fileStatus, fromFile, _) = try RelayProcess.run(
+            ["send", "--url", url, "--data", "@" + file], environment: env)
+        #expect(fileStatus == 0)
+        #expect(fromFile.contains("evt_from_file"))
+
+        let (badStatus, bad, _) = try RelayProcess.run(
+            ["send", "--url", url], environment: ["MODA_WEBHOOK_SECRET": "wrong"])
+        #expect(badStatus == 1)
+        #expect(bad.hasPrefix("HTTP 401\n"))
+
+        let (downStatus, _, downErr) = try RelayProcess.run(
+            ["send", "--url", "http://127.0.0.1:1/webhooks/moda"], environment: env)
+        #expect(downStatus == 1)
+        #expect(downErr.contains("could not reach"))
+        kill(relay.process.processIdentifier, SIGTERM)
+        _ = try await relay.waitForExit()
+    }
+
+    @Test func explainShowsMatchesRenderedTextAndRedactsSecrets() throws {
+        let ws = try Workspace(routes: [
+            "slack.yaml": """
+            sink: slack
+            url: https://hooks.slack.com/services/T1/B2/SECRET
+            match:
+              type: task.*
+            text:
+              task.failed: "Deck failed: {{data.error.message}} (request_id={{data.error.request_id}})"
+            """,
+            "forward.yaml":
+                "sink: http\nurl: https://internal.example/hook\nheaders:\n  Authorization: Bearer s3cr3t\n",
+            "exports.yaml": "sink: file\npath: $ROOT/out.jsonl\nmatch:\n  type: export.*\n",
+            "off.yaml": "sink: http\nurl: ${UNSET_URL_FOR_TEST}\n",
+        ])
+        defer { ws.cleanup() }
+        let event = ws.root + "/event.json"
+        try #"{"id":"evt_x","type":"task.failed","data":{"error":{"message":"<!here> boom","request_id":"req_1"}}}"#
+            .write(toFile: event, atomically: false, encoding: .utf8)
+        let (status, out, _) = try RelayProcess.run(["explain", "--event", event, "--routes", ws.routes])
+        #expect(status == 0)
+        let lines = out.split(separator: "\n").map(String.init)
+        #expect(lines.first == "event evt_x (task.failed, current shape; dedupe key evt_x)")
+        #expect(lines.contains("exports: does not match"))
+        #expect(lines.contains("forward: matches -> http"))
+        #expect(lines.contains("  Authorization: <redacted>"))
+        #expect(lines.contains("  X-Moda-Event-Id: evt_x"))
+        #expect(
+            lines.contains {
+                $0.hasPrefix("off: matches, but the route is disabled (environment variable UNSET_URL_FOR_TEST")
+            })
+        #expect(lines.contains("slack: matches -> slack"))
+        #expect(lines.contains("  POST https://hooks.slack.com/services/…"))
+        #expect(lines.contains(#"  body: {"text":"Deck failed: &lt;!here&gt; boom (request_id=req_1)"}"#))
+        #expect(!out.contains("s3cr3t") && !out.contains("SECRET"))
+    }
+}

@@ -8,9 +8,13 @@ package struct AppendRequest: Sendable {
     package var eventType: String
     package var body: [UInt8]
     package var acceptedAtMillis: Int64
+    /// False for a replay of a dead letter: the key is already seen, and re-recording it
+    /// would only grow the dedupe log.
+    package var marksSeen: Bool
 
     package init(
-        sinks: [String], dedupeKey: String, seenKey: SeenKey, eventType: String, body: [UInt8], acceptedAtMillis: Int64
+        sinks: [String], dedupeKey: String, seenKey: SeenKey, eventType: String, body: [UInt8], acceptedAtMillis: Int64,
+        marksSeen: Bool = true
     ) {
         self.sinks = sinks
         self.dedupeKey = dedupeKey
@@ -18,6 +22,7 @@ package struct AppendRequest: Sendable {
         self.eventType = eventType
         self.body = body
         self.acceptedAtMillis = acceptedAtMillis
+        self.marksSeen = marksSeen
     }
 }
 
@@ -33,6 +38,16 @@ package struct SpoolStats: Sendable, Equatable {
     /// Batches rolled back in this sink's spool since start (readers drop buffered bytes when it
     /// changes: rolled-back frames may have been read ahead).
     package var rollbacks: Int = 0
+
+    package init(
+        bytes: Int = 0, segments: Int = 0, recordsAppended: Int = 0, nextSequence: UInt64 = 1, rollbacks: Int = 0
+    ) {
+        self.bytes = bytes
+        self.segments = segments
+        self.recordsAppended = recordsAppended
+        self.nextSequence = nextSequence
+        self.rollbacks = rollbacks
+    }
 }
 
 /// What a reader may consume: records below `nextSequence`, and whether bytes it read ahead

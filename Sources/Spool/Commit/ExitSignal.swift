@@ -7,10 +7,11 @@ package final class ExitSignal: Sendable {
 
     package init() {}
 
-    /// Marks the thread finished and wakes every waiter.
+    /// Marks the thread finished and wakes every waiter. Calling it again does nothing more.
     package func signal() {
         let waiters = state.withLock { state in
             state.done = true
+            defer { state.waiters = [] }
             return state.waiters
         }
         for waiter in waiters { waiter.resume() }

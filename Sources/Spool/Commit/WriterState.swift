@@ -108,9 +108,10 @@ final class WriterState {
             // Only now, with every record durable, may the keys become "seen" (invariant 2). A key
             // whose event has a record in a tail segment is recoverable from it, so the seen log's
             // own sync may wait; an unrouted event has no record, so its batch syncs the log.
-            let hasUnrouted = accepted.contains { $0.0.sinks.isEmpty }
+            let seen = accepted.map(\.0).filter(\.marksSeen)
+            let hasUnrouted = seen.contains { $0.sinks.isEmpty }
             try dedupe.recordDurable(
-                accepted.map { SeenEntry(key: $0.0.seenKey, acceptedAtMillis: $0.0.acceptedAtMillis) }, nowMillis: now,
+                seen.map { SeenEntry(key: $0.seenKey, acceptedAtMillis: $0.acceptedAtMillis) }, nowMillis: now,
                 deferSync: !hasUnrouted)
         } catch {
             return fail(error)

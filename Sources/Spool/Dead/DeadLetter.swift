@@ -7,6 +7,17 @@
 package struct DeadLetter: Sendable, Equatable {
     package static let kind: UInt8 = 2
 
+    /// Identifies one dead letter within its sink's log.
+    package struct ID: Hashable, Sendable {
+        package var sequence: UInt64
+        package var deadAtMillis: Int64
+
+        package init(sequence: UInt64, deadAtMillis: Int64) {
+            self.sequence = sequence
+            self.deadAtMillis = deadAtMillis
+        }
+    }
+
     package var sink: String
     package var sequence: UInt64
     package var dedupeKey: String
@@ -43,6 +54,8 @@ package struct DeadLetter: Sendable, Equatable {
         self.reason = reason
         self.body = body
     }
+
+    package var id: ID { ID(sequence: sequence, deadAtMillis: deadAtMillis) }
 
     package func encoded() -> [UInt8] {
         var out: [UInt8] = [Self.kind]

@@ -1,5 +1,5 @@
 /// One route: one file in `routes/`, one sink, its own spool, retry policy and limits.
-package struct Route: Sendable {
+package struct Route: Sendable, Equatable {
     /// Where a route delivers.
     package enum Sink: Sendable, Equatable {
         /// Append one line per event to `path`, rotating at `maxBytes`, keeping `keep` old files.
@@ -65,5 +65,13 @@ package struct Route: Sendable {
         }
         self.enabled = enabled
         self.disabledReason = disabledReason
+    }
+
+    /// Whether `other` delivers exactly as this route does (everything but `match`, which only
+    /// the ingress uses): a reload keeps the running worker when it does.
+    package func deliversLike(_ other: Route) -> Bool {
+        var mine = self
+        mine.match = other.match
+        return mine == other
     }
 }

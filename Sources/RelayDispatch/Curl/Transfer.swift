@@ -4,14 +4,13 @@ import RelayCore
 /// One in-flight transfer: its easy handle, header list, captured response, and completion.
 /// Owned by the dispatcher thread; callbacks reach it through libcurl's user-data pointer.
 final class Transfer {
-    /// Most bytes of a response body kept (the dead-letter excerpt).
-    static let bodyExcerptLimit = 2048
-
     let handle: UnsafeMutableRawPointer
     private var headerList: UnsafeMutablePointer<curl_slist>?
     let completion: CurlDispatcher.Completion
     let started: ContinuousClock.Instant
     var bodyExcerpt: [UInt8] = []
+    /// Most bytes of the response body kept (the request's `maxResponseBytes`).
+    private var bodyLimit = 2048
     var retryAfter: String?
 
     init(handle: UnsafeMutableRawPointer, completion: @escaping CurlDispatcher.Completion) {
@@ -33,18 +32,28 @@ final class Transfer {
                 request.timeout.components.seconds * 1000 + request.timeout.components.attoseconds
                     / 1_000_000_000_000_000))
         let me = Unmanaged.passUnretained(self).toOpaque()
+        bodyLimit = request.maxResponseBytes
         var ok = relay_curl_easy_setopt_string(handle, CURLOPT_URL, request.url) == CURLE_OK
         ok = ok && relay_curl_easy_setopt_string(handle, CURLOPT_PROTOCOLS_STR, "http,https") == CURLE_OK
         ok = ok && relay_curl_easy_setopt_long(handle, CURLOPT_NOSIGNAL, 1) == CURLE_OK
-        ok = ok && relay_curl_easy_setopt_long(handle, CURLOPT_POST, 1) == CURLE_OK
-        ok = ok && relay_curl_easy_setopt_long(handle, CURLOPT_POSTFIELDSIZE, request.body.count) == CURLE_OK
-        ok =
-            ok
-            && request.body.withUnsafeBytes {
-                relay_curl_easy_setopt_pointer(
-                    handle, CURLOPT_COPYPOSTFIELDS,
-                    UnsafeMutableRawPointer(mutating: $0.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!)) == CURLE_OK
-            }
+        if let caFile = request.caFile {
+            ok = ok && relay_curl_easy_setopt_string(handle, CURLOPT_CAINFO, caFile) == CURLE_OK
+        }
+        switch request.method {
+        case .get:
+            ok = ok && relay_curl_easy_setopt_long(handle, CURLOPT_HTTPGET, 1) == CURLE_OK
+        case .post:
+            ok = ok && relay_curl_easy_setopt_long(handle, CURLOPT_POST, 1) == CURLE_OK
+            ok = ok && relay_curl_easy_setopt_long(handle, CURLOPT_POSTFIELDSIZE, request.body.count) == CURLE_OK
+            ok =
+                ok
+                && request.body.withUnsafeBytes {
+                    relay_curl_easy_setopt_pointer(
+                        handle, CURLOPT_COPYPOSTFIELDS,
+                        UnsafeMutableRawPointer(mutating: $0.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!))
+                        == CURLE_OK
+                }
+        }
         ok = ok && relay_curl_easy_setopt_slist(handle, CURLOPT_HTTPHEADER, list) == CURLE_OK
         ok = ok && relay_curl_easy_setopt_long(handle, CURLOPT_TIMEOUT_MS, timeoutMillis) == CURLE_OK
         ok = ok && relay_curl_easy_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, timeoutMillis) == CURLE_OK
@@ -85,7 +94,7 @@ final class Transfer {
     }
 
     fileprivate func appendBody(_ bytes: UnsafeRawBufferPointer) {
-        let room = Self.bodyExcerptLimit - bodyExcerpt.count
+        let room = bodyLimit - bodyExcerpt.count
         if room > 0 { bodyExcerpt.append(contentsOf: bytes.prefix(room)) }
     }
 

@@ -24,7 +24,14 @@ package final class SinkWorker: Sendable {
         package var skipped = 0
         package var inFlight = 0
         package var paused: String?
+        /// Consecutive retryable failures reached ``WorkerLoop/circuitThreshold``: only one
+        /// probe attempt is in flight until a delivery succeeds.
+        package var circuitOpen = false
+        package var consecutiveFailures = 0
+        /// Set when the route was removed by a reload: the worker delivers what is left, then stops.
+        package var draining: String?
         package var lastError: String?
+        package var lastErrorAtMillis: Int64?
         /// Records in the spool not yet delivered or dead.
         package var depth = 0
         /// Acceptance time of the oldest undelivered record, if any.
@@ -33,24 +40,28 @@ package final class SinkWorker: Sendable {
 
     enum Event {
         case wake
+        case resume
         case completed(UInt64, DeliveryResult)
         case stop
     }
 
     package let route: Route
+    /// The sink's dead letters (shared with the admin API).
+    package let deadLetters: DeadLetterLog
     private let inbox = WorkerInbox<Event>()
     private let status = StatusBox()
     private let finished = ExitSignal()
 
     /// Opens the route's spool reader and dead-letter log and starts the thread.
     package init(
-        route: Route, writer: GroupCommitWriter, dispatcher: CurlDispatcher, dataDirectory: String, logger: Logger,
-        observer: (any DeliveryObserver)? = nil
+        route: Route, writer: GroupCommitWriter, dispatcher: CurlDispatcher, dataDirectory: String,
+        deadLetters: DeadLetterLog, logger: Logger, observer: (any DeliveryObserver)? = nil
     ) throws {
         self.route = route
+        self.deadLetters = deadLetters
         let loop = try WorkerLoop(
-            route: route, writer: writer, dispatcher: dispatcher, dataDirectory: dataDirectory, logger: logger,
-            inbox: inbox, status: status, observer: observer)
+            route: route, writer: writer, dispatcher: dispatcher, dataDirectory: dataDirectory,
+            deadLetters: deadLetters, logger: logger, inbox: inbox, status: status, observer: observer)
         let box = LoopBox(loop)
         let thread = Thread { [self] in
             box.loop.run()
@@ -63,8 +74,17 @@ package final class SinkWorker: Sendable {
     /// New records may be committed.
     package func wake() { inbox.push(.wake) }
 
+    /// Lifts a pause (after 410 Gone) and closes the circuit: the operator says the sink is fixed.
+    package func resume() { inbox.push(.resume) }
+
     /// The worker's counters and state.
     package var currentStatus: Status { status.value.withLock { $0 } }
+
+    /// The sink's most recent attempts, newest first.
+    package var recentAttempts: [DeliveryAttempt] { status.recent.withLock { $0.newestFirst } }
+
+    /// The route was removed: keep delivering what the spool holds, and say why in the status.
+    package func drain(reason: String) { status.value.withLock { $0.draining = reason } }
 
     /// Stops between attempts: no new attempts start, acknowledgements are flushed, and the
     /// thread exits. Attempts still in flight finish unacknowledged and are delivered again on
@@ -91,6 +111,7 @@ package protocol DeliveryObserver: Sendable {
 /// The worker's status, shared between its thread and readers.
 final class StatusBox: Sendable {
     let value = Mutex(SinkWorker.Status())
+    let recent = Mutex(RecentAttempts(capacity: 200))
 }
 
 /// Hands the thread-owned loop to its thread.

@@ -35,12 +35,18 @@ final class WorkerLoop {
     private let observer: (any DeliveryObserver)?
     private var attempts: [UInt64: Attempt] = [:]
     private var paused: String?
+    private var consecutiveFailures = 0
+    private var circuitOpen: Bool { consecutiveFailures >= Self.circuitThreshold }
     private var firstUnflushedAck: UInt64?
     private var rng = SystemRandomNumberGenerator()
 
+    /// Consecutive retryable failures that open the circuit: then one probe at a time.
+    static let circuitThreshold = 5
+
     init(
-        route: Route, writer: GroupCommitWriter, dispatcher: CurlDispatcher, dataDirectory: String, logger: Logger,
-        inbox: WorkerInbox<SinkWorker.Event>, status: StatusBox, observer: (any DeliveryObserver)?
+        route: Route, writer: GroupCommitWriter, dispatcher: CurlDispatcher, dataDirectory: String,
+        deadLetters: DeadLetterLog, logger: Logger, inbox: WorkerInbox<SinkWorker.Event>, status: StatusBox,
+        observer: (any DeliveryObserver)?
     ) throws {
         self.route = route
         self.observer = observer
@@ -55,7 +61,7 @@ final class WorkerLoop {
             [writer] bytes in
             writer.segmentsDeleted(sink: route.name, bytes: bytes)
         }
-        deadLetters = try DeadLetterLog(directory: dataDirectory + "/dead", sink: route.name)
+        self.deadLetters = deadLetters
         switch route.sink {
         case .http(let url, let headers, let secret):
             target = .http(
@@ -79,6 +85,10 @@ final class WorkerLoop {
             for event in inbox.take(deadline: deadline) {
                 switch event {
                 case .wake: break
+                case .resume:
+                    if let reason = paused { logger.notice("sink resumed", metadata: ["relay.reason": "\(reason)"]) }
+                    paused = nil
+                    consecutiveFailures = 0
                 case .stop: stopping = true
                 case .completed(let sequence, let result): finish(sequence, result)
                 }
@@ -113,8 +123,11 @@ final class WorkerLoop {
         let now = MonotonicClock.nowNanos()
         var next = now + 1_000_000_000
         var fileBatch: [UInt64] = []
+        var sending = circuitOpen ? attempts.values.filter(\.sending).count : 0
         for sequence in attempts.keys.sorted() {
             guard var attempt = attempts[sequence], !attempt.sending else { continue }
+            // An open circuit lets one probe through at a time; the rest wait for its answer.
+            if circuitOpen, sending > 0 { break }
             guard paused == nil, attempt.dueNanos <= now else {
                 next = min(next, attempt.dueNanos)
                 continue
@@ -128,6 +141,7 @@ final class WorkerLoop {
                 }
             }
             attempt.attempts += 1
+            sending += 1
             attempt.sending = true
             attempt.sentNanos = now
             attempts[sequence] = attempt
@@ -171,21 +185,31 @@ final class WorkerLoop {
         attempt.last = result
         let now = WallClock.nowMillis()
         let latency = Duration.nanoseconds(Int64(MonotonicClock.nowNanos() - attempt.sentNanos))
-        switch machine.decide(
+        let decision = machine.decide(
             after: result, attempt: attempt.attempts, acceptedAtMillis: attempt.record.acceptedAtMillis, nowMillis: now,
             using: &rng)
-        {
+        record(attempt, result: result, decision: decision, latency: latency, atMillis: now)
+        switch decision {
         case .delivered:
+            consecutiveFailures = 0
             observer?.attempted(sink: route.name, outcome: "delivered", latency: latency)
             observer?.delivered(
                 sink: route.name, endToEnd: .milliseconds(max(0, now - attempt.record.acceptedAtMillis)))
             acknowledge(sequence, as: \.delivered)
         case .retry(let atMillis, let reason):
+            consecutiveFailures += 1
+            if consecutiveFailures == Self.circuitThreshold {
+                logger.warning(
+                    "circuit open: sink keeps failing; probing with one attempt at a time",
+                    metadata: ["relay.reason": "\(reason)"])
+            }
             observer?.attempted(sink: route.name, outcome: "retry", latency: latency)
             attempt.dueNanos = MonotonicClock.nowNanos() + UInt64(max(0, atMillis - now)) * 1_000_000
             attempts[sequence] = attempt
             note(error: reason)
         case .deadLetter(let reason):
+            // The sink answered (a permanent 4xx) or the budget ran out: only the former proves it is up.
+            if case .response = result { consecutiveFailures = 0 }
             observer?.attempted(sink: route.name, outcome: "dead", latency: latency)
             attempts[sequence] = attempt
             deadLetter(sequence, reason: reason, pause: false)
@@ -194,6 +218,30 @@ final class WorkerLoop {
             attempts[sequence] = attempt
             deadLetter(sequence, reason: reason, pause: true)
         }
+    }
+
+    private func record(
+        _ attempt: Attempt, result: DeliveryResult, decision: RetryMachine.Decision, latency: Duration, atMillis: Int64
+    ) {
+        let outcome: String
+        switch decision {
+        case .delivered: outcome = "delivered"
+        case .retry: outcome = "retry"
+        case .deadLetter: outcome = "dead"
+        case .deadLetterAndPause: outcome = "paused"
+        }
+        var entry = DeliveryAttempt(
+            atMillis: atMillis, eventID: attempt.record.dedupeKey, eventType: attempt.record.eventType,
+            attempt: attempt.attempts, outcome: outcome, status: nil, error: nil, latency: latency,
+            responseExcerpt: "")
+        switch result {
+        case .response(let status, _, let excerpt):
+            entry.status = status
+            entry.responseExcerpt = excerpt
+        case .transportFailure(let kind, let message):
+            entry.error = "\(kind.rawValue): \(message)"
+        }
+        status.recent.withLock { $0.record(entry) }
     }
 
     private func deadLetter(_ sequence: UInt64, reason: String, pause: Bool) {
@@ -262,7 +310,11 @@ final class WorkerLoop {
     }
 
     private func note(error: String) {
-        status.value.withLock { $0.lastError = error }
+        let now = WallClock.nowMillis()
+        status.value.withLock {
+            $0.lastError = error
+            $0.lastErrorAtMillis = now
+        }
     }
 
     private func publish() {
@@ -270,9 +322,12 @@ final class WorkerLoop {
         let paused = self.paused
         let depth = reader.pendingCount(committed: writer.commitMark(sink: route.name))
         let oldest = attempts.values.map(\.record.acceptedAtMillis).min()
+        let failures = consecutiveFailures
         let snapshot = status.value.withLock { status in
             status.inFlight = inFlight
             status.paused = paused
+            status.consecutiveFailures = failures
+            status.circuitOpen = failures >= Self.circuitThreshold
             status.depth = depth
             status.oldestAcceptedAtMillis = oldest
             return status

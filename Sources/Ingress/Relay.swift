@@ -1,38 +1,56 @@
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 import RelayConfig
 import RelayCore
 import RelayDispatch
 import ServiceLifecycle
 import Spool
 import Synchronization
+import UnixSignals
 
-/// One running relay: the spool writer (recovered at start), the webhook ingress and the admin
-/// listener, wired together. A ``Service``: `run()` serves until graceful shutdown, then stops
-/// accepting, lets in-flight commits finish and answer, and closes the spools.
+/// One running relay: the spool writer (recovered at start), the webhook ingress, the sink
+/// workers and the admin listener, wired together. A ``Service``: `run()` serves (reloading
+/// routes and TLS on SIGHUP and on route-file changes) until graceful shutdown, then stops.
 package final class Relay: Service, Sendable {
     package let settings: RelaySettings
     package let metrics: RelayMetrics
     package let writer: GroupCommitWriter
     package let pipeline: AcceptPipeline
-    /// The delivery worker of each enabled route, by route name.
-    package let workers: [String: SinkWorker]
+    /// The delivery workers, by route name.
+    package let fleet: SinkFleet
+    /// The ingress certificate, when it speaks HTTPS.
+    package let tls: TLSCredentials?
+    let adminToken: [UInt8]?
+    let logger: Logger
+    let environment: [String: String]
     private let dispatcher: CurlDispatcher
-    private let logger: Logger
     private let group: MultiThreadedEventLoopGroup
-    private let routeWarnings: [String]
+    let state = Mutex(RuntimeState())
     private let listeners = Mutex<(ingress: HTTPListener?, admin: HTTPListener?)>((nil, nil))
 
-    /// Opens the data directory (recovering every spool) and prepares the listeners.
+    /// What changes while the relay runs.
+    struct RuntimeState {
+        var routeWarnings: [String] = []
+        var lastReloadError: String?
+        var shuttingDown = false
+        var hangups: UnixSignalsSequence?
+    }
+
+    /// Opens the data directory (recovering every spool), starts a worker per enabled route and
+    /// prepares the listeners. `environment` expands `${VAR}` when routes are reloaded.
     package init(
         settings: RelaySettings, secrets: [String], routes: RouteTable, routeWarnings: [String] = [], logger: Logger,
-        metrics: RelayMetrics = RelayMetrics(), eventLoopThreads: Int = System.coreCount
-    ) throws {
+        metrics: RelayMetrics = RelayMetrics(), eventLoopThreads: Int = System.coreCount, tls: TLSCredentials? = nil,
+        adminToken: String? = nil, environment: [String: String] = [:]
+    ) async throws {
         self.settings = settings
         self.metrics = metrics
         self.logger = logger
-        self.routeWarnings = routeWarnings
+        self.tls = tls
+        self.adminToken = adminToken.map { Array($0.utf8) }
+        self.environment = environment
         let now = WallClock.nowMillis()
         let windowMillis = Int64(settings.dedupeWindow.components.seconds * 1000)
         let dedupe = try LocalDedupeStore(
@@ -59,16 +77,13 @@ package final class Relay: Service, Sendable {
             routes: routes, writer: writer, metrics: metrics, logger: logger)
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, eventLoopThreads))
         self.dispatcher = CurlDispatcher()
-        let deliveryMetrics = DeliveryMetrics(registry: metrics.registry)
-        var workers: [String: SinkWorker] = [:]
-        for route in routes.enabled {
-            workers[route.name] = try SinkWorker(
-                route: route, writer: writer, dispatcher: dispatcher, dataDirectory: settings.dataDirectory,
-                logger: logger, observer: deliveryMetrics)
-        }
-        self.workers = workers
-        let wakeable = workers
-        writer.onCommit { sinks in for sink in sinks { wakeable[sink]?.wake() } }
+        self.fleet = SinkFleet(
+            writer: writer, dispatcher: dispatcher, dataDirectory: settings.dataDirectory, logger: logger,
+            observer: DeliveryMetrics(registry: metrics.registry))
+        let fleet = self.fleet
+        writer.onCommit { sinks in fleet.wake(sinks) }
+        _ = try await fleet.apply(routes)
+        state.withLock { $0.routeWarnings = routeWarnings }
         let enabled = routes.enabled.count
         metrics.routes(enabled: enabled, disabled: routes.routes.count - enabled)
     }
@@ -78,23 +93,30 @@ package final class Relay: Service, Sendable {
     /// The bound admin address, once started.
     package var adminAddress: SocketAddress? { listeners.withLock { $0.admin?.localAddress } }
 
-    /// Binds the ingress and admin listeners.
+    /// Binds the ingress and admin listeners, and traps SIGHUP for reloads.
     package func start() async throws {
+        // Trap SIGHUP before the relay says it is listening, so a reload can never kill it.
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
+        state.withLock { $0.hangups = hangups }
         let webhook = WebhookHandler.Configuration(
             path: settings.path, maxBodyBytes: settings.maxBodyBytes,
-            requestTimeout: .nanoseconds(
-                Int64(settings.requestTimeout.components.seconds) * 1_000_000_000
-                    + settings.requestTimeout.components.attoseconds / 1_000_000_000))
+            requestTimeout: .nanoseconds(Int64(settings.requestTimeout / .nanoseconds(1))))
         let idle = TimeAmount.seconds(settings.idleTimeout.components.seconds)
         let pipeline = self.pipeline
         let metrics = self.metrics
         let logger = self.logger
+        let tls = self.tls
+        var addTLS: (@Sendable (ChannelPipeline.SynchronousOperations) throws -> Void)?
+        if let tls {
+            addTLS = { sync in try sync.addHandler(NIOSSLServerHandler(context: tls.current)) }
+        }
         let ingress = try await HTTPListener.bind(
             name: "ingress", host: settings.listen.host, port: settings.listen.port, group: group, idleTimeout: idle,
             pipeliningAssistance: false,
             limiter: ConnectionLimiter(limit: settings.maxConnections),
             onRejected: { metrics.connectionsRejected.increment() },
             onOpenChange: { metrics.openConnections.set($0) },
+            addTLS: addTLS,
             addHandlers: { sync in
                 try sync.addHandler(
                     WebhookHandler(
@@ -102,14 +124,12 @@ package final class Relay: Service, Sendable {
             })
         let admin: HTTPListener
         do {
+            let api = AdminAPI(relay: self)
             admin = try await HTTPListener.bind(
                 name: "admin", host: settings.adminListen.host, port: settings.adminListen.port, group: group,
                 idleTimeout: idle, pipeliningAssistance: true, limiter: ConnectionLimiter(limit: 64), onRejected: {},
-                onOpenChange: { _ in },
-                addHandlers: { [self] sync in
-                    try sync.addHandler(
-                        AdminHandler(readiness: { self.readiness() }, metrics: { self.metricsExposition() }))
-                })
+                onOpenChange: { _ in }, addTLS: nil,
+                addHandlers: { sync in try sync.addHandler(AdminHandler(api: api)) })
         } catch {
             await ingress.close()
             throw error
@@ -121,26 +141,64 @@ package final class Relay: Service, Sendable {
                 "relay.ingress": "\(ingress.localAddress.map(Self.describe) ?? "?")",
                 "relay.admin": "\(admin.localAddress.map(Self.describe) ?? "?")",
                 "relay.path": "\(settings.path)",
+                "relay.tls": "\(tls != nil)",
             ])
     }
 
-    /// Serves until graceful shutdown (SIGTERM/SIGINT under a `ServiceGroup`), then stops.
+    /// Serves until graceful shutdown (SIGTERM/SIGINT under a `ServiceGroup`), reloading on
+    /// SIGHUP and route-file changes meanwhile; then stops within `shutdown_timeout`.
     package func run() async throws {
         if ingressAddress == nil { try await start() }
-        // Returns on graceful shutdown (or throws on cancellation); either way, stop cleanly.
-        try? await gracefulShutdown()
-        logger.info("shutting down: no longer accepting; finishing in-flight commits")
-        await stop()
+        await withTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { await self.maintain() }
+            // Returns on graceful shutdown (or throws on cancellation); either way, stop cleanly.
+            try? await gracefulShutdown()
+            tasks.cancelAll()
+        }
+        guard await stop(within: settings.shutdownTimeout) else {
+            throw ShutdownTimedOut(limit: settings.shutdownTimeout)
+        }
     }
 
-    /// Stops accepting, commits what is queued (answering those requests), closes the spools.
+    /// Shutting down took longer than allowed; the process exits without waiting further.
+    package struct ShutdownTimedOut: Error, CustomStringConvertible {
+        package var limit: Duration
+        package var description: String { "graceful shutdown did not finish within \(limit)" }
+    }
+
+    /// ``stop()``, bounded: false if `limit` passed first (the stop goes on in the background;
+    /// nothing acknowledged is at risk, only acknowledgements of deliveries may be redone).
+    package func stop(within limit: Duration) async -> Bool {
+        let finished = ExitSignal()
+        let completed = Mutex(false)
+        Task {
+            await self.stop()
+            completed.withLock { $0 = true }
+            finished.signal()
+        }
+        let timer = Task {
+            try? await Task.sleep(for: limit)
+            finished.signal()
+        }
+        await finished.wait()
+        timer.cancel()
+        let done = completed.withLock { $0 }
+        if !done {
+            logger.error("graceful shutdown timed out; exiting anyway", metadata: ["relay.limit": "\(limit)"])
+        }
+        return done
+    }
+
+    /// Readiness goes 503, the ingress stops accepting, queued commits finish and answer, the
+    /// workers stop between attempts (acknowledgements flushed), the dispatcher stops.
     package func stop() async {
+        state.withLock { $0.shuttingDown = true }
+        logger.info("shutting down: no longer accepting; finishing in-flight commits")
         let (ingress, admin) = listeners.withLock { $0 }
         await ingress?.close()
         await writer.close()
-        // Workers stop between attempts and flush their acknowledgements; what they had not
-        // delivered stays in the spools for the next start.
-        for worker in workers.values { await worker.stop() }
+        // What the workers had not delivered stays in the spools for the next start.
+        await fleet.stopAll()
         await dispatcher.stop()
         // Let answers produced by the final commits reach their sockets.
         try? await Task.sleep(for: .milliseconds(50))
@@ -149,15 +207,23 @@ package final class Relay: Service, Sendable {
         logger.info("relay stopped")
     }
 
-    /// Readiness: the spools are writable and the last commit succeeded.
+    /// Readiness: not shutting down, the spools are writable and the last commit succeeded.
     package func readiness() -> Readiness {
         var problems: [String] = []
+        let (warnings, reloadError, shuttingDown) = state.withLock {
+            ($0.routeWarnings, $0.lastReloadError, $0.shuttingDown)
+        }
+        if shuttingDown { problems.append("shutting down") }
         if let error = writer.lastError { problems.append("spool: last commit failed: \(error)") }
         for directory in [settings.dataDirectory + "/spool", settings.dataDirectory + "/seen"]
         where !SpoolFiles.isWritableDirectory(directory) {
             problems.append("spool: \(directory) is not writable")
         }
-        return Readiness(problems: problems, warnings: routeWarnings)
+        var allWarnings = warnings
+        if let reloadError {
+            allWarnings.append("last route reload failed, previous routes still in force: \(reloadError)")
+        }
+        return Readiness(problems: problems, warnings: allWarnings)
     }
 
     /// The metrics text, with spool gauges refreshed.

@@ -10,7 +10,10 @@ struct ModaRelayCommand: AsyncParsableCommand {
             Verifies and dedupes Moda webhooks, acknowledges them once durably spooled, and \
             delivers them to the sinks named by routes/*.yaml.
             """,
-        subcommands: [ServeCommand.self, CheckCommand.self, SendCommand.self, ExplainCommand.self],
+        subcommands: [
+            ServeCommand.self, CheckCommand.self, SendCommand.self, ExplainCommand.self, SinksCommand.self,
+            DeadCommand.self,
+        ],
         defaultSubcommand: nil
     )
 }

@@ -26,6 +26,9 @@ struct SendCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Where to POST.")
     var url: String = "http://127.0.0.1:8080/webhooks/moda"
 
+    @Option(name: .customLong("cacert"), help: "PEM CA certificate(s) to trust for an https --url (private CA).")
+    var caCert: String?
+
     @Option(name: .long, help: "Seconds to wait for the answer.")
     var timeout: Int = 30
 
@@ -49,7 +52,7 @@ struct SendCommand: AsyncParsableCommand {
                     SignatureVerifier.signatureHeader(secret: secret, timestamp: timestamp, body: body)
                 ),
             ],
-            body: body, timeout: .seconds(timeout))
+            body: body, timeout: .seconds(timeout), caFile: caCert)
         let dispatcher = CurlDispatcher()
         let result: DeliveryResult = await withCheckedContinuation { continuation in
             dispatcher.submit(request) { result, _ in continuation.resume(returning: result) }

@@ -11,10 +11,11 @@ import ServiceLifecycle
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run the relay: ingress, spools and admin listener.",
+        abstract: "Run the relay: ingress, spools, delivery workers and admin listener.",
         discussion: """
             Secrets come from MODA_WEBHOOK_SECRET (several separated by commas) and/or \
-            --secret-file (one per line). The relay refuses to start without one.
+            --secret-file (one per line). The relay refuses to start without one. SIGHUP reloads \
+            the routes and the TLS certificate; SIGTERM or SIGINT shut it down gracefully.
             """
     )
 
@@ -39,21 +40,57 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("secret-file"), help: "File with signing secrets, one per line.")
     var secretFile: String?
 
-    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
-    var logLevel: String = "info"
+    @Option(name: .customLong("tls-cert"), help: "PEM certificate chain: the ingress speaks HTTPS (with --tls-key).")
+    var tlsCert: String?
+
+    @Option(name: .customLong("tls-key"), help: "PEM private key of --tls-cert.")
+    var tlsKey: String?
+
+    @Option(name: .customLong("admin-token-file"), help: "File holding the bearer token /admin/* requires.")
+    var adminTokenFile: String?
+
+    @Option(name: .customLong("shutdown-timeout"), help: "Longest a graceful shutdown may take (default 10s).")
+    var shutdownTimeout: String?
+
+    @Option(
+        name: .customLong("routes-watch-interval"),
+        help: "How often the routes directory is checked for changes (default 1s; off: SIGHUP only).")
+    var routesWatchInterval: String?
+
+    @Option(name: .customLong("log-format"), help: "text (default) or json, one object per line.")
+    var logFormat: String?
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info (default), notice, warning, error or critical.")
+    var logLevel: String?
 
     func run() async throws {
-        let level = Logger.Level(rawValue: logLevel) ?? .info
+        let settings = try resolveSettings()
+        let level = Logger.Level(rawValue: settings.logLevel) ?? .info
+        let format = settings.logFormat
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+            switch format {
+            case .json:
+                return JSONLogHandler(label: label, level: level)
+            case .text:
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            }
         }
         let logger = Logger(label: "moda-relay")
         let environment = ProcessInfo.processInfo.environment
 
-        let settings = try resolveSettings()
         let secrets = try loadSecrets(settings: settings, environment: environment)
+        let adminToken = try loadAdminToken(settings: settings)
+        var tls: TLSCredentials?
+        if let certificate = settings.tlsCertificateFile, let key = settings.tlsKeyFile {
+            do {
+                tls = try TLSCredentials(certificateFile: certificate, keyFile: key)
+            } catch {
+                Self.fail("\(error)")
+                throw ExitCode(1)
+            }
+        }
         let loaded = RouteLoader.load(directory: settings.routesDirectory, environment: environment)
         guard loaded.errors.isEmpty else {
             for error in loaded.errors { Self.fail("invalid route: \(error)") }
@@ -64,9 +101,10 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let relay: Relay
         do {
-            relay = try Relay(
+            relay = try await Relay(
                 settings: settings, secrets: secrets, routes: RouteTable(routes: loaded.routes),
-                routeWarnings: loaded.warnings.map(\.description), logger: logger)
+                routeWarnings: loaded.warnings.map(\.description), logger: logger, tls: tls, adminToken: adminToken,
+                environment: environment)
             try await relay.start()
         } catch {
             Self.fail("cannot start: \(error)")
@@ -77,7 +115,12 @@ struct ServeCommand: AsyncParsableCommand {
                 services: [.init(service: relay)],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            Self.fail("\(error)")
+            throw ExitCode(1)
+        }
     }
 
     private func resolveSettings() throws -> RelaySettings {
@@ -102,6 +145,47 @@ struct ServeCommand: AsyncParsableCommand {
             settings.path = path
         }
         if let secretFile { settings.secretFile = secretFile }
+        if let tlsCert { settings.tlsCertificateFile = tlsCert }
+        if let tlsKey { settings.tlsKeyFile = tlsKey }
+        if (settings.tlsCertificateFile == nil) != (settings.tlsKeyFile == nil) {
+            Self.fail("--tls-cert and --tls-key go together: give both or neither")
+            throw ExitCode(1)
+        }
+        if let adminTokenFile { settings.adminTokenFile = adminTokenFile }
+        if let shutdownTimeout {
+            guard let value = DurationParser.parse(shutdownTimeout), value > .zero else {
+                Self.fail("--shutdown-timeout must be a duration like 10s, got '\(shutdownTimeout)'")
+                throw ExitCode(1)
+            }
+            settings.shutdownTimeout = value
+        }
+        if let routesWatchInterval {
+            if ["0", "0s", "off"].contains(routesWatchInterval) {
+                settings.routesWatchInterval = .zero
+            } else {
+                guard let value = DurationParser.parse(routesWatchInterval), value > .zero else {
+                    Self.fail(
+                        "--routes-watch-interval must be a duration like 1s, or off; got '\(routesWatchInterval)'")
+                    throw ExitCode(1)
+                }
+                settings.routesWatchInterval = value
+            }
+        }
+        if let logFormat {
+            guard let format = RelaySettings.LogFormat(rawValue: logFormat) else {
+                Self.fail("--log-format must be text or json, got '\(logFormat)'")
+                throw ExitCode(1)
+            }
+            settings.logFormat = format
+        }
+        if let logLevel {
+            guard RelaySettings.logLevels.contains(logLevel) else {
+                Self.fail(
+                    "--log-level must be one of \(RelaySettings.logLevels.joined(separator: ", ")), got '\(logLevel)'")
+                throw ExitCode(1)
+            }
+            settings.logLevel = logLevel
+        }
         return settings
     }
 
@@ -123,6 +207,15 @@ struct ServeCommand: AsyncParsableCommand {
         return secrets
     }
 
+    private func loadAdminToken(settings: RelaySettings) throws -> String? {
+        guard let file = settings.adminTokenFile else { return nil }
+        guard let token = AdminTokenFile.read(file) else {
+            Self.fail("cannot read an admin token from \(file) (it must hold one non-empty line)")
+            throw ExitCode(1)
+        }
+        return token
+    }
+
     private static func hostPort(_ text: String, flag: String) throws -> HostPort {
         guard let value = HostPort(parsing: text) else {
             fail("\(flag) must be HOST:PORT, got '\(text)'")
@@ -133,5 +226,14 @@ struct ServeCommand: AsyncParsableCommand {
 
     static func fail(_ message: String) {
         FileHandle.standardError.write(Data("moda-relay: error: \(message)\n".utf8))
+    }
+}
+
+/// The admin token file: its first non-empty line, trimmed.
+enum AdminTokenFile {
+    static func read(_ path: String) -> String? {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
+        return text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+            .first { !$0.isEmpty }
     }
 }

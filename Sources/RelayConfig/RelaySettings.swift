@@ -22,6 +22,12 @@ import RelayCore
 /// | `request_timeout` | duration | `10s` |
 /// | `spool_max_bytes` | size, per sink | `1GiB` |
 /// | `segment_bytes` | size | `64MiB` |
+/// | `tls_cert`, `tls_key` | PEM files (chain allowed) | none: plain HTTP |
+/// | `admin_token_file` | file holding the admin bearer token | none: `/admin/*` open (loopback) |
+/// | `shutdown_timeout` | duration | `10s` |
+/// | `routes_watch_interval` | duration (`off`: SIGHUP only) | `1s` |
+/// | `log_format` | `text` or `json` | `text` |
+/// | `log_level` | `trace` … `critical` | `info` |
 package struct RelaySettings: Sendable, Equatable {
     package var listen = HostPort(host: "127.0.0.1", port: 8080)
     package var adminListen = HostPort(host: "127.0.0.1", port: 9090)
@@ -37,6 +43,23 @@ package struct RelaySettings: Sendable, Equatable {
     package var requestTimeout: Duration = .seconds(10)
     package var spoolMaxBytes = 1 << 30
     package var segmentBytes = 64 << 20
+    /// PEM certificate chain and key: the ingress speaks HTTPS when both are set.
+    package var tlsCertificateFile: String?
+    package var tlsKeyFile: String?
+    /// File holding the bearer token `/admin/*` requires.
+    package var adminTokenFile: String?
+    /// Longest a graceful shutdown may take before the process exits anyway.
+    package var shutdownTimeout: Duration = .seconds(10)
+    /// How often the routes directory is checked for changes; zero: reload on SIGHUP only.
+    package var routesWatchInterval: Duration = .seconds(1)
+    package var logFormat = LogFormat.text
+    package var logLevel = "info"
+
+    /// How log lines are written.
+    package enum LogFormat: String, Sendable, Equatable, CaseIterable {
+        case text
+        case json
+    }
 
     package init() {}
 
@@ -83,15 +106,50 @@ package struct RelaySettings: Sendable, Equatable {
                 settings.spoolMaxBytes = reader.size(value, key: key).map(Int.init) ?? settings.spoolMaxBytes
             case "segment_bytes":
                 settings.segmentBytes = reader.size(value, key: key).map(Int.init) ?? settings.segmentBytes
+            case "tls_cert": settings.tlsCertificateFile = reader.string(value, key: key)
+            case "tls_key": settings.tlsKeyFile = reader.string(value, key: key)
+            case "admin_token_file": settings.adminTokenFile = reader.string(value, key: key)
+            case "shutdown_timeout":
+                settings.shutdownTimeout = reader.duration(value, key: key) ?? settings.shutdownTimeout
+            case "routes_watch_interval":
+                if let text = value.scalar?.string, ["0", "0s", "off"].contains(text) {
+                    settings.routesWatchInterval = .zero
+                } else {
+                    settings.routesWatchInterval = reader.duration(value, key: key) ?? settings.routesWatchInterval
+                }
+            case "log_format":
+                guard let text = reader.string(value, key: key) else { continue }
+                guard let format = LogFormat(rawValue: text) else {
+                    reader.error("'log_format' must be text or json, got '\(text)'", at: value)
+                    continue
+                }
+                settings.logFormat = format
+            case "log_level":
+                guard let text = reader.string(value, key: key) else { continue }
+                guard Self.logLevels.contains(text) else {
+                    reader.error(
+                        "'log_level' must be one of \(Self.logLevels.joined(separator: ", ")), got '\(text)'", at: value
+                    )
+                    continue
+                }
+                settings.logLevel = text
             default:
                 reader.error("unknown key '\(key)' in the config file", at: keyNode)
             }
+        }
+        if (settings.tlsCertificateFile == nil) != (settings.tlsKeyFile == nil) {
+            reader.error("'tls_cert' and 'tls_key' go together: set both or neither", at: nil)
         }
         for missing in reader.missingVariables {
             reader.error("environment variable \(missing.name) is not set", at: nil)
         }
         return reader.diagnostics
     }
+}
+
+extension RelaySettings {
+    /// The log levels `log_level` and `--log-level` accept.
+    package static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
 }
 
 /// A listen address.

@@ -41,7 +41,7 @@ import Testing
             server.requests.allSatisfy {
                 $0.header("x-team") == "platform" && $0.header("content-type") == "application/json"
             })
-        #expect(try await eventually { relay.relay.workers["forward"]?.currentStatus.delivered == 20 })
+        #expect(try await eventually { relay.relay.fleet.worker("forward")?.currentStatus.delivered == 20 })
         #expect(try await eventually { try relay.metric(#"moda_relay_spool_depth{sink="forward"}"#) == 0 })
         #expect(try relay.metric(#"moda_relay_delivery_attempts_total{sink="forward",outcome="delivered"}"#) == 20)
         #expect(try relay.metric(#"moda_relay_delivery_end_to_end_seconds_count{sink="forward"}"#) == 20)
@@ -82,7 +82,7 @@ import Testing
         let relay = try await TestRelay(routes: [httpRoute("strict", server.url)])
         let body = SignedEvent.body(id: "evt_dead")
         _ = try relay.post(body)
-        #expect(try await eventually { relay.relay.workers["strict"]?.currentStatus.deadLetters == 1 })
+        #expect(try await eventually { relay.relay.fleet.worker("strict")?.currentStatus.deadLetters == 1 })
         #expect(server.requests.count == 1)
         let letters = try DeadLetterLog(directory: relay.dataDirectory + "/dead", sink: "strict").readAll()
         #expect(letters.count == 1)
@@ -100,11 +100,11 @@ import Testing
         let server = try await ScriptedSinkServer { _, _ in .respond(status: 410) }
         let relay = try await TestRelay(routes: [httpRoute("gone", server.url)])
         _ = try relay.post(SignedEvent.body(id: "evt_gone_1"))
-        #expect(try await eventually { relay.relay.workers["gone"]?.currentStatus.paused != nil })
+        #expect(try await eventually { relay.relay.fleet.worker("gone")?.currentStatus.paused != nil })
         _ = try relay.post(SignedEvent.body(id: "evt_gone_2"))
         try await Task.sleep(for: .milliseconds(300))
         #expect(server.requests.count == 1)
-        #expect(relay.relay.workers["gone"]?.currentStatus.deadLetters == 1)
+        #expect(relay.relay.fleet.worker("gone")?.currentStatus.deadLetters == 1)
         #expect(try await eventually { try relay.metric(#"moda_relay_sink_circuit_open{sink="gone"}"#) == 1 })
         await relay.shutdown()
         await server.shutdown()
@@ -116,7 +116,7 @@ import Testing
         for index in 0..<5 { _ = try relay.post(SignedEvent.body(id: "evt_stuck_\(index)")) }
         #expect(try await eventually { try relay.metric(#"moda_relay_spool_depth{sink="stuck"}"#) == 5 })
         try await Task.sleep(for: .milliseconds(1100))
-        relay.relay.workers["stuck"]?.wake()
+        relay.relay.fleet.worker("stuck")?.wake()
         #expect(
             try await eventually {
                 (try relay.metric(#"moda_relay_spool_oldest_undelivered_age_seconds{sink="stuck"}"#) ?? 0) >= 1
@@ -132,7 +132,7 @@ import Testing
         let first = try await TestRelay(routes: [httpRoute("forward", server.url)])
         for index in 0..<10 { _ = try first.post(SignedEvent.body(id: "evt_once_\(index)")) }
         #expect(try await eventually { server.requests.count == 10 })
-        #expect(try await eventually { first.relay.workers["forward"]?.currentStatus.delivered == 10 })
+        #expect(try await eventually { first.relay.fleet.worker("forward")?.currentStatus.delivered == 10 })
         await first.shutdown(keepData: true)
         let second = try await TestRelay(routes: [httpRoute("forward", server.url)], dataDirectory: first.dataDirectory)
         _ = try second.post(SignedEvent.body(id: "evt_once_new"))

@@ -1,28 +1,50 @@
 import NIOCore
 import NIOHTTP1
 
-/// The admin listener's endpoints: `/healthz`, `/readyz`, `/metrics`.
+/// HTTP/1.1 framing for the admin listener: collects each request (bodies up to
+/// ``maxBodyBytes``), hands it to the ``AdminAPI`` and writes its answer on this channel.
 final class AdminHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
-    private let readiness: @Sendable () -> Readiness
-    private let metrics: @Sendable () -> [UInt8]
-    private var head: HTTPRequestHead?
+    static let maxBodyBytes = 1 << 20
 
-    init(readiness: @escaping @Sendable () -> Readiness, metrics: @escaping @Sendable () -> [UInt8]) {
-        self.readiness = readiness
-        self.metrics = metrics
+    private let api: AdminAPI
+    private var head: HTTPRequestHead?
+    private var body: [UInt8] = []
+    private var tooLarge = false
+
+    init(api: AdminAPI) {
+        self.api = api
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
-        case .head(let head): self.head = head
-        case .body: break
+        case .head(let head):
+            self.head = head
+            body = []
+            tooLarge = false
+        case .body(let chunk):
+            if body.count + chunk.readableBytes > Self.maxBodyBytes {
+                tooLarge = true
+            } else {
+                body.append(contentsOf: chunk.readableBytesView)
+            }
         case .end:
             guard let head else { return }
             self.head = nil
-            route(context: context, head: head)
+            if tooLarge {
+                let response = AdminResponse.error(413, "body exceeds \(Self.maxBodyBytes) bytes")
+                write(context: context, request: head, response: response)
+                return
+            }
+            let request = AdminRequest(head: head, body: body)
+            body = []
+            let promise = context.eventLoop.makePromise(of: AdminResponse.self)
+            promise.futureResult.assumeIsolated().whenSuccess { response in
+                self.write(context: context, request: head, response: response)
+            }
+            api.handle(request) { promise.succeed($0) }
         }
     }
 
@@ -35,88 +57,41 @@ final class AdminHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if error is HTTPParserError {
-            var headers = HTTPHeaders()
-            let body = "{\"ok\":false,\"reason\":\"malformed HTTP request\"}"
-            headers.add(name: "content-type", value: "application/json")
-            headers.add(name: "content-length", value: String(body.utf8.count))
-            headers.add(name: "connection", value: "close")
-            context.write(
-                wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .badRequest, headers: headers))),
-                promise: nil)
-            context.write(
-                wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))), promise: nil)
-            context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
-                context.close(promise: nil)
-            }
+        guard error is HTTPParserError else {
+            context.close(promise: nil)
             return
         }
-        context.close(promise: nil)
-    }
-
-    private func route(context: ChannelHandlerContext, head: HTTPRequestHead) {
-        let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? "/"
-        guard head.method == .GET || head.method == .HEAD else {
-            respond(context, head, 405, json: "{\"ok\":false,\"reason\":\"method not allowed\"}")
-            return
-        }
-        switch path {
-        case "/healthz":
-            respond(context, head, 200, json: "{\"ok\":true}")
-        case "/readyz":
-            let ready = readiness()
-            respond(context, head, ready.isReady ? 200 : 503, json: ready.json)
-        case "/metrics":
-            var buffer = context.channel.allocator.buffer(capacity: 8192)
-            buffer.writeBytes(metrics())
-            respond(context, head, 200, body: buffer, contentType: "text/plain; version=0.0.4; charset=utf-8")
-        default:
-            respond(context, head, 404, json: "{\"ok\":false,\"reason\":\"no such endpoint\"}")
-        }
-    }
-
-    private func respond(_ context: ChannelHandlerContext, _ head: HTTPRequestHead, _ status: Int, json: String) {
-        respond(
-            context, head, status, body: context.channel.allocator.buffer(string: json), contentType: "application/json"
-        )
-    }
-
-    private func respond(
-        _ context: ChannelHandlerContext, _ request: HTTPRequestHead, _ status: Int, body: ByteBuffer,
-        contentType: String
-    ) {
+        api.count(endpoint: "other", status: 400)
+        let body = AdminResponse.error(400, "malformed HTTP request").body
         var headers = HTTPHeaders()
-        headers.add(name: "content-type", value: contentType)
-        headers.add(name: "content-length", value: String(body.readableBytes))
+        headers.add(name: "content-type", value: "application/json")
+        headers.add(name: "content-length", value: String(body.count))
+        headers.add(name: "connection", value: "close")
+        context.write(
+            wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .badRequest, headers: headers))),
+            promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: body)))), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
+            context.close(promise: nil)
+        }
+    }
+
+    private func write(context: ChannelHandlerContext, request: HTTPRequestHead, response: AdminResponse) {
+        guard context.channel.isActive else { return }
+        var headers = HTTPHeaders()
+        headers.add(name: "content-type", value: response.contentType)
+        headers.add(name: "content-length", value: String(response.body.count))
         headers.add(name: "connection", value: request.isKeepAlive ? "keep-alive" : "close")
-        let head = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: status), headers: headers)
+        for (name, value) in response.headers { headers.add(name: name, value: value) }
+        let head = HTTPResponseHead(
+            version: .http1_1, status: HTTPResponseStatus(statusCode: response.status), headers: headers)
         context.write(wrapOutboundOut(.head(head)), promise: nil)
-        if request.method != .HEAD { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
+        if request.method != .HEAD {
+            context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: response.body)))), promise: nil)
+        }
         let keepAlive = request.isKeepAlive
         context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
             if !keepAlive { context.close(promise: nil) }
         }
-    }
-}
-
-/// The answer of `/readyz`: ready, or not with reasons; warnings (disabled routes) either way.
-package struct Readiness: Sendable {
-    package var problems: [String]
-    package var warnings: [String]
-
-    package var isReady: Bool { problems.isEmpty }
-
-    package var json: String {
-        var out = "{\"ok\":\(isReady)"
-        out += ",\"reasons\":["
-        out += problems.map { item in
-            var s = ""; JSONText.escape(item, into: &s); return s
-        }.joined(separator: ",")
-        out += "],\"warnings\":["
-        out += warnings.map { item in
-            var s = ""; JSONText.escape(item, into: &s); return s
-        }.joined(separator: ",")
-        out += "]}"
-        return out
     }
 }

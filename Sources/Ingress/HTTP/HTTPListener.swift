@@ -10,11 +10,12 @@ package final class HTTPListener: Sendable {
     /// The address actually bound (port 0 resolves to a free port).
     package var localAddress: SocketAddress? { channel.localAddress }
 
-    /// Binds `host:port` and starts accepting.
+    /// Binds `host:port` and starts accepting. `addTLS`, when given, puts TLS in front of HTTP.
     static func bind(
         name: String, host: String, port: Int, group: any EventLoopGroup, idleTimeout: TimeAmount,
         pipeliningAssistance: Bool, limiter: ConnectionLimiter?, onRejected: @escaping @Sendable () -> Void,
         onOpenChange: @escaping @Sendable (Int) -> Void,
+        addTLS: (@Sendable (ChannelPipeline.SynchronousOperations) throws -> Void)?,
         addHandlers: @escaping @Sendable (ChannelPipeline.SynchronousOperations) throws -> Void
     ) async throws -> HTTPListener {
         let bootstrap = ServerBootstrap(group: group)
@@ -36,6 +37,7 @@ package final class HTTPListener: Sendable {
                 }
                 return channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
+                    try addTLS?(sync)
                     // Protocol errors reach the last handler, which answers them with a reason.
                     try sync.configureHTTPServerPipeline(
                         withPipeliningAssistance: pipeliningAssistance, withErrorHandling: false)

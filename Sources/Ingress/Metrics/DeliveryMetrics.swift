@@ -12,7 +12,7 @@ import Synchronization
 /// - `moda_relay_delivery_end_to_end_seconds{sink}`: acceptance (the 200 to Moda) to delivery
 /// - `moda_relay_dead_letters_total{sink}`
 /// - `moda_relay_spool_depth{sink}`, `moda_relay_spool_oldest_undelivered_age_seconds{sink}`
-/// - `moda_relay_sink_in_flight{sink}`, `moda_relay_sink_circuit_open{sink}` (1 while paused)
+/// - `moda_relay_sink_in_flight{sink}`, `moda_relay_sink_circuit_open{sink}` (1 while open or paused)
 package final class DeliveryMetrics: DeliveryObserver {
     private struct Sink {
         var attempts: [String: Metrics.Counter]
@@ -57,7 +57,7 @@ package final class DeliveryMetrics: DeliveryObserver {
         let metrics = self.metrics(sink)
         metrics.depth.set(status.depth)
         metrics.inFlight.set(status.inFlight)
-        metrics.circuit.set(status.paused == nil ? 0 : 1)
+        metrics.circuit.set(status.paused == nil && !status.circuitOpen ? 0 : 1)
         let age = status.oldestAcceptedAtMillis.map { Double(max(0, WallClock.nowMillis() - $0)) / 1000 } ?? 0
         metrics.oldest.set(age)
     }
@@ -109,6 +109,9 @@ package final class DeliveryMetrics: DeliveryObserver {
             depth: meter("spool_depth", "", "Records in the sink's spool not yet delivered or dead."),
             oldest: meter("spool_oldest_undelivered_age", "seconds", "Age of the oldest record not yet delivered."),
             inFlight: meter("sink_in_flight", "", "Records the sink's worker holds (sending or waiting to retry)."),
-            circuit: meter("sink_circuit_open", "", "1 while the sink is paused (endpoint gone), else 0."))
+            circuit: meter(
+                "sink_circuit_open", "",
+                "1 while the sink's circuit is open (repeated failures: one probe at a time) or it is paused (endpoint gone)."
+            ))
     }
 }

@@ -42,6 +42,10 @@ package final class RelayMetrics: Sendable {
     private let unknownTypes = Mutex<[String: Metrics.Counter]>([:])
     private let commitFailures = Mutex<[String: Metrics.Counter]>([:])
     private let routeStates: [String: Metrics.Meter]
+    private let routeReloads: [Bool: Metrics.Counter]
+    private let routeReloadSuccessful: Metrics.Meter
+    private let tlsReloads: [Bool: Metrics.Counter]
+    private let adminRequests = Mutex<[String: Metrics.Counter]>([:])
 
     package init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
@@ -85,6 +89,23 @@ package final class RelayMetrics: Sendable {
                 handler: registry.makeGauge(descriptor: routes, labels: [("state", state)]), factory: factory)
         }
         self.routeStates = routeStates
+        var routeReloads: [Bool: Metrics.Counter] = [:]
+        var tlsReloads: [Bool: Metrics.Counter] = [:]
+        for success in [true, false] {
+            let result = [("result", success ? "success" : "error")]
+            routeReloads[success] = Self.counter(
+                registry, factory, "routes_reload", "Route reloads (SIGHUP or file change) by result.", labels: result)
+            tlsReloads[success] = Self.counter(
+                registry, factory, "tls_reload", "TLS certificate reloads (SIGHUP) by result.", labels: result)
+        }
+        self.routeReloads = routeReloads
+        self.tlsReloads = tlsReloads
+        let successful = Self.descriptor(
+            "routes_last_reload_successful", "", "1 if the last route reload was applied, 0 if it was rejected.")
+        self.routeReloadSuccessful = Metrics.Meter(
+            label: successful.name, dimensions: [], handler: registry.makeGauge(descriptor: successful),
+            factory: factory)
+        routeReloadSuccessful.set(1)
     }
 
     private static func descriptor(_ name: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
@@ -118,6 +139,29 @@ package final class RelayMetrics: Sendable {
     package func routes(enabled: Int, disabled: Int) {
         routeStates["enabled"]!.set(enabled)
         routeStates["disabled"]!.set(disabled)
+    }
+
+    /// Counts a route reload.
+    package func routeReload(success: Bool) {
+        routeReloads[success]!.increment()
+        routeReloadSuccessful.set(success ? 1 : 0)
+    }
+
+    /// Counts a TLS reload.
+    package func tlsReload(success: Bool) { tlsReloads[success]!.increment() }
+
+    /// Counts an admin request by endpoint (a fixed set) and status code.
+    package func adminRequest(endpoint: String, status: Int) {
+        let key = endpoint + " " + String(status)
+        let counter = adminRequests.withLock { counters in
+            if let counter = counters[key] { return counter }
+            let counter = Self.counter(
+                registry, factory, "admin_requests", "Admin listener requests by endpoint and status code.",
+                labels: [("endpoint", endpoint), ("code", String(status))])
+            counters[key] = counter
+            return counter
+        }
+        counter.increment()
     }
 
     /// Counts a batch that failed to commit, by spool error code.

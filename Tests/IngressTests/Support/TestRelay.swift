@@ -34,7 +34,7 @@ final class TestRelay {
             return route
         }
         let logs = LogRecorder()
-        let relay = try Relay(
+        let relay = try await Relay(
             settings: settings, secrets: ["some-other-key-secret", SignedEvent.secret],
             routes: RouteTable(routes: routes),
             routeWarnings: routes.filter { !$0.enabled }.map { "route '\($0.name)' is disabled" },

@@ -1,0 +1,220 @@
+import RelayCore
+import RelayDispatch
+import Spool
+
+/// The admin listener's endpoints.
+///
+/// | endpoint | answer |
+/// |---|---|
+/// | `GET /healthz`, `GET /readyz`, `GET /metrics` | probes and scrapes; never need the token |
+/// | `GET /admin/sinks` | every sink's state, spool and dead letters (``SinkReport``) |
+/// | `GET /admin/deliveries?sink=&status=&limit=` | recent attempts, newest first |
+/// | `GET /admin/dead?sink=&since=&until=&limit=&body=` | dead letters with reasons and history |
+/// | `POST /admin/dead/replay` `{"sink":…, "ids":[…], "since":…, "until":…}` | re-enqueue dead letters |
+///
+/// With a token configured, every `/admin/*` call needs `Authorization: Bearer <token>`
+/// (compared in constant time); anything else is 401. Every answer is counted in
+/// `moda_relay_admin_requests_total{endpoint,code}`; refusals are logged.
+final class AdminAPI: Sendable {
+    private let relay: Relay
+
+    init(relay: Relay) {
+        self.relay = relay
+    }
+
+    func count(endpoint: String, status: Int) {
+        relay.metrics.adminRequest(endpoint: endpoint, status: status)
+    }
+
+    /// Answers `request` through `respond`, exactly once (possibly later, from another thread).
+    func handle(_ request: AdminRequest, respond: @escaping @Sendable (AdminResponse) -> Void) {
+        let endpoint = Self.endpoint(request.path)
+        let answer: @Sendable (AdminResponse) -> Void = { [relay] response in
+            relay.metrics.adminRequest(endpoint: endpoint, status: response.status)
+            if response.status >= 400, endpoint != "healthz", endpoint != "readyz" {
+                relay.logger.warning(
+                    "admin request refused",
+                    metadata: [
+                        "relay.admin.endpoint": "\(endpoint)", "relay.status": "\(response.status)",
+                        "relay.reason": "\(String(decoding: response.body.prefix(200), as: UTF8.self))",
+                    ])
+            }
+            respond(response)
+        }
+        if request.path.hasPrefix("/admin/"), let token = relay.adminToken, !Self.authorized(request, token: token) {
+            var response = AdminResponse.error(401, "missing or wrong bearer token: send Authorization: Bearer <token>")
+            response.headers.append(("www-authenticate", "Bearer realm=\"moda-relay admin\""))
+            answer(response)
+            return
+        }
+        switch (request.method, request.path) {
+        case ("GET", "/healthz"), ("HEAD", "/healthz"):
+            answer(.json(200, .object(["ok": .bool(true)])))
+        case ("GET", "/readyz"), ("HEAD", "/readyz"):
+            let ready = relay.readiness()
+            answer(AdminResponse(status: ready.isReady ? 200 : 503, body: Array(ready.json.utf8)))
+        case ("GET", "/metrics"), ("HEAD", "/metrics"):
+            answer(
+                AdminResponse(
+                    status: 200, body: relay.metricsExposition(),
+                    contentType: "text/plain; version=0.0.4; charset=utf-8"))
+        case ("GET", "/admin/sinks"):
+            answer(.json(200, .object(["sinks": .array(SinkReport.all(relay).map(\.json))])))
+        case ("GET", "/admin/deliveries"):
+            answer(deliveries(request.query))
+        case ("GET", "/admin/dead"):
+            answer(dead(request.query))
+        case ("POST", "/admin/dead/replay"):
+            let relay = self.relay
+            let body = request.body
+            Task {
+                answer(await Self.replay(relay, body: body))
+            }
+        case (_, "/healthz"), (_, "/readyz"), (_, "/metrics"), (_, "/admin/sinks"), (_, "/admin/deliveries"),
+            (_, "/admin/dead"):
+            var response = AdminResponse.error(405, "method \(request.method) not allowed; use GET")
+            response.headers.append(("allow", "GET"))
+            answer(response)
+        case (_, "/admin/dead/replay"):
+            var response = AdminResponse.error(405, "method \(request.method) not allowed; use POST")
+            response.headers.append(("allow", "POST"))
+            answer(response)
+        default:
+            answer(.error(404, "no such endpoint"))
+        }
+    }
+
+    private func deliveries(_ query: [String: String]) -> AdminResponse {
+        let limit: Int
+        switch Self.limit(query["limit"], default: 50, maximum: 1000) {
+        case .success(let value): limit = value
+        case .failure(let error): return error.response
+        }
+        let workers = relay.fleet.all
+        var attempts: [(String, DeliveryAttempt)] = []
+        if let sink = query["sink"] {
+            guard let worker = workers[sink] else {
+                return .error(404, "no running sink named '\(sink)' (see /admin/sinks)")
+            }
+            attempts = worker.recentAttempts.map { (sink, $0) }
+        } else {
+            for (sink, worker) in workers { attempts += worker.recentAttempts.map { (sink, $0) } }
+            attempts.sort { $0.1.atMillis > $1.1.atMillis }
+        }
+        if let status = query["status"] {
+            guard let filter = DeliveryFilter(status) else {
+                return .error(
+                    400, "status must be delivered, retry, dead, paused, error, an HTTP code or a class like 5xx")
+            }
+            attempts = attempts.filter { filter.matches($0.1) }
+        }
+        let shown = attempts.prefix(limit).map { sink, attempt in
+            JSONValue.object([
+                "sink": .string(sink), "at": .time(millis: attempt.atMillis), "event_id": .string(attempt.eventID),
+                "event_type": .string(attempt.eventType), "attempt": .int(attempt.attempt),
+                "outcome": .string(attempt.outcome), "status": attempt.status.map { .int($0) } ?? .null,
+                "error": .optional(attempt.error),
+                "latency_ms": .seconds(Double(attempt.latency / .microseconds(1)) / 1000),
+                "response_excerpt": .string(attempt.responseExcerpt),
+            ])
+        }
+        return .json(200, .object(["deliveries": .array(Array(shown))]))
+    }
+
+    private func dead(_ query: [String: String]) -> AdminResponse {
+        let limit: Int
+        switch Self.limit(query["limit"], default: 100, maximum: 10_000) {
+        case .success(let value): limit = value
+        case .failure(let error): return error.response
+        }
+        var bounds: [String: Int64] = [:]
+        for name in ["since", "until"] {
+            guard let text = query[name] else { continue }
+            guard let millis = Timestamp.parse(text) else {
+                return .error(400, "\(name) must be an RFC 3339 time (2026-11-23T10:00:00Z) or Unix seconds")
+            }
+            bounds[name] = millis
+        }
+        let since = bounds["since"]
+        let until = bounds["until"]
+        let sinks: [String]
+        if let sink = query["sink"] {
+            guard relay.deadLetterSinks().contains(sink) || relay.fleet.worker(sink) != nil else {
+                return .error(404, "no sink named '\(sink)' has dead letters or a running worker")
+            }
+            sinks = [sink]
+        } else {
+            sinks = relay.deadLetterSinks()
+        }
+        var entries: [(String, DeadLetterLog.Entry)] = []
+        for sink in sinks {
+            do {
+                entries += try relay.fleet.deadLetters(sink: sink).liveEntries().map { (sink, $0) }
+            } catch {
+                return .error(500, "cannot read the dead letters of '\(sink)': \(error)")
+            }
+        }
+        entries = entries.filter { _, entry in
+            (since.map { entry.letter.deadAtMillis >= $0 } ?? true)
+                && (until.map { entry.letter.deadAtMillis <= $0 } ?? true)
+        }
+        entries.sort { $0.1.letter.deadAtMillis > $1.1.letter.deadAtMillis }
+        let withBody = ["1", "true", "yes"].contains(query["body"] ?? "")
+        let shown = entries.prefix(limit).map { sink, entry in DeadLetterJSON.entry(entry, sink: sink, body: withBody) }
+        return .json(200, .object(["count": .int(entries.count), "dead": .array(Array(shown))]))
+    }
+
+    private static func replay(_ relay: Relay, body: [UInt8]) async -> AdminResponse {
+        let request: ReplayRequest
+        do {
+            request = try ReplayRequest(json: body)
+        } catch {
+            return .error(400, error.reason)
+        }
+        do {
+            let report = try await relay.replayDeadLetters(
+                sink: request.sink, ids: request.ids, sinceMillis: request.since, untilMillis: request.until)
+            return .json(200, report.json)
+        } catch {
+            return .error(error.status, error.reason)
+        }
+    }
+
+    private static func limit(_ text: String?, default value: Int, maximum: Int) -> Result<Int, AdminResponseError> {
+        guard let text else { return .success(value) }
+        guard let parsed = Int(text), (1...maximum).contains(parsed) else {
+            return .failure(AdminResponseError(.error(400, "limit must be an integer from 1 to \(maximum)")))
+        }
+        return .success(parsed)
+    }
+
+    private static func endpoint(_ path: String) -> String {
+        switch path {
+        case "/healthz": return "healthz"
+        case "/readyz": return "readyz"
+        case "/metrics": return "metrics"
+        case "/admin/sinks": return "sinks"
+        case "/admin/deliveries": return "deliveries"
+        case "/admin/dead": return "dead"
+        case "/admin/dead/replay": return "replay"
+        default: return "other"
+        }
+    }
+
+    /// `Authorization: Bearer <token>`, compared without revealing where it differs.
+    static func authorized(_ request: AdminRequest, token: [UInt8]) -> Bool {
+        guard let header = request.authorization, header.lowercased().hasPrefix("bearer ") else { return false }
+        let given = Array(header.utf8.dropFirst(7))
+        var difference = UInt8(truncatingIfNeeded: given.count ^ token.count)
+        for index in token.indices {
+            difference |= token[index] ^ (index < given.count ? given[index] : 0)
+        }
+        return difference == 0
+    }
+}
+
+/// An ``AdminResponse`` carried as an error.
+struct AdminResponseError: Error {
+    var response: AdminResponse
+    init(_ response: AdminResponse) { self.response = response }
+}

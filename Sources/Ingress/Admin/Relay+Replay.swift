@@ -1,0 +1,164 @@
+import RelayCore
+import RelayDispatch
+import Spool
+
+/// A refusal of an admin action, with the HTTP status it maps to.
+package struct AdminFailure: Error, Sendable {
+    package var status: Int
+    package var reason: String
+}
+
+/// The body of `POST /admin/dead/replay`.
+struct ReplayRequest {
+    var sink: String
+    var ids: [String]?
+    var since: Int64?
+    var until: Int64?
+
+    init(json body: [UInt8]) throws(AdminFailure) {
+        guard let document = try? JSONParser.parse(body), case .object(let members) = document else {
+            throw AdminFailure(status: 400, reason: #"body must be a JSON object like {"sink":"NAME"}"#)
+        }
+        for key in members.keys where !["sink", "ids", "since", "until"].contains(key) {
+            throw AdminFailure(status: 400, reason: "unknown key '\(key)'; expected sink, ids, since, until")
+        }
+        guard let sink = members["sink"]?.stringValue, !sink.isEmpty else {
+            throw AdminFailure(status: 400, reason: "'sink' (a string) is required")
+        }
+        self.sink = sink
+        if let ids = members["ids"] {
+            guard case .array(let elements) = ids, elements.allSatisfy({ $0.stringValue != nil }) else {
+                throw AdminFailure(status: 400, reason: "'ids' must be a list of event ids (strings)")
+            }
+            self.ids = elements.compactMap(\.stringValue)
+        }
+        since = try Self.instant(members["since"], name: "since")
+        until = try Self.instant(members["until"], name: "until")
+    }
+
+    private static func instant(_ value: JSONValue?, name: String) throws(AdminFailure) -> Int64? {
+        guard let value else { return nil }
+        let text: String? =
+            switch value {
+            case .string(let string): string
+            case .number(let number): number
+            default: nil
+            }
+        guard let text, let millis = Timestamp.parse(text) else {
+            throw AdminFailure(status: 400, reason: "'\(name)' must be an RFC 3339 time or Unix seconds")
+        }
+        return millis
+    }
+}
+
+/// What a replay did.
+package struct ReplayReport: Sendable {
+    package var sink: String
+    package var replayed: [String] = []
+    /// Requested ids with no live dead letter in the sink.
+    package var notFound: [String] = []
+    /// Ids whose re-enqueue failed (they stay dead letters), with the error.
+    package var failed: [String: String] = [:]
+
+    var json: JSONValue {
+        .object([
+            "ok": .bool(failed.isEmpty), "sink": .string(sink), "replayed": .int(replayed.count),
+            "ids": .array(replayed.map(JSONValue.string)), "not_found": .array(notFound.map(JSONValue.string)),
+            "failed": .object(failed.mapValues(JSONValue.string)),
+        ])
+    }
+}
+
+extension Relay {
+    /// Sinks with a dead-letter file.
+    package func deadLetterSinks() -> [String] {
+        let directory = settings.dataDirectory + "/dead"
+        return SpoolFiles.list(directory).filter { $0.hasSuffix(".dead") }.map { String($0.dropLast(5)) }.sorted()
+    }
+
+    /// Records waiting in the spool of a sink no worker runs for (disabled or orphaned).
+    func offlineDepth(sink: String) -> Int {
+        let directory = settings.dataDirectory + "/spool/" + sink
+        guard let reader = try? SpoolReader(sink: sink, directory: directory) else { return 0 }
+        return reader.pendingCount(committed: writer.commitMark(sink: sink))
+    }
+
+    /// Re-enqueues dead letters of `sink` for delivery: those with the given ids, or dead
+    /// between `sinceMillis` and `untilMillis`, or all. Each goes back into the sink's spool as a
+    /// new record (durable first), then its letter is marked replayed; if it dies again, its new
+    /// letter carries the earlier ones as history. A paused sink resumes.
+    package func replayDeadLetters(
+        sink: String, ids: [String]?, sinceMillis: Int64?, untilMillis: Int64?
+    ) async throws(AdminFailure) -> ReplayReport {
+        guard let worker = fleet.worker(sink) else {
+            if let route = pipeline.routeTable.routes.first(where: { $0.name == sink }) {
+                throw AdminFailure(
+                    status: 409,
+                    reason:
+                        "route '\(sink)' is disabled (\(route.disabledReason ?? "disabled")); enable it, then replay")
+            }
+            throw AdminFailure(status: 404, reason: "no route named '\(sink)' runs; replay needs its route")
+        }
+        let entries: [DeadLetterLog.Entry]
+        do {
+            entries = try worker.deadLetters.liveEntries()
+        } catch {
+            throw AdminFailure(status: 500, reason: "cannot read the dead letters of '\(sink)': \(error)")
+        }
+        var report = ReplayReport(sink: sink)
+        var chosen = entries.filter { entry in
+            (sinceMillis.map { entry.letter.deadAtMillis >= $0 } ?? true)
+                && (untilMillis.map { entry.letter.deadAtMillis <= $0 } ?? true)
+        }
+        if let ids {
+            let wanted = Set(ids)
+            chosen = chosen.filter { wanted.contains($0.letter.dedupeKey) }
+            let found = Set(chosen.map(\.letter.dedupeKey))
+            report.notFound = ids.filter { !found.contains($0) }
+        }
+        let now = WallClock.nowMillis()
+        let writer = self.writer
+        let results = await withTaskGroup(of: (String, SpoolError?).self) { group in
+            for entry in chosen {
+                let letter = entry.letter
+                group.addTask {
+                    let key = DedupeKey(letter.dedupeKey)
+                    // Accepted "now" for the retry budget: max_age counts from the replay.
+                    let request = AppendRequest(
+                        sinks: [sink], dedupeKey: letter.dedupeKey, seenKey: SeenKey(high: key.high, low: key.low),
+                        eventType: letter.eventType, body: letter.body, acceptedAtMillis: now, marksSeen: false)
+                    let result = await withCheckedContinuation { continuation in
+                        writer.append(request) { continuation.resume(returning: $0) }
+                    }
+                    if case .failure(let error) = result { return (letter.dedupeKey, error) }
+                    return (letter.dedupeKey, nil)
+                }
+            }
+            var out: [(String, SpoolError?)] = []
+            for await result in group { out.append(result) }
+            return out
+        }
+        for (key, error) in results {
+            if let error { report.failed[key] = "\(error)" } else { report.replayed.append(key) }
+        }
+        report.replayed.sort()
+        do {
+            try worker.deadLetters.markReplayed(report.replayed, atMillis: now)
+        } catch {
+            // The events are back in the spool; their letters still list them (a later replay
+            // would send them again: at-least-once).
+            logger.error(
+                "replayed events could not be marked in the dead letters",
+                metadata: ["relay.sink": "\(sink)", "relay.error": "\(error)"])
+        }
+        worker.resume()
+        worker.wake()
+        logger.notice(
+            "dead letters replayed",
+            metadata: [
+                "relay.sink": "\(sink)", "relay.replayed": "\(report.replayed.count)",
+                "relay.failed": "\(report.failed.count)", "relay.not_found": "\(report.notFound.count)",
+            ])
+        return report
+    }
+}

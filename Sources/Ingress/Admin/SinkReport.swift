@@ -1,0 +1,139 @@
+import RelayCore
+import RelayDispatch
+import Spool
+
+/// One sink as `GET /admin/sinks` shows it: every route in force, every running worker (a
+/// removed route still draining included) and every spool on disk (an orphan included).
+struct SinkReport {
+    var name: String
+    var kind: String?
+    /// `running`, `paused`, `circuit open`, `draining`, `disabled` or `orphaned`.
+    var state: String
+    var reason: String?
+    var depth: Int
+    var bytes: Int
+    var segments: Int
+    var oldestUndeliveredAgeSeconds: Double?
+    var inFlight: Int
+    var delivered: Int
+    var deadLetters: Int
+    var lastError: String?
+    var lastErrorAtMillis: Int64?
+
+    var json: JSONValue {
+        .object([
+            "name": .string(name), "kind": .optional(kind), "state": .string(state), "reason": .optional(reason),
+            "spool": .object([
+                "depth": .int(depth), "bytes": .int(bytes), "segments": .int(segments),
+                "oldest_undelivered_age_seconds": oldestUndeliveredAgeSeconds.map(JSONValue.seconds) ?? .null,
+            ]),
+            "in_flight": .int(inFlight), "delivered": .int(delivered), "dead_letters": .int(deadLetters),
+            "last_error": .optional(lastError),
+            "last_error_at": lastErrorAtMillis.map { .time(millis: $0) } ?? .null,
+        ])
+    }
+
+    /// Every sink the relay knows, by name.
+    static func all(_ relay: Relay) -> [SinkReport] {
+        let table = relay.pipeline.routeTable
+        let routes = Dictionary(uniqueKeysWithValues: table.routes.map { ($0.name, $0) })
+        let workers = relay.fleet.all
+        let stats = relay.writer.statistics()
+        let dead = Set(relay.deadLetterSinks())
+        let names = Set(routes.keys).union(workers.keys).union(stats.keys).sorted()
+        let now = WallClock.nowMillis()
+        return names.map { name in
+            let spool = stats[name] ?? SpoolStats()
+            var report = SinkReport(
+                name: name, kind: (workers[name]?.route ?? routes[name]).map(\.sink.kind), state: "running",
+                depth: 0, bytes: spool.bytes, segments: spool.segments, inFlight: 0, delivered: 0, deadLetters: 0)
+            if dead.contains(name) || workers[name] != nil {
+                report.deadLetters = (try? relay.fleet.deadLetters(sink: name).liveCount) ?? 0
+            }
+            if let worker = workers[name] {
+                let status = worker.currentStatus
+                report.depth = status.depth
+                report.inFlight = status.inFlight
+                report.delivered = status.delivered
+                report.lastError = status.lastError
+                report.lastErrorAtMillis = status.lastErrorAtMillis
+                report.oldestUndeliveredAgeSeconds = status.oldestAcceptedAtMillis.map {
+                    Double(max(0, now - $0)) / 1000
+                }
+                if let draining = status.draining {
+                    (report.state, report.reason) = ("draining", draining)
+                } else if let paused = status.paused {
+                    (report.state, report.reason) = (
+                        "paused", paused + "; fix the endpoint, then replay its dead letters"
+                    )
+                } else if status.circuitOpen {
+                    report.state = "circuit open"
+                    report.reason =
+                        "\(status.consecutiveFailures) consecutive failures; one probe attempt at a time until one succeeds"
+                }
+                return report
+            }
+            report.depth = relay.offlineDepth(sink: name)
+            if let route = routes[name] {
+                report.state = route.enabled ? "stopped" : "disabled"
+                report.reason = route.disabledReason ?? (route.enabled ? nil : "disabled")
+            } else {
+                report.state = "orphaned"
+                report.reason =
+                    "no route file names this sink; its spool is kept: restore the route to deliver it, or delete data/spool/\(name)"
+            }
+            return report
+        }
+    }
+}
+
+/// The `status` filter of `/admin/deliveries`: an outcome, `error` (no answer), an HTTP code or
+/// a class (`5xx`).
+struct DeliveryFilter {
+    private let test: (DeliveryAttempt) -> Bool
+
+    init?(_ text: String) {
+        switch text {
+        case "delivered", "retry", "dead", "paused": test = { $0.outcome == text }
+        case "error": test = { $0.error != nil }
+        default:
+            if let code = Int(text), (100...599).contains(code) {
+                test = { $0.status == code }
+            } else if text.count == 3, text.hasSuffix("xx"), let first = text.first?.wholeNumberValue,
+                (1...5).contains(first)
+            {
+                test = { ($0.status ?? 0) / 100 == first }
+            } else {
+                return nil
+            }
+        }
+    }
+
+    func matches(_ attempt: DeliveryAttempt) -> Bool { test(attempt) }
+}
+
+/// Dead letters as the admin API writes them.
+enum DeadLetterJSON {
+    static func entry(_ entry: DeadLetterLog.Entry, sink: String, body: Bool) -> JSONValue {
+        guard case .object(var fields) = letter(entry.letter) else { return .null }
+        fields["sink"] = .string(sink)
+        fields["history"] = .array(entry.history.map(letter))
+        if body {
+            let parsed = try? JSONParser.parse(entry.letter.body)
+            fields["event"] = parsed ?? .string(String(decoding: entry.letter.body, as: UTF8.self))
+        }
+        return .object(fields)
+    }
+
+    private static func letter(_ letter: DeadLetter) -> JSONValue {
+        .object([
+            "id": .string(letter.dedupeKey), "event_type": .string(letter.eventType),
+            "sequence": .int(letter.sequence), "accepted_at": .time(millis: letter.acceptedAtMillis),
+            "dead_at": .time(millis: letter.deadAtMillis), "attempts": .int(letter.attempts),
+            "last_status": letter.lastStatus.map { .int($0) } ?? .null,
+            "last_error": letter.lastError.isEmpty ? .null : .string(letter.lastError),
+            "reason": .string(letter.reason), "response_excerpt": .string(letter.responseExcerpt),
+            "body_bytes": .int(letter.body.count),
+        ])
+    }
+}

@@ -1,0 +1,47 @@
+import ArgumentParser
+import RelayCore
+
+/// `moda-relay sinks`: every sink's state, spool and dead letters, from a running relay.
+struct SinksCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sinks",
+        abstract: "Show each sink's state, spool depth, oldest undelivered age, dead letters and last error.",
+        aliases: ["spool"]
+    )
+
+    @OptionGroup var options: AdminOptions
+
+    func run() async throws {
+        let document = try await options.resolve().call(.get, "/admin/sinks")
+        if options.json {
+            print(document.compactJSON)
+            return
+        }
+        guard case .array(let sinks)? = document["sinks"] else { return }
+        var rows: [[String]] = []
+        var notes: [String] = []
+        for sink in sinks {
+            let spool = sink["spool"]
+            let name = sink["name"]?.cell ?? "?"
+            rows.append([
+                name, sink["kind"]?.cell ?? "-", sink["state"]?.cell ?? "-", spool?["depth"]?.cell ?? "0",
+                TextTable.age(spool?["oldest_undelivered_age_seconds"]?.numberValue),
+                Self.bytes(spool?["bytes"]?.numberValue ?? 0), sink["dead_letters"]?.cell ?? "0",
+                TextTable.cut(sink["last_error"]?.cell ?? "-", 60),
+            ])
+            if let reason = sink["reason"]?.stringValue { notes.append("\(name): \(reason)") }
+        }
+        print(
+            TextTable.render(["SINK", "KIND", "STATE", "DEPTH", "OLDEST", "BYTES", "DEAD", "LAST ERROR"], rows))
+        if !notes.isEmpty { print("\n" + notes.joined(separator: "\n")) }
+    }
+
+    static func bytes(_ value: Double) -> String {
+        switch value {
+        case ..<1024: return "\(Int(value))B"
+        case ..<1_048_576.0: return "\(Int(value / 1024))KiB"
+        case ..<1_073_741_824.0: return "\(Int(value / 1_048_576))MiB"
+        default: return "\(Int(value / 1_073_741_824))GiB"
+        }
+    }
+}

@@ -39,4 +39,34 @@ import Testing
         try reopened.append([letter(5)])
         #expect(try reopened.readAll() == [letter(1), letter(2, status: nil), letter(3), letter(5)])
     }
+
+    @Test func replayMarksHideLettersAndALaterDeathCarriesHistory() throws {
+        let tmp = TemporaryDirectory()
+        defer { tmp.cleanup() }
+        let directory = tmp.path + "/dead"
+        let log = try DeadLetterLog(directory: directory, sink: "slack")
+        try log.append([letter(1), letter(2)])
+        #expect(log.liveCount == 2)
+        #expect(try log.liveEntries().map(\.letter.sequence).sorted() == [1, 2])
+
+        try log.markReplayed(["evt_1", "evt_unknown"], atMillis: 1_760_000_070_000)
+        #expect(log.liveCount == 1)
+        #expect(try log.liveEntries().map(\.letter.dedupeKey) == ["evt_2"])
+
+        // evt_1 was re-enqueued as sequence 9 and died again.
+        var again = letter(9, reason: "gave up after 2 attempts")
+        again.dedupeKey = "evt_1"
+        again.deadAtMillis += 60_000
+        try log.append([again])
+        let reopened = try DeadLetterLog(directory: directory, sink: "slack")
+        #expect(reopened.liveCount == 2)
+        let entries = try reopened.liveEntries()
+        #expect(entries.map(\.letter.sequence) == [9, 2])  // newest death first
+        #expect(entries[0].history.map(\.sequence) == [1])
+        #expect(entries[1].history.isEmpty)
+        #expect(try reopened.readAll().count == 3)
+        #expect(
+            ReplayMark(decoding: ReplayMark(letter: again.id, dedupeKey: "evt_1", replayedAtMillis: 5).encoded()[...])?
+                .dedupeKey == "evt_1")
+    }
 }

@@ -42,7 +42,7 @@ struct SinkReport {
         let dead = Set(relay.deadLetterSinks())
         let names = Set(routes.keys).union(workers.keys).union(stats.keys).sorted()
         let now = WallClock.nowMillis()
-        return names.map { name in
+        return names.compactMap { name -> SinkReport? in
             let spool = stats[name] ?? SpoolStats()
             var report = SinkReport(
                 name: name, kind: (workers[name]?.route ?? routes[name]).map(\.sink.kind), state: "running",
@@ -69,7 +69,7 @@ struct SinkReport {
                 } else if status.circuitOpen {
                     report.state = "circuit open"
                     report.reason =
-                        "\(status.consecutiveFailures) consecutive failures; one probe attempt at a time until one succeeds"
+                        "\(status.consecutiveFailures) consecutive failures; only the oldest event is retried until it gets through"
                 }
                 return report
             }
@@ -78,6 +78,8 @@ struct SinkReport {
                 report.state = route.enabled ? "stopped" : "disabled"
                 report.reason = route.disabledReason ?? (route.enabled ? nil : "disabled")
             } else {
+                // A spool left empty by a route removed earlier is not worth a line.
+                guard report.depth > 0 || report.deadLetters > 0 else { return nil }
                 report.state = "orphaned"
                 report.reason =
                     "no route file names this sink; its spool is kept: restore the route to deliver it, or delete data/spool/\(name)"

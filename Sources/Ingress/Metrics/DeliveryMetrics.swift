@@ -111,7 +111,7 @@ package final class DeliveryMetrics: DeliveryObserver {
             inFlight: meter("sink_in_flight", "", "Records the sink's worker holds (sending or waiting to retry)."),
             circuit: meter(
                 "sink_circuit_open", "",
-                "1 while the sink's circuit is open (repeated failures: one probe at a time) or it is paused (endpoint gone)."
+                "1 while the sink's circuit is open (repeated failures: only the oldest event is retried) or it is paused (endpoint gone)."
             ))
     }
 }

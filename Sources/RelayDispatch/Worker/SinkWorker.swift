@@ -24,8 +24,8 @@ package final class SinkWorker: Sendable {
         package var skipped = 0
         package var inFlight = 0
         package var paused: String?
-        /// Consecutive retryable failures reached ``WorkerLoop/circuitThreshold``: only one
-        /// probe attempt is in flight until a delivery succeeds.
+        /// Consecutive retryable failures reached ``WorkerLoop/circuitThreshold``: only the
+        /// oldest record is retried (a probe, on its own backoff) until a delivery succeeds.
         package var circuitOpen = false
         package var consecutiveFailures = 0
         /// Set when the route was removed by a reload: the worker delivers what is left, then stops.

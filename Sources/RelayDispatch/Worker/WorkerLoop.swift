@@ -40,7 +40,8 @@ final class WorkerLoop {
     private var firstUnflushedAck: UInt64?
     private var rng = SystemRandomNumberGenerator()
 
-    /// Consecutive retryable failures that open the circuit: then one probe at a time.
+    /// Consecutive retryable failures that open the circuit: then only the oldest record is
+    /// retried (the probe) until a delivery succeeds.
     static let circuitThreshold = 5
 
     init(
@@ -123,11 +124,11 @@ final class WorkerLoop {
         let now = MonotonicClock.nowNanos()
         var next = now + 1_000_000_000
         var fileBatch: [UInt64] = []
-        var sending = circuitOpen ? attempts.values.filter(\.sending).count : 0
-        for sequence in attempts.keys.sorted() {
+        // An open circuit retries only its oldest record (the probe), on that record's own
+        // backoff; the others wait for the probe to get through.
+        let candidates = circuitOpen ? attempts.keys.min().map { [$0] } ?? [] : attempts.keys.sorted()
+        for sequence in candidates {
             guard var attempt = attempts[sequence], !attempt.sending else { continue }
-            // An open circuit lets one probe through at a time; the rest wait for its answer.
-            if circuitOpen, sending > 0 { break }
             guard paused == nil, attempt.dueNanos <= now else {
                 next = min(next, attempt.dueNanos)
                 continue
@@ -141,7 +142,6 @@ final class WorkerLoop {
                 }
             }
             attempt.attempts += 1
-            sending += 1
             attempt.sending = true
             attempt.sentNanos = now
             attempts[sequence] = attempt

@@ -14,7 +14,7 @@ final class TestRelay {
 
     init(
         routes: [Route] = [TestRelay.fileRoute("archive")], configure: (inout RelaySettings) -> Void = { _ in },
-        dataDirectory: String? = nil
+        dataDirectory: String? = nil, adminToken: String? = nil, environment: [String: String] = [:]
     )
         async throws
     {
@@ -38,7 +38,7 @@ final class TestRelay {
             settings: settings, secrets: ["some-other-key-secret", SignedEvent.secret],
             routes: RouteTable(routes: routes),
             routeWarnings: routes.filter { !$0.enabled }.map { "route '\($0.name)' is disabled" },
-            logger: logs.logger(), eventLoopThreads: 2)
+            logger: logs.logger(), eventLoopThreads: 2, adminToken: adminToken, environment: environment)
         try await relay.start()
         self.relay = relay
         self.logs = logs
@@ -67,8 +67,18 @@ final class TestRelay {
     }
 
     func admin(_ path: String) throws -> RawConnection.Response {
+        try admin("GET", path)
+    }
+
+    /// Calls the admin API; `token` goes in `Authorization: Bearer`.
+    func admin(_ method: String, _ path: String, json: String? = nil, token: String? = nil) throws
+        -> RawConnection.Response
+    {
         let connection = try RawConnection(port: adminPort)
-        try connection.request(method: "GET", path: path)
+        var headers: [(String, String)] = []
+        if let token { headers.append(("Authorization", "Bearer \(token)")) }
+        if json != nil { headers.append(("Content-Type", "application/json")) }
+        try connection.request(method: method, path: path, headers: headers, body: Array((json ?? "").utf8))
         return try connection.readResponse()
     }
 

@@ -1,0 +1,123 @@
+import Foundation
+import RelayTestSupport
+import Testing
+
+@testable import Ingress
+@testable import RelayConfig
+@testable import RelayCore
+@testable import RelayDispatch
+
+/// Route reloads against a real relay: atomic, validated as a whole, draining removed routes.
+@Suite struct ReloadTests {
+    func eventually(_ timeout: Duration = .seconds(10), _ condition: () throws -> Bool) async throws -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if try condition() { return true }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return try condition()
+    }
+
+    /// A relay whose routes come from `ws.routes`, as `serve` loads them.
+    func relay(_ ws: Workspace) async throws -> TestRelay {
+        let loaded = RouteLoader.load(directory: ws.routes, environment: [:])
+        #expect(loaded.errors.isEmpty)
+        return try await TestRelay(
+            routes: loaded.routes, configure: { $0.routesDirectory = ws.routes }, dataDirectory: ws.data,
+            environment: ["HOOK_URL": "http://127.0.0.1:1/unused"])
+    }
+
+    func write(_ ws: Workspace, _ name: String, _ text: String) throws {
+        try text.replacingOccurrences(of: "$ROOT", with: ws.root)
+            .write(toFile: ws.routes + "/" + name, atomically: true, encoding: .utf8)
+    }
+
+    func sinkStates(_ relay: TestRelay) throws -> [String: String] {
+        let sinks = try relay.admin("/admin/sinks").json["sinks"] as? [[String: Any]] ?? []
+        return Dictionary(uniqueKeysWithValues: sinks.map { ($0["name"] as! String, $0["state"] as! String) })
+    }
+
+    @Test func aValidSetIsSwappedInAndAnInvalidOneChangesNothing() async throws {
+        let ws = try Workspace(routes: ["a.yaml": "sink: file\npath: $ROOT/a.jsonl\n"])
+        defer { ws.cleanup() }
+        let relay = try await relay(ws)
+        #expect(try relay.post(SignedEvent.body(id: "evt_r1")).json["sinks"] as? Int == 1)
+
+        // A new route: its worker starts before the ingress routes to it.
+        try write(ws, "b.yaml", "sink: file\npath: $ROOT/b.jsonl\nmatch:\n  type: task.*\n")
+        let added = await relay.relay.reloadRoutes(trigger: "test")
+        #expect(added.succeeded)
+        #expect(added.change?.started == ["b"])
+        #expect(try relay.post(SignedEvent.body(id: "evt_r2")).json["sinks"] as? Int == 2)
+        #expect(
+            try await eventually {
+                (try? String(contentsOfFile: ws.root + "/b.jsonl", encoding: .utf8))?.contains("evt_r2") == true
+            })
+
+        // An invalid file anywhere refuses the whole set; the old one keeps running.
+        try write(ws, "c.yaml", "sink: file\npath: $ROOT/c.jsonl\n")
+        try write(ws, "b.yaml", "sink: file\npath: $ROOT/b.jsonl\nretries: 3\n")
+        let rejected = await relay.relay.reloadRoutes(trigger: "test")
+        #expect(!rejected.succeeded)
+        #expect(rejected.errors.count == 1)
+        #expect(rejected.errors.first?.description.hasPrefix(ws.routes + "/b.yaml:3:1: unknown key 'retries'") == true)
+        #expect(relay.relay.pipeline.routeTable.routes.map(\.name) == ["a", "b"])
+        #expect(try relay.post(SignedEvent.body(id: "evt_r3")).json["sinks"] as? Int == 2)
+        #expect(try relay.metric(#"moda_relay_routes_reload_total{result="error"}"#) == 1)
+        #expect(try relay.metric("moda_relay_routes_last_reload_successful") == 0)
+        let warnings = try relay.admin("/readyz").json["warnings"] as? [String] ?? []
+        #expect(warnings.contains { $0.contains("last route reload failed") && $0.contains("b.yaml:") })
+        #expect(
+            relay.logs.all.contains {
+                $0.message.contains("route reload rejected")
+                    && $0.metadata["relay.diagnostic"]?.contains("b.yaml:") == true
+            })
+
+        // Fixed: accepted; a match-only change keeps b's worker, c starts.
+        try write(ws, "b.yaml", "sink: file\npath: $ROOT/b.jsonl\nmatch:\n  type: export.*\n")
+        let fixed = await relay.relay.reloadRoutes(trigger: "test")
+        #expect(fixed.succeeded)
+        #expect(fixed.change?.started == ["c"])
+        #expect(fixed.change?.restarted == [])
+        #expect(try relay.post(SignedEvent.body(id: "evt_r4")).json["sinks"] as? Int == 2)  // a and c
+        #expect(try relay.metric(#"moda_relay_routes_reload_total{result="success"}"#) == 2)
+        #expect(try relay.metric("moda_relay_routes_last_reload_successful") == 1)
+        #expect(try relay.admin("/readyz").json["warnings"] as? [String] == [])
+
+        // A delivery change restarts the worker; disabling stops it; both show in /admin/sinks.
+        try write(ws, "b.yaml", "sink: file\npath: $ROOT/b2.jsonl\n")
+        try write(ws, "c.yaml", "sink: http\nurl: ${UNSET_FOR_RELOAD_TEST}\n")
+        let changed = await relay.relay.reloadRoutes(trigger: "test")
+        #expect(changed.change?.restarted == ["b"])
+        #expect(changed.change?.stopped == ["c"])
+        #expect(try sinkStates(relay)["c"] == "disabled")
+        #expect(try relay.metric(#"moda_relay_routes{state="disabled"}"#) == 1)
+        await relay.shutdown()
+    }
+
+    @Test func aRemovedRouteDrainsItsSpoolThenStops() async throws {
+        let server = try await ScriptedSinkServer { index, _ in
+            index < 3 ? .respond(status: 503) : .respond(status: 200)
+        }
+        let ws = try Workspace(routes: [
+            "a.yaml": "sink: file\npath: $ROOT/a.jsonl\n",
+            "slow.yaml": "sink: http\nurl: \(server.url)\nretry:\n  backoff: 300ms\n  max_backoff: 300ms\n",
+        ])
+        defer { ws.cleanup() }
+        let relay = try await relay(ws)
+        #expect(try relay.post(SignedEvent.body(id: "evt_drain")).json["sinks"] as? Int == 2)
+        try FileManager.default.removeItem(atPath: ws.routes + "/slow.yaml")
+        let removed = await relay.relay.reloadRoutes(trigger: "test")
+        #expect(removed.change?.draining == ["slow"])
+        #expect(try sinkStates(relay)["slow"] == "draining")
+        // No longer routed, but what it holds is still delivered.
+        #expect(try relay.post(SignedEvent.body(id: "evt_after")).json["sinks"] as? Int == 1)
+        #expect(try await eventually { relay.relay.fleet.worker("slow")?.currentStatus.delivered == 1 })
+        #expect(try await eventually { relay.relay.fleet.worker("slow")?.currentStatus.depth == 0 })
+        #expect(await relay.relay.fleet.reapDrained() == ["slow"])
+        #expect(try sinkStates(relay)["slow"] == nil)
+        #expect(server.requests.compactMap { $0.header("x-moda-event-id") }.allSatisfy { $0 == "evt_drain" })
+        await relay.shutdown()
+        await server.shutdown()
+    }
+}

@@ -193,6 +193,12 @@ package final class Relay: Service, Sendable {
     /// workers stop between attempts (acknowledgements flushed), the dispatcher stops.
     package func stop() async {
         state.withLock { $0.shuttingDown = true }
+        if settings.shutdownDelay > .zero {
+            logger.info(
+                "shutting down: readiness is 503; the ingress keeps accepting for the shutdown delay",
+                metadata: ["relay.delay": "\(settings.shutdownDelay)"])
+            try? await Task.sleep(for: settings.shutdownDelay)
+        }
         logger.info("shutting down: no longer accepting; finishing in-flight commits")
         let (ingress, admin) = listeners.withLock { $0 }
         await ingress?.close()

@@ -53,6 +53,11 @@ struct ServeCommand: AsyncParsableCommand {
     var shutdownTimeout: String?
 
     @Option(
+        name: .customLong("shutdown-delay"),
+        help: "On SIGTERM, answer 503 on /readyz this long before closing the ingress (default 0s).")
+    var shutdownDelay: String?
+
+    @Option(
         name: .customLong("routes-watch-interval"),
         help: "How often the routes directory is checked for changes (default 1s; off: SIGHUP only).")
     var routesWatchInterval: String?
@@ -158,6 +163,13 @@ struct ServeCommand: AsyncParsableCommand {
                 throw ExitCode(1)
             }
             settings.shutdownTimeout = value
+        }
+        if let shutdownDelay {
+            guard let value = ["0", "0s"].contains(shutdownDelay) ? .zero : DurationParser.parse(shutdownDelay) else {
+                Self.fail("--shutdown-delay must be a duration like 5s, got '\(shutdownDelay)'")
+                throw ExitCode(1)
+            }
+            settings.shutdownDelay = value
         }
         if let routesWatchInterval {
             if ["0", "0s", "off"].contains(routesWatchInterval) {

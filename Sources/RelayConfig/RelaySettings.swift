@@ -25,6 +25,7 @@ import RelayCore
 /// | `tls_cert`, `tls_key` | PEM files (chain allowed) | none: plain HTTP |
 /// | `admin_token_file` | file holding the admin bearer token | none: `/admin/*` open (loopback) |
 /// | `shutdown_timeout` | duration | `10s` |
+/// | `shutdown_delay` | duration: `/readyz` says 503 this long before the ingress closes | `0s` |
 /// | `routes_watch_interval` | duration (`off`: SIGHUP only) | `1s` |
 /// | `log_format` | `text` or `json` | `text` |
 /// | `log_level` | `trace` … `critical` | `info` |
@@ -50,6 +51,9 @@ package struct RelaySettings: Sendable, Equatable {
     package var adminTokenFile: String?
     /// Longest a graceful shutdown may take before the process exits anyway.
     package var shutdownTimeout: Duration = .seconds(10)
+    /// How long `/readyz` answers 503 while the ingress still accepts, before it closes (lets a
+    /// load balancer stop sending first). Part of `shutdownTimeout`.
+    package var shutdownDelay: Duration = .zero
     /// How often the routes directory is checked for changes; zero: reload on SIGHUP only.
     package var routesWatchInterval: Duration = .seconds(1)
     package var logFormat = LogFormat.text
@@ -111,6 +115,12 @@ package struct RelaySettings: Sendable, Equatable {
             case "admin_token_file": settings.adminTokenFile = reader.string(value, key: key)
             case "shutdown_timeout":
                 settings.shutdownTimeout = reader.duration(value, key: key) ?? settings.shutdownTimeout
+            case "shutdown_delay":
+                if let text = value.scalar?.string, ["0", "0s"].contains(text) {
+                    settings.shutdownDelay = .zero
+                } else {
+                    settings.shutdownDelay = reader.duration(value, key: key) ?? settings.shutdownDelay
+                }
             case "routes_watch_interval":
                 if let text = value.scalar?.string, ["0", "0s", "off"].contains(text) {
                     settings.routesWatchInterval = .zero

@@ -66,10 +66,23 @@ final class RelayProcess {
         throw Failure(description: "relay did not start listening: \(stderr.joined(separator: "\n"))")
     }
 
+    /// The port in `relay.ingress=HOST:PORT` (text logs) or `"relay.ingress":"HOST:PORT"` (JSON logs).
     private static func port(after marker: String, in line: String) -> Int {
-        guard let range = line.range(of: marker) else { return 0 }
-        let rest = line[range.upperBound...].prefix { $0 != " " }
+        let key = String(marker.dropLast())
+        let range = line.range(of: marker) ?? line.range(of: "\"\(key)\":\"")
+        guard let range else { return 0 }
+        let rest = line[range.upperBound...].prefix { $0 != " " && $0 != "\"" }
         return Int(rest.split(separator: ":").last ?? "") ?? 0
+    }
+
+    /// Sends `signal` (SIGHUP, SIGTERM, …) to the relay.
+    func signal(_ signal: Int32) {
+        kill(process.processIdentifier, signal)
+    }
+
+    /// `moda-relay ARGS --admin 127.0.0.1:<admin port>` run to completion.
+    func cli(_ arguments: [String], environment: [String: String] = [:]) throws -> (Int32, String, String) {
+        try Self.run(arguments + ["--admin", "127.0.0.1:\(adminPort)"], environment: environment)
     }
 
     /// SIGKILL: no chance to flush anything.

@@ -232,8 +232,9 @@ package final class Relay: Service, Sendable {
         return Readiness(problems: problems, warnings: allWarnings)
     }
 
-    /// The metrics text, with spool gauges refreshed.
+    /// The metrics text, with the spool and readiness gauges refreshed.
     package func metricsExposition() -> [UInt8] {
+        metrics.readiness(readiness().isReady)
         for (sink, stats) in writer.statistics() {
             metrics.spool(sink: sink, bytes: stats.bytes, segments: stats.segments)
         }

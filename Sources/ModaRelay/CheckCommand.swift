@@ -2,25 +2,40 @@ import ArgumentParser
 import Foundation
 import RelayConfig
 
-/// `moda-relay check`: validates route files for CI of route repositories.
+/// `moda-relay check`: validates route files (and a config file) for CI of configuration repositories.
 struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
-        abstract: "Validate route files; print FILE:LINE:COL: message for each problem; exit 1 on any error."
+        abstract:
+            "Validate route files (and --config); print FILE:LINE:COL: message for each problem; exit 1 on any error."
     )
 
-    @Option(name: .long, help: "Directory of route files.")
-    var routes: String = "./routes"
+    @Option(name: .long, help: "Directory of route files (default: the config file's routes, else ./routes).")
+    var routes: String?
+
+    @Option(
+        name: .long, help: "A relay.yaml to validate too; its routes directory is checked unless --routes is given.")
+    var config: String?
 
     func run() throws {
-        let result = RouteLoader.load(directory: routes, environment: ProcessInfo.processInfo.environment)
+        var settings = RelaySettings()
+        var configErrors = 0
+        if let config {
+            for diagnostic in RelaySettings.load(file: config, into: &settings) {
+                print(diagnostic.description)
+                if diagnostic.severity == .error { configErrors += 1 }
+            }
+        }
+        let directory = routes ?? settings.routesDirectory
+        let result = RouteLoader.load(directory: directory, environment: ProcessInfo.processInfo.environment)
         for diagnostic in result.diagnostics {
             print(diagnostic.description)
         }
         let disabled = result.routes.filter { !$0.enabled }.count
-        let summary =
+        var summary =
             "\(result.routes.count) route(s) valid, \(disabled) disabled; \(result.errors.count) error(s), \(result.warnings.count) warning(s)"
+        if config != nil { summary += "; config: \(configErrors) error(s)" }
         FileHandle.standardError.write(Data((summary + "\n").utf8))
-        if !result.errors.isEmpty { throw ExitCode(1) }
+        if !result.errors.isEmpty || configErrors > 0 { throw ExitCode(1) }
     }
 }

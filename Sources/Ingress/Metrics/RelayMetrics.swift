@@ -44,6 +44,7 @@ package final class RelayMetrics: Sendable {
     private let routeStates: [String: Metrics.Meter]
     private let routeReloads: [Bool: Metrics.Counter]
     private let routeReloadSuccessful: Metrics.Meter
+    private let ready: Metrics.Meter
     private let tlsReloads: [Bool: Metrics.Counter]
     private let adminRequests = Mutex<[String: Metrics.Counter]>([:])
 
@@ -106,7 +107,13 @@ package final class RelayMetrics: Sendable {
             label: successful.name, dimensions: [], handler: registry.makeGauge(descriptor: successful),
             factory: factory)
         routeReloadSuccessful.set(1)
+        let ready = Self.descriptor("ready", "", "1 while /readyz answers 200, 0 while it answers 503.")
+        self.ready = Metrics.Meter(
+            label: ready.name, dimensions: [], handler: registry.makeGauge(descriptor: ready), factory: factory)
     }
+
+    /// Sets the readiness gauge (refreshed at each scrape).
+    package func readiness(_ isReady: Bool) { ready.set(isReady ? 1 : 0) }
 
     private static func descriptor(_ name: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
         MetricNameDescriptor(namespace: "moda", subsystem: "relay", metricName: name, unitName: unit, helpText: help)

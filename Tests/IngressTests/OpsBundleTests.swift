@@ -31,13 +31,17 @@ import Testing
                 TestRelay.fileRoute("archive"),
                 Route(name: "forward", sink: .http(url: server.url, headers: [], signSecret: nil)),
             ],
-            configure: { $0.spoolMaxBytes = 4096 }, adminToken: "t")
+            configure: {
+                $0.spoolMaxBytes = 4096
+                $0.routesDirectory = "/nonexistent/moda-relay-routes"
+            }, adminToken: "t")
         for n in 0..<3 { _ = try relay.post(SignedEvent.body(id: "evt_ops_\(n)")) }
         _ = try relay.post(SignedEvent.body(id: "evt_ops_unknown", type: "task.exploded"))
         _ = try relay.post(SignedEvent.body(id: "evt_ops_big", padding: 3000))  // over the spool cap: 503
         _ = try relay.post(SignedEvent.body(id: "evt_ops_bad"), headers: SignedEvent.headers(body: [1], secret: "x"))
         _ = try relay.admin("/admin/sinks")
-        _ = await relay.relay.reloadRoutes(trigger: "test")  // ./routes of the test's cwd, or missing: counted either way
+        // The routes directory is missing: a rejected reload, counted.
+        #expect(await relay.relay.reloadRoutes(trigger: "test").succeeded == false)
         _ = relay.relay.reloadTLS()
         #expect(try await eventually { relay.relay.fleet.worker("forward")?.currentStatus.delivered == 3 })
         return (relay, server)

@@ -27,6 +27,9 @@ package final class Relay: Service, Sendable {
     let environment: [String: String]
     private let dispatcher: CurlDispatcher
     private let group: MultiThreadedEventLoopGroup
+    /// Admin work that reads or syncs files (dead letters, replays): never on an event loop or
+    /// the cooperative pool.
+    let blockingPool = NIOThreadPool(numberOfThreads: 2)
     let state = Mutex(RuntimeState())
     private let listeners = Mutex<(ingress: HTTPListener?, admin: HTTPListener?)>((nil, nil))
 
@@ -98,6 +101,7 @@ package final class Relay: Service, Sendable {
         // Trap SIGHUP before the relay says it is listening, so a reload can never kill it.
         let hangups = await UnixSignalsSequence(trapping: .sighup)
         state.withLock { $0.hangups = hangups }
+        blockingPool.start()
         let webhook = WebhookHandler.Configuration(
             path: settings.path, maxBodyBytes: settings.maxBodyBytes,
             requestTimeout: .nanoseconds(Int64(settings.requestTimeout / .nanoseconds(1))))
@@ -209,6 +213,7 @@ package final class Relay: Service, Sendable {
         // Let answers produced by the final commits reach their sockets.
         try? await Task.sleep(for: .milliseconds(50))
         await admin?.close()
+        try? await blockingPool.shutdownGracefully()
         try? await group.shutdownGracefully()
         logger.info("relay stopped")
     }

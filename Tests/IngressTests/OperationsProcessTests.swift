@@ -138,13 +138,14 @@ import Testing
             "stuck.yaml": "sink: http\nurl: \(hanging.url)\ntimeout: 60s\n",
         ])
         defer { ws.cleanup() }
-        let relay = try await serve(ws, ["--shutdown-delay", "1s", "--shutdown-timeout", "8s"])
+        // A delay long enough to observe even on a loaded machine; the bound covers it.
+        let relay = try await serve(ws, ["--shutdown-delay", "4s", "--shutdown-timeout", "8s"])
         for n in 0..<20 { #expect(try post(relay.port, "evt_stop_\(n)").status == 200) }
         #expect(try get(relay.adminPort, "/readyz").status == 200)
         let started = ContinuousClock.now
         relay.signal(SIGTERM)
         // Readiness goes 503 while the ingress still accepts, for the shutdown delay.
-        #expect(try await eventually(.seconds(1)) { try get(relay.adminPort, "/readyz").status == 503 })
+        #expect(try await eventually(.seconds(3)) { try get(relay.adminPort, "/readyz").status == 503 })
         let ready = try get(relay.adminPort, "/readyz")
         #expect((ready.json["reasons"] as? [String])?.contains("shutting down") == true)
         #expect(try post(relay.port, "evt_during_delay").status == 200)

@@ -59,17 +59,13 @@ final class AdminAPI: Sendable {
                     status: 200, body: relay.metricsExposition(),
                     contentType: "text/plain; version=0.0.4; charset=utf-8"))
         case ("GET", "/admin/sinks"):
-            answer(.json(200, .object(["sinks": .array(SinkReport.all(relay).map(\.json))])))
+            blocking(answer) { [relay] in .json(200, .object(["sinks": .array(SinkReport.all(relay).map(\.json))])) }
         case ("GET", "/admin/deliveries"):
             answer(deliveries(request.query))
         case ("GET", "/admin/dead"):
-            answer(dead(request.query))
+            blocking(answer) { [self] in dead(request.query) }
         case ("POST", "/admin/dead/replay"):
-            let relay = self.relay
-            let body = request.body
-            Task {
-                answer(await Self.replay(relay, body: body))
-            }
+            blocking(answer) { [relay] in Self.replay(relay, body: request.body) }
         case (_, "/healthz"), (_, "/readyz"), (_, "/metrics"), (_, "/admin/sinks"), (_, "/admin/deliveries"),
             (_, "/admin/dead"):
             var response = AdminResponse.error(405, "method \(request.method) not allowed; use GET")
@@ -81,6 +77,19 @@ final class AdminAPI: Sendable {
             answer(response)
         default:
             answer(.error(404, "no such endpoint"))
+        }
+    }
+
+    /// Runs `work` (file reads, fsyncs, waiting for commits) on the relay's blocking pool.
+    private func blocking(
+        _ answer: @escaping @Sendable (AdminResponse) -> Void, _ work: @escaping @Sendable () -> AdminResponse
+    ) {
+        relay.blockingPool.submit { state in
+            guard case .active = state else {
+                answer(.error(503, "shutting down"))
+                return
+            }
+            answer(work())
         }
     }
 
@@ -164,7 +173,7 @@ final class AdminAPI: Sendable {
         return .json(200, .object(["count": .int(entries.count), "dead": .array(Array(shown))]))
     }
 
-    private static func replay(_ relay: Relay, body: [UInt8]) async -> AdminResponse {
+    private static func replay(_ relay: Relay, body: [UInt8]) -> AdminResponse {
         let request: ReplayRequest
         do {
             request = try ReplayRequest(json: body)
@@ -172,7 +181,7 @@ final class AdminAPI: Sendable {
             return .error(400, error.reason)
         }
         do {
-            let report = try await relay.replayDeadLetters(
+            let report = try relay.replayDeadLetters(
                 sink: request.sink, ids: request.ids, sinceMillis: request.since, untilMillis: request.until)
             return .json(200, report.json)
         } catch {

@@ -1,6 +1,8 @@
+import Dispatch
 import RelayCore
 import RelayDispatch
 import Spool
+import Synchronization
 
 /// A refusal of an admin action, with the HTTP status it maps to.
 package struct AdminFailure: Error, Sendable {
@@ -87,9 +89,11 @@ extension Relay {
     /// between `sinceMillis` and `untilMillis`, or all. Each goes back into the sink's spool as a
     /// new record (durable first), then its letter is marked replayed; if it dies again, its new
     /// letter carries the earlier ones as history. A paused sink resumes.
+    ///
+    /// Blocks (file reads, waiting for the commit, an fsync): call it on a blocking pool.
     package func replayDeadLetters(
         sink: String, ids: [String]?, sinceMillis: Int64?, untilMillis: Int64?
-    ) async throws(AdminFailure) -> ReplayReport {
+    ) throws(AdminFailure) -> ReplayReport {
         guard let worker = fleet.worker(sink) else {
             if let route = pipeline.routeTable.routes.first(where: { $0.name == sink }) {
                 throw AdminFailure(
@@ -117,33 +121,35 @@ extension Relay {
             report.notFound = ids.filter { !found.contains($0) }
         }
         let now = WallClock.nowMillis()
-        let writer = self.writer
-        let results = await withTaskGroup(of: (String, SpoolError?).self) { group in
-            for entry in chosen {
-                let letter = entry.letter
-                group.addTask {
-                    let key = DedupeKey(letter.dedupeKey)
-                    // Accepted "now" for the retry budget: max_age counts from the replay.
-                    let request = AppendRequest(
-                        sinks: [sink], dedupeKey: letter.dedupeKey, seenKey: SeenKey(high: key.high, low: key.low),
-                        eventType: letter.eventType, body: letter.body, acceptedAtMillis: now, marksSeen: false)
-                    let result = await withCheckedContinuation { continuation in
-                        writer.append(request) { continuation.resume(returning: $0) }
-                    }
-                    if case .failure(let error) = result { return (letter.dedupeKey, error) }
-                    return (letter.dedupeKey, nil)
-                }
+        // Every event goes to the writer at once (one group commit); wait for all of them.
+        let results = Mutex<[(String, SpoolError?)]>([])
+        let done = DispatchGroup()
+        for entry in chosen {
+            let letter = entry.letter
+            let key = DedupeKey(letter.dedupeKey)
+            // Accepted "now" for the retry budget: max_age counts from the replay.
+            let request = AppendRequest(
+                sinks: [sink], dedupeKey: letter.dedupeKey, seenKey: SeenKey(high: key.high, low: key.low),
+                eventType: letter.eventType, body: letter.body, acceptedAtMillis: now, marksSeen: false)
+            done.enter()
+            writer.append(request) { result in
+                let error: SpoolError? = if case .failure(let error) = result { error } else { nil }
+                results.withLock { $0.append((letter.dedupeKey, error)) }
+                done.leave()
             }
-            var out: [(String, SpoolError?)] = []
-            for await result in group { out.append(result) }
-            return out
         }
-        for (key, error) in results {
+        done.wait()
+        for (key, error) in results.withLock({ $0 }) {
             if let error { report.failed[key] = "\(error)" } else { report.replayed.append(key) }
         }
         report.replayed.sort()
         do {
-            try worker.deadLetters.markReplayed(report.replayed, atMillis: now)
+            let replayed = Set(report.replayed)
+            try worker.deadLetters.markReplayed(
+                Dictionary(
+                    uniqueKeysWithValues: chosen.filter { replayed.contains($0.letter.dedupeKey) }.map {
+                        ($0.letter.dedupeKey, $0.unreplayed)
+                    }), atMillis: now)
         } catch {
             // The events are back in the spool; their letters still list them (a later replay
             // would send them again: at-least-once).

@@ -123,13 +123,15 @@ final class WorkerLoop {
     private func sendDue() -> UInt64 {
         let now = MonotonicClock.nowNanos()
         var next = now + 1_000_000_000
+        // Paused: nothing is sent until a resume arrives through the inbox (which wakes the loop).
+        guard paused == nil else { return next }
         var fileBatch: [UInt64] = []
         // An open circuit retries only its oldest record (the probe), on that record's own
         // backoff; the others wait for the probe to get through.
         let candidates = circuitOpen ? attempts.keys.min().map { [$0] } ?? [] : attempts.keys.sorted()
         for sequence in candidates {
             guard var attempt = attempts[sequence], !attempt.sending else { continue }
-            guard paused == nil, attempt.dueNanos <= now else {
+            guard attempt.dueNanos <= now else {
                 next = min(next, attempt.dueNanos)
                 continue
             }
@@ -189,27 +191,19 @@ final class WorkerLoop {
             after: result, attempt: attempt.attempts, acceptedAtMillis: attempt.record.acceptedAtMillis, nowMillis: now,
             using: &rng)
         record(attempt, result: result, decision: decision, latency: latency, atMillis: now)
+        countForCircuit(result)
         switch decision {
         case .delivered:
-            consecutiveFailures = 0
             observer?.attempted(sink: route.name, outcome: "delivered", latency: latency)
             observer?.delivered(
                 sink: route.name, endToEnd: .milliseconds(max(0, now - attempt.record.acceptedAtMillis)))
             acknowledge(sequence, as: \.delivered)
         case .retry(let atMillis, let reason):
-            consecutiveFailures += 1
-            if consecutiveFailures == Self.circuitThreshold {
-                logger.warning(
-                    "circuit open: sink keeps failing; probing with one attempt at a time",
-                    metadata: ["relay.reason": "\(reason)"])
-            }
             observer?.attempted(sink: route.name, outcome: "retry", latency: latency)
             attempt.dueNanos = MonotonicClock.nowNanos() + UInt64(max(0, atMillis - now)) * 1_000_000
             attempts[sequence] = attempt
             note(error: reason)
         case .deadLetter(let reason):
-            // The sink answered (a permanent 4xx) or the budget ran out: only the former proves it is up.
-            if case .response = result { consecutiveFailures = 0 }
             observer?.attempted(sink: route.name, outcome: "dead", latency: latency)
             attempts[sequence] = attempt
             deadLetter(sequence, reason: reason, pause: false)
@@ -217,6 +211,22 @@ final class WorkerLoop {
             observer?.attempted(sink: route.name, outcome: "paused", latency: latency)
             attempts[sequence] = attempt
             deadLetter(sequence, reason: reason, pause: true)
+        }
+    }
+
+    /// Retryable failures (5xx, 429, timeouts, connection errors) open the circuit, whether or
+    /// not the record has retries left; any other answer shows the sink is up and closes it.
+    private func countForCircuit(_ result: DeliveryResult) {
+        guard case .retryable(let reason) = DeliveryClass.of(result) else {
+            if circuitOpen { logger.notice("circuit closed: the sink answered") }
+            consecutiveFailures = 0
+            return
+        }
+        consecutiveFailures += 1
+        if consecutiveFailures == Self.circuitThreshold {
+            logger.warning(
+                "circuit open: the sink keeps failing; only its oldest event is retried until it gets through",
+                metadata: ["relay.reason": "\(reason)"])
         }
     }
 

@@ -16,6 +16,8 @@ package final class DeadLetterLog: Sendable {
     package struct Entry: Sendable, Equatable {
         package var letter: DeadLetter
         package var history: [DeadLetter]
+        /// The letters of this event not yet replayed: what a replay of it marks.
+        package var unreplayed: Set<DeadLetter.ID>
     }
 
     private struct State: ~Copyable {
@@ -62,19 +64,25 @@ package final class DeadLetterLog: Sendable {
         }
     }
 
-    /// Marks every live letter of each of `keys` replayed (durable before returning).
-    package func markReplayed(_ keys: [String], atMillis: Int64) throws(SpoolError) {
+    /// Marks exactly `letters` (by event key) replayed, durable before returning. Letters
+    /// written since they were chosen (the replayed event died again) stay live.
+    package func markReplayed(_ letters: [String: Set<DeadLetter.ID>], atMillis: Int64) throws(SpoolError) {
         try state.withLock { state throws(SpoolError) in
             var buffer: [UInt8] = []
-            for key in keys {
-                for id in state.live[key] ?? [] {
+            var marked: [(String, DeadLetter.ID)] = []
+            for (key, ids) in letters.sorted(by: { $0.key < $1.key }) {
+                for id in ids.sorted(by: { $0.sequence < $1.sequence }) where state.live[key]?.contains(id) == true {
                     let mark = ReplayMark(letter: id, dedupeKey: key, replayedAtMillis: atMillis)
                     Frame.append(payload: mark.encoded(), to: &buffer)
+                    marked.append((key, id))
                 }
             }
             guard !buffer.isEmpty else { return }
             try Self.write(buffer, to: state.file)
-            for key in keys { state.live[key] = nil }
+            for (key, id) in marked {
+                state.live[key]?.remove(id)
+                if state.live[key]?.isEmpty == true { state.live[key] = nil }
+            }
         }
     }
 
@@ -89,7 +97,10 @@ package final class DeadLetterLog: Sendable {
         for (_, deaths) in byKey {
             let ordered = deaths.sorted { ($0.deadAtMillis, $0.sequence) < ($1.deadAtMillis, $1.sequence) }
             guard let newest = ordered.last, !marks.contains(newest.id) else { continue }
-            entries.append(Entry(letter: newest, history: Array(ordered.dropLast())))
+            entries.append(
+                Entry(
+                    letter: newest, history: Array(ordered.dropLast()),
+                    unreplayed: Set(ordered.map(\.id).filter { !marks.contains($0) })))
         }
         return entries.sorted {
             ($0.letter.deadAtMillis, $0.letter.sequence) > ($1.letter.deadAtMillis, $1.letter.sequence)

@@ -53,12 +53,7 @@ struct SendCommand: AsyncParsableCommand {
                 ),
             ],
             body: body, timeout: .seconds(timeout), caFile: caCert)
-        let dispatcher = CurlDispatcher()
-        let result: DeliveryResult = await withCheckedContinuation { continuation in
-            dispatcher.submit(request) { result, _ in continuation.resume(returning: result) }
-        }
-        await dispatcher.stop()
-        switch result {
+        switch await CurlDispatcher.once(request) {
         case .response(let status, _, let answer):
             print("HTTP \(status)")
             print(answer)

@@ -10,14 +10,6 @@ import Testing
 /// The admin API against a real relay and real sink servers: what the on-call engineer sees
 /// and does.
 @Suite struct AdminAPITests {
-    func eventually(_ timeout: Duration = .seconds(10), _ condition: () throws -> Bool) async throws -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if try condition() { return true }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        return try condition()
-    }
 
     /// The status a switchable sink server answers with.
     final class StatusSwitch: Sendable {

@@ -10,15 +10,6 @@ import Testing
 
 /// Delivery from the spools to real sink servers on 127.0.0.1.
 @Suite struct DeliveryTests {
-    /// Polls `condition` until it holds or `timeout` passes.
-    func eventually(_ timeout: Duration = .seconds(10), _ condition: () throws -> Bool) async throws -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if try condition() { return true }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        return try condition()
-    }
 
     func httpRoute(_ name: String, _ url: String, retry: RetryPolicy = RetryPolicy(), timeout: Duration = .seconds(5))
         -> Route

@@ -21,15 +21,6 @@ import Testing
         return relay
     }
 
-    func eventually(_ timeout: Duration = .seconds(15), _ condition: () throws -> Bool) async throws -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if (try? condition()) == true { return true }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        return try condition()
-    }
-
     func post(_ port: Int, _ id: String) throws -> RawConnection.Response {
         let body = SignedEvent.body(id: id)
         let connection = try RawConnection(port: port)

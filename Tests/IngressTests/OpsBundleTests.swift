@@ -12,15 +12,6 @@ import Testing
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().path
 
-    func eventually(_ condition: () throws -> Bool) async throws -> Bool {
-        let deadline = ContinuousClock.now + .seconds(10)
-        while ContinuousClock.now < deadline {
-            if try condition() { return true }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        return try condition()
-    }
-
     /// A relay that has done a bit of everything, so every metric family exists.
     func busyRelay() async throws -> (TestRelay, ScriptedSinkServer) {
         let server = try await ScriptedSinkServer { index, _ in

@@ -9,14 +9,6 @@ import Testing
 
 /// Route reloads against a real relay: atomic, validated as a whole, draining removed routes.
 @Suite struct ReloadTests {
-    func eventually(_ timeout: Duration = .seconds(10), _ condition: () throws -> Bool) async throws -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if try condition() { return true }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        return try condition()
-    }
 
     /// A relay whose routes come from `ws.routes`, as `serve` loads them.
     func relay(_ ws: Workspace) async throws -> TestRelay {

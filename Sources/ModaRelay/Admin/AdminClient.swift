@@ -60,12 +60,7 @@ struct AdminClient {
         let request = OutboundRequest(
             method: method, url: base + path, headers: headers, body: bytes, timeout: .seconds(60),
             maxResponseBytes: 64 << 20)
-        let dispatcher = CurlDispatcher()
-        let result: DeliveryResult = await withCheckedContinuation { continuation in
-            dispatcher.submit(request) { result, _ in continuation.resume(returning: result) }
-        }
-        await dispatcher.stop()
-        switch result {
+        switch await CurlDispatcher.once(request) {
         case .response(let status, _, let text):
             let document = try? JSONParser.parse(Array(text.utf8))
             guard (200..<300).contains(status), let document else {

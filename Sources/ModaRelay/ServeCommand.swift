@@ -129,15 +129,7 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     private func resolveSettings() throws -> RelaySettings {
-        var settings = RelaySettings()
-        if let config {
-            let problems = RelaySettings.load(file: config, into: &settings)
-            let errors = problems.filter { $0.severity == .error }
-            guard errors.isEmpty else {
-                for error in errors { Self.fail("invalid config: \(error)") }
-                throw ExitCode(1)
-            }
-        }
+        var settings = try RelaySettings.embedded(overriddenBy: config)
         if let listen { settings.listen = try Self.hostPort(listen, flag: "--listen") }
         if let adminListen { settings.adminListen = try Self.hostPort(adminListen, flag: "--admin-listen") }
         if let routes { settings.routesDirectory = routes }
@@ -165,23 +157,10 @@ struct ServeCommand: AsyncParsableCommand {
             settings.shutdownTimeout = value
         }
         if let shutdownDelay {
-            guard let value = ["0", "0s"].contains(shutdownDelay) ? .zero : DurationParser.parse(shutdownDelay) else {
-                Self.fail("--shutdown-delay must be a duration like 5s, got '\(shutdownDelay)'")
-                throw ExitCode(1)
-            }
-            settings.shutdownDelay = value
+            settings.shutdownDelay = try Self.durationOrOff(shutdownDelay, flag: "--shutdown-delay")
         }
         if let routesWatchInterval {
-            if ["0", "0s", "off"].contains(routesWatchInterval) {
-                settings.routesWatchInterval = .zero
-            } else {
-                guard let value = DurationParser.parse(routesWatchInterval), value > .zero else {
-                    Self.fail(
-                        "--routes-watch-interval must be a duration like 1s, or off; got '\(routesWatchInterval)'")
-                    throw ExitCode(1)
-                }
-                settings.routesWatchInterval = value
-            }
+            settings.routesWatchInterval = try Self.durationOrOff(routesWatchInterval, flag: "--routes-watch-interval")
         }
         if let logFormat {
             guard let format = RelaySettings.LogFormat(rawValue: logFormat) else {
@@ -228,6 +207,14 @@ struct ServeCommand: AsyncParsableCommand {
         return token
     }
 
+    private static func durationOrOff(_ text: String, flag: String) throws -> Duration {
+        guard let value = DurationParser.parseOrOff(text) else {
+            fail("\(flag) must be a duration like 500ms, 5s or 1m, or off; got '\(text)'")
+            throw ExitCode(1)
+        }
+        return value
+    }
+
     private static func hostPort(_ text: String, flag: String) throws -> HostPort {
         guard let value = HostPort(parsing: text) else {
             fail("\(flag) must be HOST:PORT, got '\(text)'")
@@ -238,6 +225,21 @@ struct ServeCommand: AsyncParsableCommand {
 
     static func fail(_ message: String) {
         FileHandle.standardError.write(Data("moda-relay: error: \(message)\n".utf8))
+    }
+}
+
+extension RelaySettings {
+    /// The embedded defaults, overridden by the config file if one is given; its errors are
+    /// printed (`FILE:LINE:COL: message`) and end the command with status 1.
+    static func embedded(overriddenBy config: String?) throws -> RelaySettings {
+        var settings = RelaySettings()
+        guard let config else { return settings }
+        let errors = RelaySettings.load(file: config, into: &settings).filter { $0.severity == .error }
+        guard errors.isEmpty else {
+            for error in errors { ServeCommand.fail("invalid config: \(error)") }
+            throw ExitCode(1)
+        }
+        return settings
     }
 }
 

@@ -25,7 +25,7 @@ import RelayCore
 /// | `tls_cert`, `tls_key` | PEM files (chain allowed) | none: plain HTTP |
 /// | `admin_token_file` | file holding the admin bearer token | none: `/admin/*` open (loopback) |
 /// | `shutdown_timeout` | duration | `10s` |
-/// | `shutdown_delay` | duration: `/readyz` says 503 this long before the ingress closes | `0s` |
+/// | `shutdown_delay` | duration (or `off`): `/readyz` says 503 this long before the ingress closes | `0s` |
 /// | `routes_watch_interval` | duration (`off`: SIGHUP only) | `1s` |
 /// | `log_format` | `text` or `json` | `text` |
 /// | `log_level` | `trace` … `critical` | `info` |
@@ -116,17 +116,9 @@ package struct RelaySettings: Sendable, Equatable {
             case "shutdown_timeout":
                 settings.shutdownTimeout = reader.duration(value, key: key) ?? settings.shutdownTimeout
             case "shutdown_delay":
-                if let text = value.scalar?.string, ["0", "0s"].contains(text) {
-                    settings.shutdownDelay = .zero
-                } else {
-                    settings.shutdownDelay = reader.duration(value, key: key) ?? settings.shutdownDelay
-                }
+                settings.shutdownDelay = reader.durationOrOff(value, key: key) ?? settings.shutdownDelay
             case "routes_watch_interval":
-                if let text = value.scalar?.string, ["0", "0s", "off"].contains(text) {
-                    settings.routesWatchInterval = .zero
-                } else {
-                    settings.routesWatchInterval = reader.duration(value, key: key) ?? settings.routesWatchInterval
-                }
+                settings.routesWatchInterval = reader.durationOrOff(value, key: key) ?? settings.routesWatchInterval
             case "log_format":
                 guard let text = reader.string(value, key: key) else { continue }
                 guard let format = LogFormat(rawValue: text) else {

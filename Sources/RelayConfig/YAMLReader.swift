@@ -180,6 +180,16 @@ struct YAMLReader {
         return value
     }
 
+    /// A duration that may be zero (`0s`, `0`) or `off`.
+    mutating func durationOrOff(_ node: Node, key: String) -> Duration? {
+        guard let text = string(node, key: key) else { return nil }
+        guard let value = DurationParser.parseOrOff(text) else {
+            error("'\(key)' must be a duration like 500ms, 5s or 1m, or off; got '\(text)'", at: node)
+            return nil
+        }
+        return value
+    }
+
     mutating func size(_ node: Node, key: String) -> Int64? {
         guard let text = string(node, key: key) else { return nil }
         guard let value = SizeParser.parse(text), value > 0 else {

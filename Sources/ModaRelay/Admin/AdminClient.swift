@@ -20,14 +20,7 @@ struct AdminOptions: ParsableArguments {
 
     /// The base URL and token, from the flags, else the config file, else serve's defaults.
     func resolve() throws -> AdminClient {
-        var settings = RelaySettings()
-        if let config {
-            let errors = RelaySettings.load(file: config, into: &settings).filter { $0.severity == .error }
-            guard errors.isEmpty else {
-                for error in errors { ServeCommand.fail("invalid config: \(error)") }
-                throw ExitCode(1)
-            }
-        }
+        let settings = try RelaySettings.embedded(overriddenBy: config)
         var base = admin ?? "http://\(settings.adminListen)"
         if !base.contains("://") { base = "http://" + base }
         while base.hasSuffix("/") { base.removeLast() }

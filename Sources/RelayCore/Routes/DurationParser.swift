@@ -30,4 +30,9 @@ package enum DurationParser {
         }
         return total
     }
+
+    /// Like ``parse(_:)``, for settings that can be switched off: `off` and `0` mean zero.
+    package static func parseOrOff(_ text: String) -> Duration? {
+        ["off", "0"].contains(text) ? .zero : parse(text)
+    }
 }

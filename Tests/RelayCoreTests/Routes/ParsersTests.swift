@@ -48,4 +48,13 @@ import Testing
         #expect(policy.backoffCeiling(retry: 4) == .seconds(8))
         #expect(policy.backoffCeiling(retry: 20) == .seconds(600))
     }
+
+    @Test func durationsThatCanBeSwitchedOff() {
+        #expect(DurationParser.parseOrOff("off") == .zero)
+        #expect(DurationParser.parseOrOff("0") == .zero)
+        #expect(DurationParser.parseOrOff("0s") == .zero)
+        #expect(DurationParser.parseOrOff("1m30s") == .seconds(90))
+        #expect(DurationParser.parseOrOff("soon") == nil)
+        #expect(DurationParser.parseOrOff("") == nil)
+    }
 }

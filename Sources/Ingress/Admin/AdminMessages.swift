@@ -86,6 +86,7 @@ extension JSONValue {
 
     /// Three decimals, as JSON numbers are written (no exponent).
     private static func format3(_ value: Double) -> String {
+        guard value.isFinite, abs(value) < 1e15 else { return value.isNaN ? "0.000" : value < 0 ? "-1e15" : "1e15" }
         let millis = (value * 1000).rounded()
         let sign = millis < 0 ? "-" : ""
         let whole = Int64(abs(millis))

@@ -1,7 +1,11 @@
 /// Parses durations written as a number and a unit, optionally chained: `250ms`, `1s`, `10m`,
 /// `24h`, `7d`, `1m30s`.
 package enum DurationParser {
-    /// The duration, or nil when `text` is not of that form.
+    /// The longest duration accepted: 100 years. Every later conversion (to milliseconds or
+    /// nanoseconds in `Int64`) stays far from overflow.
+    package static let maximum = Duration.seconds(3_153_600_000)
+
+    /// The duration, or nil when `text` is not of that form or is longer than ``maximum``.
     package static func parse(_ text: String) -> Duration? {
         let scalars = Array(text.unicodeScalars)
         guard !scalars.isEmpty else { return nil }
@@ -27,6 +31,7 @@ package enum DurationParser {
             case "d": total += .seconds(value * 86_400)
             default: return nil
             }
+            guard total <= maximum else { return nil }
         }
         return total
     }

@@ -18,11 +18,20 @@ package enum Timestamp {
             + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(fraction), 3))Z"
     }
 
+    /// The latest instant ``parse(_:)`` accepts: 9999-12-31T23:59:59.999Z, in milliseconds.
+    package static let latestMillis: Int64 = 253_402_300_799_999
+
     /// Parses an instant: RFC 3339 (`2026-11-23T10:15:30Z`, optional fraction, `Z` or `±hh:mm`),
-    /// or Unix seconds (`1763892930`). Returns milliseconds since the epoch.
+    /// or Unix seconds (`1763892930`). Returns milliseconds since the epoch, or nil for anything
+    /// else, including instants before 1970 or after ``latestMillis``: the text comes from the
+    /// network, so no value may overflow.
     package static func parse(_ text: String) -> Int64? {
-        if let seconds = Int64(text), seconds >= 0 { return seconds * 1000 }
         let bytes = Array(text.utf8)
+        if !bytes.isEmpty, bytes.count <= 12, bytes.allSatisfy({ (48...57).contains($0) }) {
+            var seconds: Int64 = 0
+            for byte in bytes { seconds = seconds * 10 + Int64(byte - 48) }  // at most 12 digits: no overflow
+            return seconds * 1000 <= latestMillis ? seconds * 1000 : nil
+        }
         guard bytes.count >= 20 else { return nil }
         func number(_ range: Range<Int>) -> Int32? {
             var value: Int32 = 0
@@ -77,7 +86,9 @@ package enum Timestamp {
         parts.tm_min = minute
         parts.tm_sec = second
         let seconds = Int64(timegm(&parts)) + offsetSeconds
-        return seconds * 1000 + millis
+        // A four-digit year and an offset under 100 h keep this far inside Int64.
+        let result = seconds * 1000 + millis
+        return (0...latestMillis).contains(result) ? result : nil
     }
 }
 

@@ -27,3 +27,20 @@ import Testing
         }
     }
 }
+
+@Suite struct TimestampOverflowTests {
+    /// Hardening finding 1: `since=9223372036854776` trapped on `seconds * 1000`.
+    @Test(arguments: [
+        "9223372036854776", "9223372036854775807", "99999999999999999999", "253402300800", "999999999999",
+        "+5", "1e9", "9999-12-31T23:59:59-99:59", "0000-01-01T00:00:00+01:00",
+    ])
+    func hugeOrOutOfRangeInstantsAreRefusedNotTrapped(_ text: String) {
+        #expect(Timestamp.parse(text) == nil, "\(text)")
+    }
+
+    @Test func theLatestInstantStillParses() {
+        #expect(Timestamp.parse("253402300799") == 253_402_300_799_000)
+        #expect(Timestamp.parse("9999-12-31T23:59:59.999Z") == Timestamp.latestMillis)
+        #expect(Timestamp.parse("0") == 0)
+    }
+}

@@ -102,6 +102,30 @@ import Testing
                 let b = Array(#"{"type":"task.succeeded","data":{}}"#.utf8)
                 return (SignedEvent.headers(body: b), b)
             },
+            Rejection(name: "invalid UTF-8", status: 400, outcome: "invalid_json", reason: "invalid UTF-8") { _ in
+                let b = Array(#"{"id":"evt_"#.utf8) + [0xFF] + Array(#"","type":"task.succeeded"}"#.utf8)
+                return (SignedEvent.headers(body: b), b)
+            },
+            Rejection(
+                name: "duplicate id member", status: 400, outcome: "unrecognised_envelope",
+                reason: "'id' appears more than once"
+            ) { _ in
+                let b = Array(#"{"id":"evt_a","type":"task.succeeded","id":"evt_b"}"#.utf8)
+                return (SignedEvent.headers(body: b), b)
+            },
+            Rejection(
+                name: "line break in the id", status: 400, outcome: "unrecognised_envelope",
+                reason: "'id' contains a control character"
+            ) { _ in
+                let b = Array(#"{"id":"evt_a\r\nX-Injected: 1","type":"task.succeeded"}"#.utf8)
+                return (SignedEvent.headers(body: b), b)
+            },
+            Rejection(
+                name: "id over 256 bytes", status: 400, outcome: "unrecognised_envelope", reason: "at most 256"
+            ) { _ in
+                let b = Array(#"{"id":"evt_\#(String(repeating: "x", count: 300))","type":"task.succeeded"}"#.utf8)
+                return (SignedEvent.headers(body: b), b)
+            },
         ]
     }()
 
@@ -120,6 +144,16 @@ import Testing
                 $0.message == "webhook rejected" && $0.metadata["relay.outcome"] == rejection.outcome
             })
         #expect(try relay.spooledKeys(sink: "archive").isEmpty)
+        await relay.shutdown()
+    }
+
+    /// A lone surrogate in user text is valid JSON: refusing it would lose the event after
+    /// Moda's retries. The body is forwarded byte for byte anyway.
+    @Test func aLoneSurrogateInEventDataIsAccepted() async throws {
+        let relay = try await TestRelay()
+        let body = Array(#"{"id":"evt_surrogate","type":"task.succeeded","data":{"prompt":"\ud83d and more"}}"#.utf8)
+        #expect(try relay.post(body).status == 200)
+        #expect(try relay.spooledKeys(sink: "archive") == ["evt_surrogate"])
         await relay.shutdown()
     }
 

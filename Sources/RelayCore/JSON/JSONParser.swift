@@ -3,20 +3,34 @@
 /// Written for the ingress hot path: one pass, no intermediate tokens, strings without escapes
 /// decoded straight from the buffer. Nesting is limited so that a hostile document cannot
 /// exhaust the stack.
+///
+/// Strictness is exactly RFC 8259's: the text must be well-formed UTF-8 (RFC 3629: no overlong
+/// forms, no encoded surrogates, nothing above U+10FFFF), and anything the grammar does not
+/// allow is an error. The grammar does allow an escaped lone surrogate (`"\ud800"`), and so do
+/// Python's and JavaScript's parsers, so it is accepted and decodes to U+FFFD. Duplicate member
+/// names are allowed too, except for the top-level names a caller asks to be unique.
 package struct JSONParser {
     /// Why a document was rejected, with the byte offset where parsing stopped.
     package struct Error: Swift.Error, Equatable, CustomStringConvertible {
+        /// What kind of problem: bad syntax or encoding, or a repeated member that must be unique.
+        package enum Kind: Sendable, Equatable {
+            case syntax
+            case duplicateMember(String)
+        }
+
         package var message: String
         package var offset: Int
+        package var kind: Kind = .syntax
         package var description: String { "\(message) at byte \(offset)" }
     }
 
     /// Deepest nesting of arrays and objects accepted.
     package static let maximumDepth = 64
 
-    /// Parses one JSON document; trailing non-whitespace is an error.
-    package static func parse(_ bytes: UnsafeRawBufferPointer) throws(Error) -> JSONValue {
-        var parser = Cursor(bytes: bytes)
+    /// Parses one JSON document; trailing non-whitespace is an error. A top-level object member
+    /// named in `unique` that appears twice is an error of kind ``Error/Kind/duplicateMember(_:)``.
+    package static func parse(_ bytes: UnsafeRawBufferPointer, unique: Set<String> = []) throws(Error) -> JSONValue {
+        var parser = Cursor(bytes: bytes, unique: unique)
         parser.skipWhitespace()
         let value = try parser.parseValue(depth: 0)
         parser.skipWhitespace()
@@ -28,8 +42,11 @@ package struct JSONParser {
     /// for the top-level object members named in `keys`, returned as an object; everything else is
     /// checked and skipped without allocating. A document that is not an object yields `.array([])`.
     /// This is the ingress fast path: routing by type needs four members, not the whole tree.
-    package static func parseTopLevel(_ bytes: UnsafeRawBufferPointer, keys: Set<String>) throws(Error) -> JSONValue {
-        var parser = Cursor(bytes: bytes)
+    /// `unique` names top-level members that may not repeat (each must also be in `keys`).
+    package static func parseTopLevel(
+        _ bytes: UnsafeRawBufferPointer, keys: Set<String>, unique: Set<String> = []
+    ) throws(Error) -> JSONValue {
+        var parser = Cursor(bytes: bytes, unique: unique)
         parser.skipWhitespace()
         let value: JSONValue
         if parser.index < bytes.count, bytes[parser.index] == UInt8(ascii: "{") {
@@ -56,9 +73,14 @@ package struct JSONParser {
 
     private struct Cursor {
         let bytes: UnsafeRawBufferPointer
+        /// Top-level member names that may appear only once.
+        let unique: Set<String>
         var index = 0
 
-        init(bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+        init(bytes: UnsafeRawBufferPointer, unique: Set<String>) {
+            self.bytes = bytes
+            self.unique = unique
+        }
 
         func error(_ message: String) -> Error { Error(message: message, offset: index) }
 
@@ -115,6 +137,11 @@ package struct JSONParser {
                 guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
                 index += 1
                 skipWhitespace()
+                if depth == 1, unique.contains(key), members[key] != nil {
+                    var failure = error("duplicate top-level member '\(key)'")
+                    failure.kind = .duplicateMember(key)
+                    throw failure
+                }
                 if capturing?.contains(key) ?? true {
                     members[key] = try parseValue(depth: depth)
                 } else {
@@ -180,9 +207,10 @@ package struct JSONParser {
             }
         }
 
-        /// Checks a string (escapes, control characters, surrogates) without building it.
+        /// Checks a string (escapes, control characters, UTF-8) without building it.
         mutating func skipString() throws(Error) {
             index += 1
+            var scratch: [UInt8] = []
             while index < bytes.count {
                 let byte = bytes[index]
                 if byte == UInt8(ascii: "\"") {
@@ -192,10 +220,12 @@ package struct JSONParser {
                 if byte < 0x20 { throw error("control character in string") }
                 if byte == UInt8(ascii: "\\") {
                     index += 1
-                    var scratch: [UInt8] = []
+                    scratch.removeAll(keepingCapacity: true)
                     try appendEscape(to: &scratch)
-                } else {
+                } else if byte < 0x80 {
                     index += 1
+                } else {
+                    index += try utf8SequenceLength()
                 }
             }
             throw error("unterminated string")
@@ -258,7 +288,7 @@ package struct JSONParser {
         mutating func parseString() throws(Error) -> String {
             index += 1
             let start = index
-            // Fast path: no escapes.
+            // Fast path: no escapes; the bytes are the string's UTF-8 once validated.
             while index < bytes.count {
                 let byte = bytes[index]
                 if byte == UInt8(ascii: "\"") {
@@ -268,7 +298,11 @@ package struct JSONParser {
                 }
                 if byte == UInt8(ascii: "\\") { break }
                 if byte < 0x20 { throw error("control character in string") }
-                index += 1
+                if byte < 0x80 {
+                    index += 1
+                } else {
+                    index += try utf8SequenceLength()
+                }
             }
             var utf8 = Array(UnsafeRawBufferPointer(rebasing: bytes[start..<index]))
             while index < bytes.count {
@@ -282,12 +316,41 @@ package struct JSONParser {
                     try appendEscape(to: &utf8)
                 case 0..<0x20:
                     throw error("control character in string")
-                default:
+                case 0x20..<0x80:
                     utf8.append(byte)
                     index += 1
+                default:
+                    let length = try utf8SequenceLength()
+                    utf8.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[index..<index + length]))
+                    index += length
                 }
             }
             throw error("unterminated string")
+        }
+
+        /// The length of the well-formed UTF-8 sequence that starts at `index` with a byte of
+        /// 0x80 or more (RFC 3629, Unicode table 3-7), or an error.
+        func utf8SequenceLength() throws(Error) -> Int {
+            let lead = bytes[index]
+            let length: Int
+            let second: ClosedRange<UInt8>
+            switch lead {
+            case 0xC2...0xDF: (length, second) = (2, 0x80...0xBF)
+            case 0xE0: (length, second) = (3, 0xA0...0xBF)
+            case 0xE1...0xEC, 0xEE...0xEF: (length, second) = (3, 0x80...0xBF)
+            case 0xED: (length, second) = (3, 0x80...0x9F)  // not an encoded surrogate
+            case 0xF0: (length, second) = (4, 0x90...0xBF)
+            case 0xF1...0xF3: (length, second) = (4, 0x80...0xBF)
+            case 0xF4: (length, second) = (4, 0x80...0x8F)  // not above U+10FFFF
+            default: throw error("invalid UTF-8 in string")
+            }
+            guard bytes.count - index >= length, second.contains(bytes[index + 1]) else {
+                throw error("invalid UTF-8 in string")
+            }
+            for offset in 2..<length where !(0x80...0xBF).contains(bytes[index + offset]) {
+                throw error("invalid UTF-8 in string")
+            }
+            return length
         }
 
         mutating func appendEscape(to utf8: inout [UInt8]) throws(Error) {
@@ -304,39 +367,73 @@ package struct JSONParser {
             case UInt8(ascii: "r"): utf8.append(0x0D)
             case UInt8(ascii: "t"): utf8.append(0x09)
             case UInt8(ascii: "u"):
-                var scalar = try parseHex4()
-                if (0xD800..<0xDC00).contains(scalar) {
-                    guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"),
-                        bytes[index + 1] == UInt8(ascii: "u")
-                    else { throw error("unpaired surrogate") }
-                    index += 2
-                    let low = try parseHex4()
-                    guard (0xDC00..<0xE000).contains(low) else { throw error("unpaired surrogate") }
-                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                } else if (0xDC00..<0xE000).contains(scalar) {
-                    throw error("unpaired surrogate")
+                let unit = try parseHex4()
+                var scalar = unit
+                if (0xD800..<0xDC00).contains(unit) {
+                    // A high surrogate pairs with a low-surrogate escape right after it; alone, it
+                    // is a lone surrogate (allowed by the grammar) and becomes U+FFFD. An escape
+                    // after it that is not a low surrogate is left for the caller to read.
+                    if bytes.count - index >= 6, bytes[index] == UInt8(ascii: "\\"),
+                        bytes[index + 1] == UInt8(ascii: "u"),
+                        let low = hex4(at: index + 2), (0xDC00..<0xE000).contains(low)
+                    {
+                        index += 6
+                        scalar = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00)
+                    } else {
+                        scalar = 0xFFFD
+                    }
+                } else if (0xDC00..<0xE000).contains(unit) {
+                    scalar = 0xFFFD
                 }
-                utf8.append(contentsOf: String(Character(Unicode.Scalar(scalar)!)).utf8)
+                Self.appendUTF8(scalar, to: &utf8)
             default:
                 throw error("invalid escape")
             }
         }
 
-        mutating func parseHex4() throws(Error) -> UInt32 {
-            guard index + 4 <= bytes.count else { throw error("invalid \\u escape") }
-            var value: UInt32 = 0
-            for _ in 0..<4 {
-                let byte = bytes[index]
-                let digit: UInt8
-                switch byte {
-                case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
-                case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
-                case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
-                default: throw error("invalid \\u escape")
-                }
-                value = value << 4 | UInt32(digit)
-                index += 1
+        /// UTF-8 of a scalar value (never a surrogate here).
+        static func appendUTF8(_ scalar: UInt32, to utf8: inout [UInt8]) {
+            switch scalar {
+            case ..<0x80:
+                utf8.append(UInt8(scalar))
+            case ..<0x800:
+                utf8.append(0xC0 | UInt8(scalar >> 6))
+                utf8.append(0x80 | UInt8(scalar & 0x3F))
+            case ..<0x10000:
+                utf8.append(0xE0 | UInt8(scalar >> 12))
+                utf8.append(0x80 | UInt8((scalar >> 6) & 0x3F))
+                utf8.append(0x80 | UInt8(scalar & 0x3F))
+            default:
+                utf8.append(0xF0 | UInt8(scalar >> 18))
+                utf8.append(0x80 | UInt8((scalar >> 12) & 0x3F))
+                utf8.append(0x80 | UInt8((scalar >> 6) & 0x3F))
+                utf8.append(0x80 | UInt8(scalar & 0x3F))
             }
+        }
+
+        /// Four hex digits at `position`, or nil; reads without moving.
+        func hex4(at position: Int) -> UInt32? {
+            guard bytes.count - position >= 4 else { return nil }
+            var value: UInt32 = 0
+            for offset in 0..<4 {
+                guard let digit = Self.hexDigit(bytes[position + offset]) else { return nil }
+                value = value << 4 | UInt32(digit)
+            }
+            return value
+        }
+
+        static func hexDigit(_ byte: UInt8) -> UInt8? {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
+            default: return nil
+            }
+        }
+
+        mutating func parseHex4() throws(Error) -> UInt32 {
+            guard let value = hex4(at: index) else { throw error("invalid \\u escape") }
+            index += 4
             return value
         }
     }

@@ -59,6 +59,20 @@ import Testing
         (#"{"id":"evt_1"}"#, .unrecognisedEnvelope),
         (#"{"id":7,"type":"task.succeeded"}"#, .unrecognisedEnvelope),
         (#"{"event":"job.completed"}"#, .unrecognisedEnvelope),
+        // Hardening findings 3 and 13: ambiguous or unprintable envelopes.
+        (#"{"id":"evt_1","type":"task.succeeded","id":"evt_2"}"#, .unrecognisedEnvelope),
+        (#"{"id":"evt_1","type":"task.succeeded","type":"task.failed"}"#, .unrecognisedEnvelope),
+        (#"{"event":"job.failed","job_id":"j1","job_id":"j2"}"#, .unrecognisedEnvelope),
+        (#"{"event":"job.failed","event":"job.completed","job_id":"j1"}"#, .unrecognisedEnvelope),
+        (#"{"id":"evt_1\r\nX-Evil: 1","type":"task.succeeded"}"#, .unrecognisedEnvelope),
+        (#"{"id":"evt_1","type":"task.succeeded\u0000"}"#, .unrecognisedEnvelope),
+        (#"{"id":"evt_\u0085","type":"task.succeeded"}"#, .unrecognisedEnvelope),
+        (#"{"id":"evt_\u007f","type":"task.succeeded"}"#, .unrecognisedEnvelope),
+        (#"{"id":"evt_\ud800","type":"task.succeeded"}"#, .unrecognisedEnvelope),
+        (#"{"event":"job.failed","job_id":"j\t1"}"#, .unrecognisedEnvelope),
+        (#"{"id":"evt_1","type":"task.succeeded","data":"\u00"}"#, .invalidJSON),
+        ("{\"id\":\"evt_\u{FFFD}\",\"type\":\"task.succeeded\"}", .unrecognisedEnvelope),
+        ("{\"id\":\"" + String(repeating: "x", count: 257) + "\",\"type\":\"task.succeeded\"}", .unrecognisedEnvelope),
     ])
     func rejects(_ text: String, _ code: EventDecoder.Failure.Code) {
         #expect {
@@ -66,6 +80,20 @@ import Testing
         } throws: { error in
             (error as? EventDecoder.Failure)?.code == code
         }
+        // The fast path refuses exactly the same documents.
+        #expect {
+            _ = try Array(text.utf8).withUnsafeBytes { try EventDecoder.decode($0, fullDocument: false) }
+        } throws: { error in
+            (error as? EventDecoder.Failure)?.code == code
+        }
+    }
+
+    @Test func longestPrintableIdsAndRepeatsInsideDataAreAccepted() throws {
+        let id = "evt_" + String(repeating: "é", count: 126)  // 256 bytes
+        #expect(id.utf8.count == 256)
+        #expect(try decode(#"{"id":"\#(id)","type":"task.succeeded"}"#).id == id)
+        let nested = try decode(#"{"id":"evt_1","type":"task.succeeded","data":{"id":"x","id":"y","prompt":"\ud800"}}"#)
+        #expect(nested.json.value(at: ["data", "prompt"]) == .string("\u{FFFD}"))
     }
 
     @Test func dedupeKeyFingerprintIsStable() {

@@ -145,19 +145,41 @@ struct RouteBuilder {
     private func readURL(_ node: Node, reader: inout YAMLReader) -> String? {
         guard let text = reader.string(node, key: "url") else { return nil }
         let lower = text.lowercased()
-        guard (lower.hasPrefix("http://") || lower.hasPrefix("https://")), text.count > 8, !text.contains(" ") else {
-            reader.error("'url' must be an http:// or https:// URL", at: node)
+        // Bytes, not Characters: " \u{301}" or "\r\n" is one Character that is not " " or "\n".
+        guard (lower.hasPrefix("http://") || lower.hasPrefix("https://")), text.utf8.count > 8,
+            !text.utf8.contains(where: { $0 <= 0x20 || $0 == 0x7F })
+        else {
+            reader.error("'url' must be an http:// or https:// URL with no spaces or control characters", at: node)
             return nil
         }
         return text
+    }
+
+    /// RFC 9110 token characters, checked byte by byte.
+    static func isHeaderName(_ name: String) -> Bool {
+        !name.isEmpty
+            && name.utf8.allSatisfy { byte in
+                switch byte {
+                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                    UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"):
+                    return true
+                default:
+                    return false
+                }
+            }
+    }
+
+    /// A header value may hold no control byte but tab: CR or LF would split the request. Checked
+    /// on bytes: `"\r\n"` is a single `Character`, so `contains("\r")` misses it.
+    static func isHeaderValue(_ value: String) -> Bool {
+        !value.utf8.contains { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7F }
     }
 
     private mutating func readHeaders(_ node: Node, reader: inout YAMLReader) {
         guard let pairs = reader.mapping(node, what: "'headers'") else { return }
         let reserved: Set<String> = ["content-length", "content-type", "host", "transfer-encoding", "connection"]
         for (key, keyNode, value) in pairs {
-            guard !key.isEmpty, key.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
-            else {
+            guard Self.isHeaderName(key) else {
                 reader.error("invalid header name '\(key)'", at: keyNode)
                 continue
             }
@@ -166,8 +188,8 @@ struct RouteBuilder {
                 continue
             }
             guard let text = reader.string(value, key: "headers.\(key)") else { continue }
-            guard !text.contains("\r"), !text.contains("\n") else {
-                reader.error("header '\(key)' must not contain line breaks", at: value)
+            guard Self.isHeaderValue(text) else {
+                reader.error("header '\(key)' must not contain line breaks or other control characters", at: value)
                 continue
             }
             headers.append((key, text))

@@ -68,7 +68,8 @@ import Testing
         ])
         defer { ws.cleanup() }
         let event = ws.root + "/event.json"
-        try #"{"id":"evt_x","type":"task.failed","data":{"error":{"message":"<!here> boom","request_id":"req_1"}}}"#
+        try
+            #"{"id":"evt_x","type":"task.failed","data":{"error":{"message":"<!here> boom \u0600<!channel>\u0301","request_id":"req_1"}}}"#
             .write(toFile: event, atomically: false, encoding: .utf8)
         let (status, out, _) = try RelayProcess.run(["explain", "--event", event, "--routes", ws.routes])
         #expect(status == 0)
@@ -84,7 +85,10 @@ import Testing
             })
         #expect(lines.contains("slack: matches -> slack"))
         #expect(lines.contains("  POST https://hooks.slack.com/services/…"))
-        #expect(lines.contains(#"  body: {"text":"Deck failed: &lt;!here&gt; boom (request_id=req_1)"}"#))
+        #expect(
+            lines.contains(
+                "  body: {\"text\":\"Deck failed: &lt;!here&gt; boom \u{0600}&lt;!channel&gt;\u{0301} (request_id=req_1)\"}"
+            ))
         #expect(!out.contains("s3cr3t") && !out.contains("SECRET"))
     }
 }

@@ -114,7 +114,27 @@ import Testing
         ),
         ("sink: file\npath: /x\nenabled: yes\n", "3:10: 'enabled' must be true or false"),
         ("sink: file\npath: /x\nurl: http://x.y\n", "3:1: key 'url' does not apply to a file sink"),
-        ("sink: http\nurl: ftp://x\n", "2:6: 'url' must be an http:// or https:// URL"),
+        (
+            "sink: http\nurl: ftp://x\n",
+            "2:6: 'url' must be an http:// or https:// URL with no spaces or control characters"
+        ),
+        // Hardening finding 4: "\r\n" is one Character, so Character checks missed it.
+        (
+            "sink: http\nurl: \"http://x.example/a\\r\\nHost: evil\"\n",
+            "2:6: 'url' must be an http:// or https:// URL with no spaces or control characters"
+        ),
+        (
+            "sink: http\nurl: \"http://x.example/a \\u0301b\"\n",
+            "2:6: 'url' must be an http:// or https:// URL with no spaces or control characters"
+        ),
+        (
+            "sink: http\nurl: http://x.example\nheaders:\n  X-Team: \"a\\r\\nX-Evil: 1\"\n",
+            "4:11: header 'X-Team' must not contain line breaks or other control characters"
+        ),
+        (
+            "sink: http\nurl: http://x.example\nheaders:\n  X-Team: \"a\\u0000b\"\n",
+            "4:11: header 'X-Team' must not contain line breaks or other control characters"
+        ),
         (
             "sink: http\nurl: http://x.example\nsign_secret: hunter2\n",
             "3:14: 'sign_secret' must be 'whsec_' followed by base64 (Standard Webhooks)"

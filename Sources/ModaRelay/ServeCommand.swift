@@ -181,21 +181,20 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     private func loadSecrets(settings: RelaySettings, environment: [String: String]) throws -> [String] {
-        var secrets = (environment["MODA_WEBHOOK_SECRET"] ?? "")
-            .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        if let file = settings.secretFile {
-            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
-                Self.fail("cannot read secret file \(file)")
+        var file: (path: String, text: String)?
+        if let path = settings.secretFile {
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                Self.fail("cannot read secret file \(path)")
                 throw ExitCode(1)
             }
-            secrets += text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
-                .filter { !$0.isEmpty && !$0.hasPrefix("#") }
+            file = (path, text)
         }
-        guard !secrets.isEmpty else {
-            Self.fail("no webhook secret: set MODA_WEBHOOK_SECRET (comma-separated for several) or pass --secret-file")
+        do {
+            return try SigningSecrets.load(environment: environment["MODA_WEBHOOK_SECRET"], file: file)
+        } catch {
+            Self.fail(error.message)
             throw ExitCode(1)
         }
-        return secrets
     }
 
     private func loadAdminToken(settings: RelaySettings) throws -> String? {

@@ -17,6 +17,27 @@ import Testing
         #expect(lines.first?.contains("MODA_WEBHOOK_SECRET") == true)
     }
 
+    /// Hardening finding 14: a comma typo made a 1-byte key that can be brute-forced.
+    @Test func serveRefusesAShortSecretNamingWhereItIsButNotWhatItIs() throws {
+        let ws = try Workspace(routes: ["archive.yaml": "sink: file\npath: $ROOT/a.jsonl\n"])
+        defer { ws.cleanup() }
+        let arguments = [
+            "serve", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--routes", ws.routes,
+            "--data-dir", ws.data,
+        ]
+        let (status, _, stderr) = try RelayProcess.run(
+            arguments, environment: ["MODA_WEBHOOK_SECRET": SignedEvent.secret + ",qz"])
+        #expect(status == 1)
+        #expect(stderr.contains("MODA_WEBHOOK_SECRET entry 2 of 2 is 2 byte(s)"), "\(stderr)")
+        #expect(!stderr.contains("qz"))
+        try "# rotation\n\(SignedEvent.secret)\nshort-one\n".write(
+            toFile: ws.root + "/secrets", atomically: false, encoding: .utf8)
+        let (fileStatus, _, fileErr) = try RelayProcess.run(arguments + ["--secret-file", ws.root + "/secrets"])
+        #expect(fileStatus == 1)
+        #expect(fileErr.contains("\(ws.root)/secrets:3 is 9 byte(s)"), "\(fileErr)")
+        #expect(!fileErr.contains("short-one"))
+    }
+
     @Test func serveRefusesToStartWithAnInvalidRoute() throws {
         let ws = try Workspace(routes: ["bad.yaml": "sink: file\npath: $ROOT/a.jsonl\nretries: 3\n"])
         defer { ws.cleanup() }
@@ -25,7 +46,7 @@ import Testing
                 "serve", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--routes", ws.routes,
                 "--data-dir", ws.data,
             ],
-            environment: ["MODA_WEBHOOK_SECRET": "s"])
+            environment: ["MODA_WEBHOOK_SECRET": SignedEvent.secret])
         #expect(status != 0)
         #expect(stderr.contains("bad.yaml:3:1: unknown key 'retries'"))
     }

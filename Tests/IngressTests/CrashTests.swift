@@ -34,7 +34,7 @@ import Testing
     @Test func killDashNineLosesNoAcknowledgedEvent() async throws {
         let ws = try Workspace(routes: Self.routes)
         defer { ws.cleanup() }
-        let env = ["MODA_WEBHOOK_SECRET": "old-secret," + SignedEvent.secret]
+        let env = ["MODA_WEBHOOK_SECRET": "old-secret-of-the-rotation," + SignedEvent.secret]
         let relay = try RelayProcess(arguments: serveArguments(ws), environment: env)
         try await relay.waitUntilListening()
 

@@ -79,10 +79,14 @@ struct ExplainCommand: ParsableCommand {
         }
     }
 
-    /// Credentials in route headers are not printed.
+    /// Parts of a header name that mark a credential.
+    static let credentialWords = ["auth", "token", "key", "secret", "signature", "cookie"]
+
+    /// Credentials in headers are not printed: any header whose name contains one of
+    /// ``credentialWords`` (`Authorization`, `X-Api-Token`, `webhook-signature`, `Set-Cookie`, …).
     static func redact(header name: String, _ value: String) -> String {
-        let secret = ["authorization", "proxy-authorization", "cookie", "x-api-key", "api-key"]
-        return secret.contains(name.lowercased()) ? "<redacted>" : value
+        let lower = name.lowercased()
+        return credentialWords.contains { lower.contains($0) } ? "<redacted>" : value
     }
 
     /// Slack webhook URLs are secrets: keep the host and path start only.

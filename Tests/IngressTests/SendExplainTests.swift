@@ -61,8 +61,18 @@ import Testing
             text:
               task.failed: "Deck failed: {{data.error.message}} (request_id={{data.error.request_id}})"
             """,
-            "forward.yaml":
-                "sink: http\nurl: https://internal.example/hook\nheaders:\n  Authorization: Bearer s3cr3t\n",
+            "forward.yaml": """
+            sink: http
+            url: https://internal.example/hook
+            sign_secret: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+            headers:
+              Authorization: Bearer s3cr3t
+              X-Api-Token: t0ken-s3cr3t
+              X-Signing-Key: k3y-s3cr3t
+              X-Client-Secret: cl1ent-s3cr3t
+              Cookie: session=c00kie-s3cr3t
+              X-Team: platform
+            """,
             "exports.yaml": "sink: file\npath: $ROOT/out.jsonl\nmatch:\n  type: export.*\n",
             "off.yaml": "sink: http\nurl: ${UNSET_URL_FOR_TEST}\n",
         ])
@@ -90,5 +100,10 @@ import Testing
                 "  body: {\"text\":\"Deck failed: &lt;!here&gt; boom \u{0600}&lt;!channel&gt;\u{0301} (request_id=req_1)\"}"
             ))
         #expect(!out.contains("s3cr3t") && !out.contains("SECRET"))
+        // Hardening finding 15: every credential-like header is redacted, others are shown.
+        for name in ["X-Api-Token", "X-Signing-Key", "X-Client-Secret", "Cookie", "webhook-signature"] {
+            #expect(lines.contains("  \(name): <redacted>"), "\(name)")
+        }
+        #expect(lines.contains("  X-Team: platform"))
     }
 }

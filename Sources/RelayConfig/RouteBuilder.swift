@@ -10,6 +10,8 @@ struct RouteBuilder {
     private var present: [String: Node] = [:]
     private var match = RouteMatch()
     private var path: String?
+    /// Where `path` was written (line, column), for errors found across routes.
+    private(set) var pathPosition: (line: Int, column: Int)?
     private var maxBytes: Int64 = 100 << 20
     private var keep = 5
     private var url: String?
@@ -54,7 +56,9 @@ struct RouteBuilder {
                 }
                 sinkKind = kind
             case "match": readMatch(value, reader: &reader)
-            case "path": path = reader.string(value, key: key)
+            case "path":
+                path = reader.string(value, key: key)
+                pathPosition = value.mark.map { ($0.line, $0.column) }
             case "max_bytes": maxBytes = reader.size(value, key: key) ?? maxBytes
             case "keep": keep = reader.integer(value, key: key, range: 0...1000) ?? keep
             case "url": url = readURL(value, reader: &reader)

@@ -49,6 +49,7 @@ package enum RouteLoader {
             .sorted()
         var result = Result(routes: [], diagnostics: [])
         var byName: [String: String] = [:]
+        var byFile: [String: (route: String, file: String)] = [:]
         for name in names {
             let path = directory + "/" + name
             let routeName = String(name[..<name.lastIndex(of: ".")!])
@@ -65,9 +66,24 @@ package enum RouteLoader {
                     ConfigDiagnostic(file: path, line: 1, column: 1, message: "cannot read file as UTF-8"))
                 continue
             }
-            let (route, diagnostics) = parse(text, name: routeName, file: path, environment: environment)
+            let (route, diagnostics, pathPosition) = parseWithPositions(
+                text, name: routeName, file: path, environment: environment)
             result.diagnostics += diagnostics
-            if let route { result.routes.append(route) }
+            guard let route else { continue }
+            // Two file routes on one path would interleave and rotate each other's file.
+            if case .file(let target, _, _) = route.sink {
+                let resolved = URL(fileURLWithPath: target).standardized.path
+                if let other = byFile[resolved] {
+                    result.diagnostics.append(
+                        ConfigDiagnostic(
+                            file: path, line: pathPosition?.line ?? 1, column: pathPosition?.column ?? 1,
+                            message: "route '\(routeName)' writes to the same file as route '\(other.route)' "
+                                + "(\(other.file)); give each file route its own path"))
+                    continue
+                }
+                byFile[resolved] = (routeName, path)
+            }
+            result.routes.append(route)
         }
         return result
     }
@@ -76,19 +92,26 @@ package enum RouteLoader {
     package static func parse(
         _ text: String, name: String, file: String, environment: [String: String]
     ) -> (Route?, [ConfigDiagnostic]) {
+        let (route, diagnostics, _) = parseWithPositions(text, name: name, file: file, environment: environment)
+        return (route, diagnostics)
+    }
+
+    private static func parseWithPositions(
+        _ text: String, name: String, file: String, environment: [String: String]
+    ) -> (Route?, [ConfigDiagnostic], (line: Int, column: Int)?) {
         var reader = YAMLReader(file: file, environment: environment)
         guard name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == ".") }),
             !name.hasPrefix(".")
         else {
             reader.error(
                 "route name '\(name)' (from the file name) may only use letters, digits, '-', '_' and '.'", at: nil)
-            return (nil, reader.diagnostics)
+            return (nil, reader.diagnostics, nil)
         }
         guard let root = reader.parse(text), let pairs = reader.mapping(root, what: "a route") else {
-            return (nil, reader.diagnostics)
+            return (nil, reader.diagnostics, nil)
         }
         var builder = RouteBuilder(name: name)
         builder.read(pairs, root: root, reader: &reader)
-        return (builder.build(reader: &reader), reader.diagnostics)
+        return (builder.build(reader: &reader), reader.diagnostics, builder.pathPosition)
     }
 }

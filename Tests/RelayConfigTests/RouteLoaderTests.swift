@@ -172,6 +172,25 @@ import Testing
         #expect(onlyError(text) == expected)
     }
 
+    /// Hardening finding 12: two file routes on one path interleave and rotate each other's file.
+    @Test func twoFileRoutesOnOnePathAreRefused() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("routes-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "sink: file\npath: /tmp/audit/events.jsonl\n".write(
+            toFile: dir + "/a.yaml", atomically: false, encoding: .utf8)
+        try "# copy\nsink: file\npath: /tmp/audit/../audit/events.jsonl\n".write(
+            toFile: dir + "/b.yaml", atomically: false, encoding: .utf8)
+        try "sink: file\npath: /tmp/audit/other.jsonl\n".write(
+            toFile: dir + "/c.yaml", atomically: false, encoding: .utf8)
+        let result = RouteLoader.load(directory: dir, environment: [:])
+        #expect(
+            result.errors.map(\.description) == [
+                "\(dir)/b.yaml:3:7: route 'b' writes to the same file as route 'a' (\(dir)/a.yaml); give each file route its own path"
+            ])
+        #expect(result.routes.map(\.name) == ["a", "c"])
+    }
+
     @Test func directoryLoadAndNameChecks() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("routes-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

@@ -7,7 +7,7 @@ import Testing
 @Suite struct RecoveryTests {
     func segmentPath(_ data: String, sink: String) -> String {
         let directory = data + "/spool/" + sink
-        return directory + "/" + SpoolFiles.list(directory).last!
+        return directory + "/" + SpoolFiles.list(directory).filter { $0.hasSuffix(".seg") }.last!
     }
 
     func appendRaw(_ bytes: [UInt8], to path: String) {

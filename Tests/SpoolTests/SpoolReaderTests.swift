@@ -33,6 +33,54 @@ import Testing
         await writer.close()
     }
 
+    /// Invariant 8 (freeing space needs no space): a delivered backlog in the tail segment is
+    /// freed by starting a new tail (the spare, renamed) and deleting the old one; the old tail's
+    /// keys are synced to the seen log first, and a stale request is ignored.
+    @Test func aDrainedTailIsRetiredAfterItsKeysAreSyncedAndThenDeleted() async throws {
+        let tmp = TemporaryDirectory()
+        defer { tmp.cleanup() }
+        let inner = try LocalDedupeStore(
+            directory: tmp.path + "/seen", windowMillis: 86_400_000, nowMillis: WallClock.nowMillis())
+        let probe = OrderProbe(inner: inner, data: tmp.path)
+        let writer = try GroupCommitWriter(
+            configuration: .init(dataDirectory: tmp.path), sinks: ["a"], dedupe: probe, fingerprint: testFingerprint)
+        for index in 1...5 { _ = try await append(writer, request("evt_\(index)", sinks: ["a"])).get() }
+        let directory = tmp.path + "/spool/a"
+        #expect(FileManager.default.fileExists(atPath: directory + "/spare-segment.unused.tmp"))
+        let reader = try SpoolReader(sink: "a", directory: directory)
+        let records = try reader.next(limit: 100, committed: writer.commitMark(sink: "a"))
+        #expect(reader.drainedTail(committed: writer.commitMark(sink: "a")) == nil)
+        for record in records.dropLast() { reader.acknowledge(record.sequence) }
+        #expect(reader.drainedTail(committed: writer.commitMark(sink: "a")) == nil)
+        reader.acknowledge(5)
+        try reader.flush()
+        #expect(reader.drainedTail(committed: writer.commitMark(sink: "a")) == 6)
+
+        writer.retireTail(sink: "a", drainedThrough: 3)  // stale: ignored
+        let syncsBefore = probe.syncs.withLock { $0 }
+        writer.retireTail(sink: "a", drainedThrough: 6)
+        _ = try await append(writer, request("evt_barrier", sinks: [])).get()  // the writer has handled both
+        #expect(probe.syncs.withLock { $0 } == syncsBefore + 1)
+        let segments = { SpoolFiles.list(directory).filter { $0.hasSuffix(".seg") } }
+        #expect(segments() == ["00000000000000000001.seg", "00000000000000000006.seg"])
+        #expect(!FileManager.default.fileExists(atPath: directory + "/spare-segment.unused.tmp"))
+        try reader.flush()
+        #expect(segments() == ["00000000000000000006.seg"])
+        _ = try await append(writer, request("evt_6", sinks: ["a"])).get()
+        #expect(FileManager.default.fileExists(atPath: directory + "/spare-segment.unused.tmp"))
+        #expect(try reader.next(limit: 10, committed: writer.commitMark(sink: "a")).map(\.sequence) == [6])
+        await writer.close()
+
+        // After a restart the sequence continues and the retired records' keys are still seen.
+        let (reopened, store) = try openWriter(tmp.path, sinks: ["a"])
+        _ = try await append(reopened, request("evt_7", sinks: ["a"])).get()
+        await reopened.close()
+        #expect(try recordsOnDisk(tmp.path, sink: "a").map(\.sequence) == [6, 7])
+        for index in 1...5 {
+            #expect(store.contains(testFingerprint("evt_\(index)"), nowMillis: WallClock.nowMillis()))
+        }
+    }
+
     @Test func aRestartedReaderSkipsAcknowledgedRecords() async throws {
         let tmp = TemporaryDirectory()
         defer { tmp.cleanup() }

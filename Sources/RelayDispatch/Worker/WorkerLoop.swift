@@ -38,6 +38,10 @@ final class WorkerLoop {
     private var consecutiveFailures = 0
     private var circuitOpen: Bool { consecutiveFailures >= Self.circuitThreshold }
     private var firstUnflushedAck: UInt64?
+    /// The last flush of acknowledgements failed for lack of space.
+    private var acksOutOfSpace = false
+    /// The tail end this worker asked the writer to retire (see ``freeSpaceIfOutOfSpace()``).
+    private var retireRequested: UInt64?
     private var rng = SystemRandomNumberGenerator()
 
     /// Consecutive retryable failures that open the circuit: then only the oldest record is
@@ -98,6 +102,7 @@ final class WorkerLoop {
             if paused == nil { refill() }
             deadline = sendDue()
             deadline = min(deadline, flushAcks(force: false))
+            freeSpaceIfOutOfSpace()
             publish()
         }
         inbox.close()
@@ -309,14 +314,39 @@ final class WorkerLoop {
         guard let first = firstUnflushedAck else { return never }
         let due = first + 50_000_000
         guard force || reader.unflushedCount >= 256 || MonotonicClock.nowNanos() >= due else { return due }
-        do {
+        do throws(SpoolError) {
             try reader.flush()
             firstUnflushedAck = nil
+            acksOutOfSpace = false
             return never
         } catch {
+            acksOutOfSpace = error.code == .diskFull
             note(error: "flushing acknowledgements failed: \(error)")
             return MonotonicClock.nowNanos() + 1_000_000_000
         }
+    }
+
+    /// On a full disk (or a spool at its cap), a delivered backlog in the tail segment would
+    /// never be freed: the tail is never deleted. So once every committed record is
+    /// acknowledged, the worker asks the writer to start a new tail, then deletes the old one
+    /// (which needs no space: see ``SpoolReader/flush()``).
+    private func freeSpaceIfOutOfSpace() {
+        let committed = writer.commitMark(sink: route.name)
+        if let requested = retireRequested {
+            do throws(SpoolError) {
+                try reader.flush()
+            } catch {
+                note(error: "freeing delivered segments failed: \(error)")
+            }
+            if reader.drainedTail(committed: committed) != requested { retireRequested = nil }
+            return
+        }
+        guard acksOutOfSpace || writer.isOutOfSpace, let end = reader.drainedTail(committed: committed) else { return }
+        logger.notice(
+            "out of space with every event delivered: retiring the spool's tail segment to free it",
+            metadata: ["relay.sequence": "\(end)"])
+        retireRequested = end
+        writer.retireTail(sink: route.name, drainedThrough: end)
     }
 
     private func note(error: String) {

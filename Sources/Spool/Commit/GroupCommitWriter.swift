@@ -31,8 +31,19 @@ package final class GroupCommitWriter: Sendable {
         package var truncatedBytes: Int
     }
 
-    private let queue = CommitQueue<(AppendRequest, AppendCompletion)>()
-    /// Called after each successful commit with the sinks it appended to (on the writer thread).
+    /// What the writer thread is asked to do.
+    private enum Job {
+        case append(AppendRequest, AppendCompletion)
+        /// Every record of the sink below `drainedThrough` is acknowledged and the disk or the
+        /// spool is full: start a new tail, so the old one can be deleted (see ``retireTail(sink:drainedThrough:)``).
+        case retireTail(sink: String, drainedThrough: UInt64)
+        /// Something changed (space was freed): publish figures and health.
+        case wake
+    }
+
+    private let queue = CommitQueue<Job>()
+    /// Called after each successful commit with the sinks it appended to, and after a tail was
+    /// retired (on the writer thread).
     private let commitObservers = Mutex<[@Sendable (Set<String>) -> Void]>([])
     /// Bytes freed by readers, per sink, applied by the writer thread before its next commit.
     private let freed = Mutex<[String: Int]>([:])
@@ -78,7 +89,7 @@ package final class GroupCommitWriter: Sendable {
 
     /// Queues `request`; `completion` runs on the writer thread once it is durable or failed.
     package func append(_ request: AppendRequest, completion: @escaping AppendCompletion) {
-        if !queue.push((request, completion)) {
+        if !queue.push(.append(request, completion)) {
             completion(.failure(SpoolError(code: .shuttingDown, message: "the relay is shutting down")))
         }
     }
@@ -96,6 +107,24 @@ package final class GroupCommitWriter: Sendable {
     /// gauges right). Applied before the next commit.
     package func segmentsDeleted(sink: String, bytes: Int) {
         freed.withLock { $0[sink, default: 0] += bytes }
+        _ = queue.push(.wake)
+    }
+
+    /// Asks the writer to replace `sink`'s tail segment by a new, empty one, once every record
+    /// below `drainedThrough` is acknowledged (the reader says so) and no record was appended
+    /// since. The old tail then is an ordinary fully acknowledged segment that its reader
+    /// deletes. Readers call this only while the disk or the spool is full: it is how a drained
+    /// backlog that lives in the tail frees its space, and it needs no free space itself
+    /// (the new segment is a spare file prepared earlier, renamed).
+    package func retireTail(sink: String, drainedThrough: UInt64) {
+        _ = queue.push(.retireTail(sink: sink, drainedThrough: drainedThrough))
+    }
+
+    /// Whether the disk or a spool's cap refused the last commit: readers may then ask for
+    /// ``retireTail(sink:drainedThrough:)``.
+    package var isOutOfSpace: Bool {
+        guard let code = lastError?.code else { return false }
+        return code == .diskFull || code == .spoolFull
     }
 
     /// What a reader of `sink` may consume now.
@@ -116,21 +145,49 @@ package final class GroupCommitWriter: Sendable {
     }
 
     private func run(_ state: WriterState) {
-        while let batch = queue.take(limit: configuration.maxBatch) {
+        while let jobs = queue.take(limit: configuration.maxBatch) {
+            var batch: [(AppendRequest, AppendCompletion)] = []
+            var retire: [(sink: String, drainedThrough: UInt64)] = []
+            for job in jobs {
+                switch job {
+                case .append(let request, let completion): batch.append((request, completion))
+                case .retireTail(let sink, let drainedThrough): retire.append((sink, drainedThrough))
+                case .wake: break
+                }
+            }
             let released: [String: Int] = freed.withLock { pending in
                 let taken = pending
                 pending = [:]
                 return taken
             }
             for (sink, bytes) in released { state.segmentsDeleted(sink: sink, bytes: bytes) }
-            let error = state.commit(batch)
-            health.withLock { $0 = error }
+            if !released.isEmpty {
+                // Space was freed: a refusal for lack of it no longer says anything; the next
+                // commit will tell (and readiness recovers without waiting for one).
+                health.withLock { error in
+                    if error?.code == .diskFull || error?.code == .spoolFull { error = nil }
+                }
+            }
+            var touched = Set<String>()
+            for request in retire {
+                do throws(SpoolError) {
+                    if try state.retireTail(sink: request.sink, drainedThrough: request.drainedThrough) {
+                        touched.insert(request.sink)
+                    }
+                } catch {
+                    // Not retired now (for example no spare and no space for a new segment):
+                    // the reader asks again later.
+                    if error.code != .diskFull { health.withLock { $0 = error } }
+                }
+            }
+            if !batch.isEmpty {
+                let error = state.commit(batch)
+                health.withLock { $0 = error }
+                if error == nil { touched.formUnion(batch.flatMap { $0.0.sinks }) }
+            }
             let snapshot = state.snapshot()
             stats.withLock { $0 = snapshot }
-            if error == nil {
-                let touched = Set(batch.flatMap { $0.0.sinks })
-                if !touched.isEmpty { for observer in commitObservers.withLock({ $0 }) { observer(touched) } }
-            }
+            if !touched.isEmpty { for observer in commitObservers.withLock({ $0 }) { observer(touched) } }
         }
         // Closing: make deferred seen entries durable so the next start needs no spool scan for them.
         do throws(SpoolError) {

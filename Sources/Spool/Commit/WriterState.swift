@@ -27,6 +27,19 @@ final class WriterState {
         spools[sink]?.segmentsDeleted(bytes: bytes)
     }
 
+    /// Starts a new tail for `sink` if its records below `drainedThrough` are all it holds (no
+    /// append since the reader looked). The keys in the old tail are recoverable only from it, so
+    /// deferred seen entries are synced first (invariant 1 of `SpoolFormat.swift`). Returns
+    /// whether a new tail was started.
+    func retireTail(sink: String, drainedThrough: UInt64) throws(SpoolError) -> Bool {
+        guard let spool = spools[sink], spool.nextSequence == drainedThrough, spool.tailHoldsRecords else {
+            return false
+        }
+        try dedupe.syncDeferred()
+        try spool.startNewTail()
+        return true
+    }
+
     func snapshot() -> [String: SpoolStats] {
         var out: [String: SpoolStats] = [:]
         for (name, spool) in spools {

@@ -14,6 +14,15 @@ package final class SinkSpool {
     package private(set) var totalBytes: Int
     /// What recovery found when the spool was opened (keys dropped by ``discardRecoveredRecords()``).
     package private(set) var recovery: Recovery
+    /// False once the spare segment was used (or could not be made); made again at the next append.
+    private var hasSpare = false
+
+    /// A segment file prepared in advance (magic written and synced) so that starting a new tail
+    /// is a rename, which needs no free space: that is what lets a drained tail be freed on a
+    /// full disk. Its name has the length of a segment's name, so renaming it never grows the
+    /// directory.
+    static let spareName = "spare-segment.unused.tmp"
+    private static let spareDraftName = "spare-segment.making.tmp"
 
     /// What recovery found in the tail segment.
     package struct Recovery {
@@ -39,7 +48,7 @@ package final class SinkSpool {
         for first in firsts.dropLast() { total += SpoolFiles.size(Self.segmentPath(directory, first)) }
         if firsts.isEmpty {
             firsts = [1]
-            self.tail = try Self.createSegment(directory: directory, first: 1)
+            self.tail = try Self.createSegment(directory: directory, first: 1, spare: nil)
             self.nextSequence = 1
             self.recovery = Recovery(tailKeys: [], lastSequence: nil, truncatedBytes: 0)
             total += SpoolFormat.segmentMagic.count
@@ -53,6 +62,41 @@ package final class SinkSpool {
         }
         self.segments = firsts
         self.totalBytes = total
+        prepareSpare()
+    }
+
+    /// Whether the tail segment holds any record.
+    package var tailHoldsRecords: Bool { tail.length > SpoolFormat.segmentMagic.count }
+
+    /// Starts a new, empty tail at ``nextSequence``; the old tail becomes an ordinary segment.
+    package func startNewTail() throws(SpoolError) {
+        tail = try createSegment(first: nextSequence)
+        segments.append(nextSequence)
+        totalBytes += SpoolFormat.segmentMagic.count
+    }
+
+    /// Makes the spare segment if there is none (best effort: on a full disk it waits).
+    private func prepareSpare() {
+        let spare = directory + "/" + Self.spareName
+        if SpoolFiles.size(spare) == SpoolFormat.segmentMagic.count,
+            (try? SpoolFiles.readPrefix(spare, count: SpoolFormat.segmentMagic.count)) == SpoolFormat.segmentMagic
+        {
+            hasSpare = true
+            return
+        }
+        // Written under another name first, so a half-made spare never has the spare's name.
+        let draft = directory + "/" + Self.spareDraftName
+        do throws(SpoolError) {
+            unlinkFile(draft)
+            let file = try AppendFile(path: draft, length: 0)
+            try file.append(SpoolFormat.segmentMagic)
+            try file.sync()
+            guard rename(draft, spare) == 0 else { throw SpoolError.posix("rename", path: draft, errno: errno) }
+            hasSpare = true
+        } catch {
+            unlinkFile(draft)
+            hasSpare = false
+        }
     }
 
     /// Accounts for segments a reader deleted: `bytes` freed, segment list re-read.
@@ -74,8 +118,9 @@ package final class SinkSpool {
     /// the tail is full. Returns the file written so the caller can sync or roll it back.
     package func append(_ framed: [UInt8], firstSequence: UInt64, count: UInt64) throws(SpoolError) -> (AppendFile, Int)
     {
+        if !hasSpare { prepareSpare() }
         if tail.length >= segmentBytes {
-            tail = try Self.createSegment(directory: directory, first: firstSequence)
+            tail = try createSegment(first: firstSequence)
             segments.append(firstSequence)
             totalBytes += SpoolFormat.segmentMagic.count
         }
@@ -98,8 +143,21 @@ package final class SinkSpool {
         return directory + "/" + String(repeating: "0", count: max(0, 20 - digits.count)) + digits + ".seg"
     }
 
-    private static func createSegment(directory: String, first: UInt64) throws(SpoolError) -> AppendFile {
+    /// A new segment: the spare renamed if there is one, else a new file.
+    private func createSegment(first: UInt64) throws(SpoolError) -> AppendFile {
+        let spare = hasSpare ? directory + "/" + Self.spareName : nil
+        hasSpare = false
+        return try Self.createSegment(directory: directory, first: first, spare: spare)
+    }
+
+    private static func createSegment(directory: String, first: UInt64, spare: String?) throws(SpoolError)
+        -> AppendFile
+    {
         let path = segmentPath(directory, first)
+        if let spare, rename(spare, path) == 0 {
+            try SpoolFiles.syncDirectory(directory)
+            return try AppendFile(path: path, length: SpoolFormat.segmentMagic.count)
+        }
         let file = try AppendFile(path: path, length: 0)
         try file.append(SpoolFormat.segmentMagic)
         try file.sync()
@@ -135,3 +193,9 @@ package final class SinkSpool {
         return (valid, Recovery(tailKeys: keys, lastSequence: last, truncatedBytes: size - valid))
     }
 }
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+private func unlinkFile(_ path: String) { unlink(path) }

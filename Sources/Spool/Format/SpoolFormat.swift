@@ -3,7 +3,10 @@
 // Layout under the data directory:
 //
 //     spool/<sink>/<first-seq, 20 digits>.seg   append-only segments of one sink
+//     spool/<sink>/<first-seq, 20 digits>.acks  delivered-or-dead sequences of that segment
+//     spool/<sink>/spare-segment.unused.tmp      an empty segment made in advance (see 6)
 //     seen/<unix-hour, 12 digits>.log            the dedupe log, one file per hour
+//     dead/<sink>.dead                           dead letters and replay marks (`DeadLetterLog`)
 //
 // Every segment and seen-log file starts with an 8-byte magic (`MRSPOOL1` / `MRSEEN01`) and
 // then holds frames:
@@ -43,6 +46,12 @@
 //    acknowledged, and the writer is told the bytes freed. The tail is never deleted (see 1).
 //    Bytes a reader read ahead may belong to a batch that was later rolled back; the mark's
 //    rollback generation tells it to re-read from the file.
+// 6. Freeing space never needs space. A reader deletes fully acknowledged segments before it
+//    writes acks, from what it knows in memory, so a full disk cannot stop deletion. A backlog
+//    that lives in the tail segment is freed by retiring the tail: when the disk or the spool
+//    is full and every committed record is acknowledged, the writer syncs the deferred seen
+//    entries and renames the spare segment (magic written and synced while there was room)
+//    into place as the new tail; the old tail is then an ordinary segment the reader deletes.
 
 /// Constants of the on-disk format.
 package enum SpoolFormat {

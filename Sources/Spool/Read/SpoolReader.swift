@@ -69,9 +69,16 @@ package final class SpoolReader {
         pendingAcks[first, default: []].append(sequence)
     }
 
-    /// Makes buffered acknowledgements durable, then deletes fully acknowledged segments.
+    /// Deletes fully acknowledged segments, then makes the remaining buffered acknowledgements
+    /// durable.
+    ///
+    /// Deleting first means freeing space never needs space: a segment whose every record is
+    /// acknowledged in memory is deleted even while its `.acks` cannot be written (a full
+    /// disk), and its unwritten acks go with it. Acks that fail to write stay buffered for the
+    /// next call.
     package func flush() throws(SpoolError) {
-        for (first, sequences) in pendingAcks {
+        try deleteCompletedSegments()
+        for (first, sequences) in pendingAcks.sorted(by: { $0.key < $1.key }) {
             var buffer: [UInt8] = []
             for sequence in sequences {
                 var payload: [UInt8] = []
@@ -82,9 +89,20 @@ package final class SpoolReader {
             let file = try AppendFile(path: path, length: SpoolFiles.size(path))
             try file.append(buffer)
             try file.sync()
+            pendingAcks[first] = nil
         }
-        pendingAcks = [:]
-        try deleteCompletedSegments()
+    }
+
+    /// When every record the writer committed is acknowledged and the tail segment holds some
+    /// of them, the sequence the tail ends at (for ``GroupCommitWriter/retireTail(sink:drainedThrough:)``);
+    /// otherwise nil.
+    package func drainedTail(committed: CommitMark) -> UInt64? {
+        refreshSegments()
+        guard let tail = segments.last, committed.nextSequence > tail,
+            position >= committed.nextSequence,
+            UInt64(acked[tail]?.count ?? 0) >= committed.nextSequence - tail
+        else { return nil }
+        return committed.nextSequence
     }
 
     /// Records below `committed` not yet acknowledged (exact: the segments on disk hold the
@@ -111,6 +129,7 @@ package final class SpoolReader {
             unlink(segment)
             unlink(ackPath(first))
             acked[first] = nil
+            pendingAcks[first] = nil
             deleted = true
         }
         if deleted {

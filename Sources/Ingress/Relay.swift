@@ -20,6 +20,8 @@ package final class Relay: Service, Sendable {
     package let pipeline: AcceptPipeline
     /// The delivery workers, by route name.
     package let fleet: SinkFleet
+    /// Torn tails, corrupt ranges and lost records found in the data directory.
+    package let integrity = SpoolIntegrity()
     /// The ingress certificate, when it speaks HTTPS.
     package let tls: TLSCredentials?
     let adminToken: [UInt8]?
@@ -56,21 +58,31 @@ package final class Relay: Service, Sendable {
         self.environment = environment
         let now = WallClock.nowMillis()
         let windowMillis = Int64(settings.dedupeWindow.components.seconds * 1000)
+        let integrity = self.integrity
+        integrity.observe { finding in
+            metrics.storageFinding(file: finding.fileKind, kind: finding.kind.rawValue)
+            let metadata: Logger.Metadata = [
+                "relay.file": "\(finding.path)", "relay.finding": "\(finding.kind.rawValue)",
+                "relay.detail": "\(finding)",
+            ]
+            if finding.isDamage {
+                logger.error("damaged bytes in the data directory", metadata: metadata)
+            } else {
+                logger.warning("recovery truncated a torn tail", metadata: metadata)
+            }
+        }
         let dedupe = try LocalDedupeStore(
-            directory: settings.dataDirectory + "/seen", windowMillis: windowMillis, nowMillis: now)
+            directory: settings.dataDirectory + "/seen", windowMillis: windowMillis, nowMillis: now,
+            integrity: integrity)
         var configuration = GroupCommitWriter.Configuration(dataDirectory: settings.dataDirectory)
         configuration.segmentBytes = settings.segmentBytes
         configuration.maxSpoolBytes = settings.spoolMaxBytes
+        configuration.integrity = integrity
         self.writer = try GroupCommitWriter(
             configuration: configuration, sinks: routes.routes.map(\.name), dedupe: dedupe,
             fingerprint: { key in
                 let k = DedupeKey(key); return SeenKey(high: k.high, low: k.low)
             })
-        for report in writer.recovery where report.truncatedBytes > 0 {
-            logger.warning(
-                "spool recovery truncated a torn tail",
-                metadata: ["relay.sink": "\(report.sink)", "relay.bytes": "\(report.truncatedBytes)"])
-        }
         logger.info(
             "spools recovered",
             metadata: ["relay.sinks": "\(writer.recovery.count)", "relay.seen": "\(dedupe.count)"])
@@ -233,6 +245,14 @@ package final class Relay: Service, Sendable {
         var allWarnings = warnings
         if let reloadError {
             allWarnings.append("last route reload failed, previous routes still in force: \(reloadError)")
+        }
+        let damage = integrity.recentDamage
+        if !damage.isEmpty {
+            let total = integrity.damageCount
+            allWarnings += damage.map { "storage: \($0)" }
+            if total > damage.count {
+                allWarnings.append("storage: \(total - damage.count) earlier finding(s) in the log")
+            }
         }
         return Readiness(problems: problems, warnings: allWarnings)
     }

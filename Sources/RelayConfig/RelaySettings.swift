@@ -98,7 +98,15 @@ package struct RelaySettings: Sendable, Equatable {
             case "secret_file": settings.secretFile = reader.string(value, key: key)
             case "timestamp_tolerance":
                 settings.timestampTolerance = reader.duration(value, key: key) ?? settings.timestampTolerance
-            case "max_body": settings.maxBodyBytes = reader.size(value, key: key).map(Int.init) ?? settings.maxBodyBytes
+            case "max_body":
+                guard let size = reader.size(value, key: key) else { continue }
+                guard size <= Self.maximumBodyLimit else {
+                    reader.error(
+                        "'max_body' may be at most \(Self.maximumBodyLimit >> 20)MiB (a spool record must fit in a frame)",
+                        at: value)
+                    continue
+                }
+                settings.maxBodyBytes = Int(size)
             case "dedupe_window": settings.dedupeWindow = reader.duration(value, key: key) ?? settings.dedupeWindow
             case "max_connections":
                 settings.maxConnections =
@@ -150,6 +158,10 @@ package struct RelaySettings: Sendable, Equatable {
 }
 
 extension RelaySettings {
+    /// The largest `max_body`: half the spool's frame limit (`SpoolFormat.maximumPayload`, 64 MiB),
+    /// so that a record, or a dead letter with its excerpt and strings, always fits in a frame.
+    package static let maximumBodyLimit: Int64 = 32 << 20
+
     /// The log levels `log_level` and `--log-level` accept.
     package static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
 }

@@ -236,4 +236,20 @@ import Testing
         #expect(HostPort(parsing: "[::1]:9090") == HostPort(host: "::1", port: 9090))
         #expect(HostPort(parsing: "localhost") == nil)
     }
+
+    /// Hardening finding 10: a body larger than the spool's frame limit would be written and
+    /// then read back as corruption.
+    @Test func maxBodyStaysBelowTheFrameLimit() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("relay-\(UUID().uuidString).yaml").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try "max_body: 100MiB\n".write(toFile: file, atomically: false, encoding: .utf8)
+        var settings = RelaySettings()
+        #expect(
+            RelaySettings.load(file: file, into: &settings).map(\.description) == [
+                "\(file):1:11: 'max_body' may be at most 32MiB (a spool record must fit in a frame)"
+            ])
+        #expect(settings.maxBodyBytes == 1 << 20)
+        try "max_body: 32MiB\n".write(toFile: file, atomically: false, encoding: .utf8)
+        #expect(RelaySettings.load(file: file, into: &settings).isEmpty)
+    }
 }

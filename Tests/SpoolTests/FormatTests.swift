@@ -51,3 +51,20 @@ import Testing
         #expect(set.count == 1)
     }
 }
+
+/// The largest `max_body` (RelayConfig) leaves room in a frame for the record around it.
+@Suite struct FrameLimitTests {
+    @Test func aMaximumBodyRecordFitsInAFrame() {
+        let body = [UInt8](repeating: 0x61, count: 32 << 20)
+        let record = SpoolRecord(
+            sequence: 1, acceptedAtMillis: 1, dedupeKey: String(repeating: "k", count: 256),
+            eventType: String(repeating: "t", count: 256), body: body)
+        #expect(record.encoded().count <= SpoolFormat.maximumPayload)
+        let letter = DeadLetter(
+            sink: String(repeating: "s", count: 255), sequence: 1, dedupeKey: String(repeating: "k", count: 256),
+            eventType: "t", acceptedAtMillis: 1, deadAtMillis: 1, attempts: 1, lastStatus: 500,
+            lastError: String(repeating: "e", count: 4096), responseExcerpt: String(repeating: "r", count: 4096),
+            reason: String(repeating: "why", count: 1000), body: body)
+        #expect(letter.encoded().count <= SpoolFormat.maximumPayload)
+    }
+}

@@ -155,22 +155,55 @@ final class AdminAPI: Sendable {
         } else {
             sinks = relay.deadLetterSinks()
         }
-        var entries: [(String, DeadLetterLog.Entry)] = []
+        let offset: Int
+        switch Self.count(query["offset"], name: "offset", default: 0, range: 0...100_000_000) {
+        case .success(let value): offset = value
+        case .failure(let error): return error.response
+        }
+        let filter = DeadLetterLog.Filter(sinceMillis: since, untilMillis: until)
+        // Choose the page from the indexes (no file reads), then read only its letters.
+        var chosen: [(sink: String, log: DeadLetterLog, selection: DeadLetterLog.Selection)] = []
         for sink in sinks {
             do {
-                entries += try relay.fleet.deadLetters(sink: sink).liveEntries().map { (sink, $0) }
+                let log = try relay.fleet.deadLetters(sink: sink)
+                chosen.append((sink, log, log.select(filter)))
             } catch {
                 return .error(500, "cannot read the dead letters of '\(sink)': \(error)")
             }
         }
-        entries = entries.filter { _, entry in
-            (since.map { entry.letter.deadAtMillis >= $0 } ?? true)
-                && (until.map { entry.letter.deadAtMillis <= $0 } ?? true)
+        let total = chosen.reduce(0) { $0 + $1.selection.count }
+        var order: [(at: Int64, sink: Int, position: Int)] = []
+        for (which, entry) in chosen.enumerated() {
+            for position in 0..<min(entry.selection.count, offset + limit) {
+                order.append((entry.selection.deadAtMillis[position], which, position))
+            }
         }
-        entries.sort { $0.1.letter.deadAtMillis > $1.1.letter.deadAtMillis }
+        order.sort { ($0.at, -$0.sink, -$0.position) > ($1.at, -$1.sink, -$1.position) }
+        let page = order.dropFirst(offset).prefix(limit)
         let withBody = ["1", "true", "yes"].contains(query["body"] ?? "")
-        let shown = entries.prefix(limit).map { sink, entry in DeadLetterJSON.entry(entry, sink: sink, body: withBody) }
-        return .json(200, .object(["count": .int(entries.count), "dead": .array(Array(shown))]))
+        var shown: [(at: Int64, json: JSONValue)] = []
+        for (which, entry) in chosen.enumerated() {
+            let positions = page.filter { $0.sink == which }.map(\.position)
+            guard let first = positions.min(), let last = positions.max() else { continue }
+            do {
+                guard let entries = try entry.log.entries(entry.selection.slice(first..<last + 1)) else {
+                    return .error(503, "the dead letters of '\(entry.sink)' were compacted meanwhile; ask again")
+                }
+                for position in positions {
+                    let letter = entries[position - first]
+                    shown.append(
+                        (letter.letter.deadAtMillis, DeadLetterJSON.entry(letter, sink: entry.sink, body: withBody)))
+                }
+            } catch {
+                return .error(500, "cannot read the dead letters of '\(entry.sink)': \(error)")
+            }
+        }
+        shown.sort { $0.at > $1.at }
+        return .json(
+            200,
+            .object([
+                "count": .int(total), "offset": .int(offset), "dead": .array(shown.map(\.json)),
+            ]))
     }
 
     private static func replay(_ relay: Relay, body: [UInt8]) -> AdminResponse {
@@ -190,9 +223,19 @@ final class AdminAPI: Sendable {
     }
 
     private static func limit(_ text: String?, default value: Int, maximum: Int) -> Result<Int, AdminResponseError> {
+        count(text, name: "limit", default: value, range: 1...maximum)
+    }
+
+    /// A whole number from a query parameter; `Int(_:)` refuses overflow, so a huge value is a
+    /// 400 like any other bad one.
+    private static func count(_ text: String?, name: String, default value: Int, range: ClosedRange<Int>)
+        -> Result<Int, AdminResponseError>
+    {
         guard let text else { return .success(value) }
-        guard let parsed = Int(text), (1...maximum).contains(parsed) else {
-            return .failure(AdminResponseError(.error(400, "limit must be an integer from 1 to \(maximum)")))
+        guard let parsed = Int(text), range.contains(parsed) else {
+            return .failure(
+                AdminResponseError(
+                    .error(400, "\(name) must be an integer from \(range.lowerBound) to \(range.upperBound)")))
         }
         return .success(parsed)
     }

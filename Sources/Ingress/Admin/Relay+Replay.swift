@@ -72,6 +72,43 @@ package struct ReplayReport: Sendable {
 }
 
 extension Relay {
+    /// Dead letters re-enqueued per group commit during a replay.
+    static let replayChunk = 256
+
+    /// Appends one chunk of chosen events to the sink's spool (one group commit) and waits;
+    /// returns the keys now durable again, and records them (or their errors) in `report`.
+    private func replayChunk(
+        _ chosen: [DeadLetterLog.Entry], sink: String, atMillis now: Int64, report: inout ReplayReport
+    ) -> Set<String> {
+        let results = Mutex<[(String, SpoolError?)]>([])
+        let done = DispatchGroup()
+        for entry in chosen {
+            let letter = entry.letter
+            let key = DedupeKey(letter.dedupeKey)
+            // Accepted "now" for the retry budget: max_age counts from the replay.
+            let request = AppendRequest(
+                sinks: [sink], dedupeKey: letter.dedupeKey, seenKey: SeenKey(high: key.high, low: key.low),
+                eventType: letter.eventType, body: letter.body, acceptedAtMillis: now, marksSeen: false)
+            done.enter()
+            writer.append(request) { result in
+                let error: SpoolError? = if case .failure(let error) = result { error } else { nil }
+                results.withLock { $0.append((letter.dedupeKey, error)) }
+                done.leave()
+            }
+        }
+        done.wait()
+        var replayed = Set<String>()
+        for (key, error) in results.withLock({ $0 }) {
+            if let error {
+                report.failed[key] = "\(error)"
+            } else {
+                report.replayed.append(key)
+                replayed.insert(key)
+            }
+        }
+        return replayed
+    }
+
     /// Sinks with a dead-letter file.
     package func deadLetterSinks() -> [String] {
         let directory = settings.dataDirectory + "/dead"
@@ -103,59 +140,52 @@ extension Relay {
             }
             throw AdminFailure(status: 404, reason: "no route named '\(sink)' runs; replay needs its route")
         }
-        let entries: [DeadLetterLog.Entry]
-        do {
-            entries = try worker.deadLetters.liveEntries()
-        } catch {
-            throw AdminFailure(status: 500, reason: "cannot read the dead letters of '\(sink)': \(error)")
-        }
+        let log = worker.deadLetters
+        let selection = log.select(DeadLetterLog.Filter(sinceMillis: sinceMillis, untilMillis: untilMillis, ids: ids))
         var report = ReplayReport(sink: sink)
-        var chosen = entries.filter { entry in
-            (sinceMillis.map { entry.letter.deadAtMillis >= $0 } ?? true)
-                && (untilMillis.map { entry.letter.deadAtMillis <= $0 } ?? true)
-        }
-        if let ids {
-            let wanted = Set(ids)
-            chosen = chosen.filter { wanted.contains($0.letter.dedupeKey) }
-            let found = Set(chosen.map(\.letter.dedupeKey))
-            report.notFound = ids.filter { !found.contains($0) }
-        }
+        report.notFound = selection.notFound
         let now = WallClock.nowMillis()
-        // Every event goes to the writer at once (one group commit); wait for all of them.
-        let results = Mutex<[(String, SpoolError?)]>([])
-        let done = DispatchGroup()
-        for entry in chosen {
-            let letter = entry.letter
-            let key = DedupeKey(letter.dedupeKey)
-            // Accepted "now" for the retry budget: max_age counts from the replay.
-            let request = AppendRequest(
-                sinks: [sink], dedupeKey: letter.dedupeKey, seenKey: SeenKey(high: key.high, low: key.low),
-                eventType: letter.eventType, body: letter.body, acceptedAtMillis: now, marksSeen: false)
-            done.enter()
-            writer.append(request) { result in
-                let error: SpoolError? = if case .failure(let error) = result { error } else { nil }
-                results.withLock { $0.append((letter.dedupeKey, error)) }
-                done.leave()
+        // In chunks: memory holds one chunk of bodies, however many letters are replayed.
+        var start = 0
+        while start < selection.count {
+            let range = start..<min(selection.count, start + Self.replayChunk)
+            start = range.upperBound
+            let chosen: [DeadLetterLog.Entry]
+            do {
+                guard let entries = try log.entries(selection.slice(range)) else {
+                    report.failed["(the rest)"] =
+                        "the dead letters were compacted by another replay meanwhile; replay again for what is left"
+                    break
+                }
+                chosen = entries
+            } catch {
+                throw AdminFailure(status: 500, reason: "cannot read the dead letters of '\(sink)': \(error)")
             }
-        }
-        done.wait()
-        for (key, error) in results.withLock({ $0 }) {
-            if let error { report.failed[key] = "\(error)" } else { report.replayed.append(key) }
+            let replayed = replayChunk(chosen, sink: sink, atMillis: now, report: &report)
+            do {
+                try log.markReplayed(
+                    Dictionary(
+                        chosen.filter { replayed.contains($0.letter.dedupeKey) }.map {
+                            ($0.letter.dedupeKey, $0.unreplayed)
+                        }, uniquingKeysWith: { $0.union($1) }), atMillis: now)
+            } catch {
+                // The events are back in the spool; their letters still list them (a later replay
+                // would send them again: at-least-once).
+                logger.error(
+                    "replayed events could not be marked in the dead letters",
+                    metadata: ["relay.sink": "\(sink)", "relay.error": "\(error)"])
+            }
         }
         report.replayed.sort()
         do {
-            let replayed = Set(report.replayed)
-            try worker.deadLetters.markReplayed(
-                Dictionary(
-                    uniqueKeysWithValues: chosen.filter { replayed.contains($0.letter.dedupeKey) }.map {
-                        ($0.letter.dedupeKey, $0.unreplayed)
-                    }), atMillis: now)
+            let freed = try log.compactIfWorthwhile()
+            if freed > 0 {
+                logger.info(
+                    "dead letters compacted", metadata: ["relay.sink": "\(sink)", "relay.bytes_freed": "\(freed)"])
+            }
         } catch {
-            // The events are back in the spool; their letters still list them (a later replay
-            // would send them again: at-least-once).
-            logger.error(
-                "replayed events could not be marked in the dead letters",
-                metadata: ["relay.sink": "\(sink)", "relay.error": "\(error)"])
+            logger.warning(
+                "dead letters could not be compacted", metadata: ["relay.sink": "\(sink)", "relay.error": "\(error)"])
         }
         worker.resume()
         worker.wake()

@@ -47,6 +47,7 @@ package final class RelayMetrics: Sendable {
     private let ready: Metrics.Meter
     private let tlsReloads: [Bool: Metrics.Counter]
     private let adminRequests = Mutex<[String: Metrics.Counter]>([:])
+    private let storageFindings = Mutex<[String: Metrics.Counter]>([:])
 
     package init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
@@ -165,6 +166,23 @@ package final class RelayMetrics: Sendable {
             let counter = Self.counter(
                 registry, factory, "admin_requests", "Admin listener requests by endpoint and status code.",
                 labels: [("endpoint", endpoint), ("code", String(status))])
+            counters[key] = counter
+            return counter
+        }
+        counter.increment()
+    }
+
+    /// Counts damage found in the data directory: `file` is `segment`, `acks`, `seen log` or
+    /// `dead letters` (written with `_`), `kind` is `torn_tail`, `corrupt` or `lost_records`.
+    package func storageFinding(file: String, kind: String) {
+        let label = String(file.map { $0 == " " ? "_" : $0 })
+        let key = label + " " + kind
+        let counter = storageFindings.withLock { counters in
+            if let counter = counters[key] { return counter }
+            let counter = Self.counter(
+                registry, factory, "storage_findings",
+                "Damage found in the data directory: torn tails truncated, corrupt ranges skipped, records lost.",
+                labels: [("file", label), ("kind", kind)])
             counters[key] = counter
             return counter
         }

@@ -59,7 +59,8 @@ package final class SinkFleet: Sendable {
     /// The dead-letter log of `sink`, shared by its worker and the admin API; opened on first use.
     package func deadLetters(sink: String) throws(SpoolError) -> DeadLetterLog {
         if let log = deadLogs.withLock({ $0[sink] }) { return log }
-        let opened = try DeadLetterLog(directory: dataDirectory + "/dead", sink: sink)
+        let opened = try DeadLetterLog(
+            directory: dataDirectory + "/dead", sink: sink, integrity: writer.configuration.integrity)
         return deadLogs.withLock { logs in
             if let log = logs[sink] { return log }
             logs[sink] = opened

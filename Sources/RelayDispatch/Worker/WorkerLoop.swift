@@ -62,7 +62,10 @@ final class WorkerLoop {
         var logger = logger
         logger[metadataKey: "relay.sink"] = "\(route.name)"
         self.logger = logger
-        reader = try SpoolReader(sink: route.name, directory: dataDirectory + "/spool/" + route.name) {
+        reader = try SpoolReader(
+            sink: route.name, directory: dataDirectory + "/spool/" + route.name,
+            integrity: writer.configuration.integrity
+        ) {
             [writer] bytes in
             writer.segmentsDeleted(sink: route.name, bytes: bytes)
         }

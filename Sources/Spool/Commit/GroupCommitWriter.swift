@@ -18,6 +18,8 @@ package final class GroupCommitWriter: Sendable {
         package var maxSpoolBytes: Int = 1 << 30
         /// Most appends committed in one batch.
         package var maxBatch: Int = 4096
+        /// Where recovery reports torn tails and corruption.
+        package var integrity: SpoolIntegrity?
 
         package init(dataDirectory: String) {
             self.dataDirectory = dataDirectory

@@ -18,7 +18,8 @@ final class WriterState {
     func spool(named name: String) throws(SpoolError) -> SinkSpool {
         if let spool = spools[name] { return spool }
         let spool = try SinkSpool(
-            name: name, directory: spoolRoot + "/" + name, segmentBytes: configuration.segmentBytes)
+            name: name, directory: spoolRoot + "/" + name, segmentBytes: configuration.segmentBytes,
+            integrity: configuration.integrity)
         spools[name] = spool
         return spool
     }

@@ -74,6 +74,28 @@ package struct DeadLetter: Sendable, Equatable {
         return out
     }
 
+    /// A well-formed letter's id and dedupe key (UTF-8), read without building the letter; nil
+    /// if `payload` is not a well-formed letter.
+    package static func peek(_ payload: ArraySlice<UInt8>) -> (id: ID, key: ArraySlice<UInt8>)? {
+        let start = payload.startIndex
+        guard payload.count >= 61, payload[start] == kind else { return nil }
+        var cursor = start + 33
+        var key: ArraySlice<UInt8> = []
+        for field in 0..<7 {
+            guard payload.endIndex - cursor >= 4 else { return nil }
+            let length = Int(ByteReader.uint32(payload, at: cursor))
+            cursor += 4
+            guard payload.endIndex - cursor >= length else { return nil }
+            if field == 1 { key = payload[cursor..<cursor + length] }
+            cursor += length
+        }
+        guard cursor == payload.endIndex else { return nil }
+        let id = ID(
+            sequence: ByteReader.uint64(payload, at: start + 1),
+            deadAtMillis: Int64(bitPattern: ByteReader.uint64(payload, at: start + 17)))
+        return (id, key)
+    }
+
     package init?(decoding payload: ArraySlice<UInt8>) {
         var cursor = payload.startIndex
         func take(_ count: Int) -> ArraySlice<UInt8>? {

@@ -1,5 +1,9 @@
 import Synchronization
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// One sink's dead letters: `dead/<sink>.dead`, append-only frames of ``DeadLetter`` and
 /// ``ReplayMark``.
 ///
@@ -7,7 +11,13 @@ import Synchronization
 /// spool record, so an event is always in exactly one of: the spool, the dead letters, or
 /// delivered. A replay re-enqueues the event in the spool first and marks its letter replayed
 /// afterwards (``markReplayed(_:atMillis:)``), so a crash in between can only list it again
-/// (at-least-once), never lose it. Recovery truncates a torn last frame.
+/// (at-least-once), never lose it.
+///
+/// Memory stays small whatever the file's size: the file is read in chunks, and only a
+/// ``DeadLetterIndex`` (32 bytes per letter, no bodies) is kept; listing reads back only the
+/// page asked for (``page(_:offset:limit:)``), replay reads in chunks. Recovery truncates a torn
+/// tail and skips (and reports) corrupt bytes. ``compactIfWorthwhile()`` rewrites the file
+/// without the letters of events that were replayed and not dead again.
 ///
 /// Thread-safe: the sink's worker appends while the admin API lists and marks.
 package final class DeadLetterLog: Sendable {
@@ -20,47 +30,85 @@ package final class DeadLetterLog: Sendable {
         package var unreplayed: Set<DeadLetter.ID>
     }
 
+    /// Which live dead events an operation is about.
+    package struct Filter: Sendable {
+        package var sinceMillis: Int64?
+        package var untilMillis: Int64?
+        /// Only these events (dedupe keys).
+        package var ids: [String]?
+
+        package init(sinceMillis: Int64? = nil, untilMillis: Int64? = nil, ids: [String]? = nil) {
+            self.sinceMillis = sinceMillis
+            self.untilMillis = untilMillis
+            self.ids = ids
+        }
+    }
+
+    /// Live events chosen by a ``Filter``, as a snapshot to read in chunks with ``entries(_:)``.
+    package struct Selection: Sendable {
+        fileprivate var generation: Int
+        fileprivate var indices: [Int32]
+        /// When each chosen event's newest letter died, in selection order (newest first).
+        package var deadAtMillis: [Int64]
+        /// Requested ids with no live dead letter.
+        package var notFound: [String]
+        package var count: Int { indices.count }
+
+        /// The part `range` of the selection.
+        package func slice(_ range: Range<Int>) -> Selection {
+            Selection(
+                generation: generation, indices: Array(indices[range]), deadAtMillis: Array(deadAtMillis[range]),
+                notFound: [])
+        }
+    }
+
     private struct State: ~Copyable {
-        let file: AppendFile
-        /// Letters not yet replayed, by dedupe key (the operator's "id" of a dead event).
-        var live: [String: Set<DeadLetter.ID>] = [:]
+        var file: AppendFile
+        var index: DeadLetterIndex
+        /// Bumped when the file is rewritten: earlier selections no longer apply.
+        var generation = 0
     }
 
     package let path: String
+    private let directory: String
+    private let integrity: SpoolIntegrity?
     private let state: Mutex<State>
 
-    /// Opens (creating if needed) the log of `sink` under `directory`, truncating a torn tail.
-    package init(directory: String, sink: String) throws(SpoolError) {
+    /// Opens (creating if needed) the log of `sink` under `directory`, reading its index; a torn
+    /// tail is truncated, corrupt bytes are reported to `integrity` and skipped.
+    package init(directory: String, sink: String, integrity: SpoolIntegrity? = nil) throws(SpoolError) {
         try SpoolFiles.makeDirectory(directory)
+        self.directory = directory
+        self.integrity = integrity
         path = directory + "/" + sink + ".dead"
-        var length = SpoolFiles.size(path)
-        var live: [String: Set<DeadLetter.ID>] = [:]
-        if length > 0 {
-            let bytes = try SpoolFiles.read(path)
-            let scan = Frame.scan(bytes, from: 0)
-            if scan.validLength < bytes.count { try SpoolFiles.truncate(path, to: scan.validLength) }
-            length = scan.validLength
-            let (letters, marks) = Self.decode(scan.payloads)
-            for letter in letters where !marks.contains(letter.id) {
-                live[letter.dedupeKey, default: []].insert(letter.id)
-            }
-        }
+        unlink(path + ".compacting")  // a compaction a crash interrupted; the old file is whole
+        let (index, length) = try Self.load(path: path, integrity: integrity)
         let file = try AppendFile(path: path, length: length)
         if length == 0 { try SpoolFiles.syncDirectory(directory) }
-        state = Mutex(State(file: file, live: live))
+        state = Mutex(State(file: file, index: index))
     }
 
     /// Dead events not replayed since they died.
-    package var liveCount: Int { state.withLock { $0.live.count } }
+    package var liveCount: Int { state.withLock { $0.index.liveCount } }
 
     /// Appends `letters` and makes them durable before returning.
     package func append(_ letters: [DeadLetter]) throws(SpoolError) {
         guard !letters.isEmpty else { return }
         var buffer: [UInt8] = []
-        for letter in letters { Frame.append(payload: letter.encoded(), to: &buffer) }
+        var frames: [(letter: DeadLetter, offset: Int, length: Int)] = []
+        for letter in letters {
+            let payload = letter.encoded()
+            frames.append((letter, buffer.count, payload.count))
+            Frame.append(payload: payload, to: &buffer)
+        }
         try state.withLock { state throws(SpoolError) in
+            let start = state.file.length
             try Self.write(buffer, to: state.file)
-            for letter in letters { state.live[letter.dedupeKey, default: []].insert(letter.id) }
+            for frame in frames {
+                state.index.add(
+                    id: frame.letter.id, key: frame.letter.dedupeKey.utf8, offset: UInt64(start + frame.offset),
+                    length: frame.length)
+            }
         }
     }
 
@@ -69,50 +117,188 @@ package final class DeadLetterLog: Sendable {
     package func markReplayed(_ letters: [String: Set<DeadLetter.ID>], atMillis: Int64) throws(SpoolError) {
         try state.withLock { state throws(SpoolError) in
             var buffer: [UInt8] = []
-            var marked: [(String, DeadLetter.ID)] = []
-            for (key, ids) in letters.sorted(by: { $0.key < $1.key }) {
-                for id in ids.sorted(by: { $0.sequence < $1.sequence }) where state.live[key]?.contains(id) == true {
-                    let mark = ReplayMark(letter: id, dedupeKey: key, replayedAtMillis: atMillis)
-                    Frame.append(payload: mark.encoded(), to: &buffer)
-                    marked.append((key, id))
+            let sorted = letters.sorted(by: { $0.key < $1.key })
+            for (key, ids) in sorted {
+                for id in state.index.unmarked(key: key.utf8, among: ids).sorted(by: { $0.sequence < $1.sequence }) {
+                    Frame.append(
+                        payload: ReplayMark(letter: id, dedupeKey: key, replayedAtMillis: atMillis).encoded(),
+                        to: &buffer)
                 }
             }
             guard !buffer.isEmpty else { return }
             try Self.write(buffer, to: state.file)
-            for (key, id) in marked {
-                state.live[key]?.remove(id)
-                if state.live[key]?.isEmpty == true { state.live[key] = nil }
+            for (key, ids) in sorted { _ = state.index.mark(key: key.utf8, ids: ids) }
+        }
+    }
+
+    /// Live events matching `filter`, newest death first, with the total count: only the page
+    /// `[offset, offset + limit)` is read back from the file.
+    package func page(_ filter: Filter, offset: Int, limit: Int) throws(SpoolError) -> (count: Int, entries: [Entry]) {
+        while true {
+            let selection = select(filter)
+            let start = min(max(0, offset), selection.count)
+            let end = min(selection.count, start + max(0, limit))
+            // nil only if a compaction ran in between: select again.
+            if let entries = try entries(selection.slice(start..<end)) { return (selection.count, entries) }
+        }
+    }
+
+    /// A snapshot of the live events matching `filter`, newest death first.
+    package func select(_ filter: Filter) -> Selection {
+        state.withLock { state in
+            let inRange = state.index.live(sinceMillis: filter.sinceMillis, untilMillis: filter.untilMillis)
+            guard let ids = filter.ids else {
+                return Selection(
+                    generation: state.generation, indices: inRange,
+                    deadAtMillis: inRange.map { state.index.letters[Int($0)].deadAtMillis }, notFound: [])
+            }
+            let wanted = Set(ids.compactMap { state.index.live(key: $0.utf8) })
+            let chosen = inRange.filter { wanted.contains($0) }
+            let found = Set(chosen)
+            // An id counts as found when its event is live and inside the time bounds.
+            let notFound = ids.filter { id in state.index.live(key: id.utf8).map { !found.contains($0) } ?? true }
+            return Selection(
+                generation: state.generation, indices: chosen,
+                deadAtMillis: chosen.map { state.index.letters[Int($0)].deadAtMillis }, notFound: notFound)
+        }
+    }
+
+    /// The entries of `selection`, read from the file; nil if the file was compacted since the
+    /// selection was made (select again).
+    package func entries(_ selection: Selection) throws(SpoolError) -> [Entry]? {
+        try state.withLock { state throws(SpoolError) -> [Entry]? in
+            guard selection.generation == state.generation else { return nil }
+            guard !selection.indices.isEmpty else { return [] }
+            let window = try FileWindow(path: path, chunk: 64 << 10)
+            var out: [Entry] = []
+            for index in selection.indices {
+                var deaths: [DeadLetter] = []
+                var unreplayed = Set<DeadLetter.ID>()
+                for member in state.index.group(index) {
+                    let letter = state.index.letters[Int(member)]
+                    deaths.append(try Self.read(letter, from: window, path: path))
+                    if !letter.isMarked { unreplayed.insert(letter.id) }
+                }
+                let newest = deaths.removeLast()
+                out.append(Entry(letter: newest, history: deaths, unreplayed: unreplayed))
+            }
+            return out
+        }
+    }
+
+    /// Every dead letter in the file, oldest first (replayed ones included). For tests and
+    /// tools: it holds them all in memory.
+    package func readAll() throws(SpoolError) -> [DeadLetter] {
+        try state.withLock { state throws(SpoolError) in
+            let window = try FileWindow(path: path, chunk: 256 << 10)
+            var out: [DeadLetter] = []
+            for letter in state.index.letters { out.append(try Self.read(letter, from: window, path: path)) }
+            return out
+        }
+    }
+
+    /// Rewrites the file without the letters of events that are no longer dead (replayed and not
+    /// dead again) and their marks, when that frees at least 1 MiB and half the file. Returns the
+    /// bytes freed. Crash-safe: the new file is written and synced under another name, then
+    /// renamed over the old one.
+    @discardableResult
+    package func compactIfWorthwhile() throws(SpoolError) -> Int {
+        try state.withLock { state throws(SpoolError) -> Int in
+            let length = state.file.length
+            let kept = state.index.keptBytes()
+            guard length - kept >= 1 << 20, kept * 2 <= length else { return 0 }
+            let freshPath = path + ".compacting"
+            let fresh = try AppendFile(path: freshPath, length: 0)
+            do throws(SpoolError) {
+                let window = try FileWindow(path: path, chunk: 256 << 10)
+                var buffer: [UInt8] = []
+                for index in state.index.live(sinceMillis: nil, untilMillis: nil).reversed() {
+                    for member in state.index.group(index) {
+                        let letter = state.index.letters[Int(member)]
+                        guard
+                            let frame = try window.bytes(
+                                Int(letter.offset), SpoolFormat.frameHeaderSize + letter.length)
+                        else { throw SpoolError(code: .corrupt, message: "dead letter beyond the end", path: path) }
+                        buffer += frame
+                        if letter.isMarked, let key = DeadLetter.peek(frame.dropFirst(SpoolFormat.frameHeaderSize))?.key
+                        {
+                            let mark = ReplayMark(
+                                letter: letter.id, dedupeKey: String(decoding: key, as: UTF8.self), replayedAtMillis: 0)
+                            Frame.append(payload: mark.encoded(), to: &buffer)
+                        }
+                    }
+                    if buffer.count >= 1 << 20 {
+                        try fresh.append(buffer)
+                        buffer = []
+                    }
+                }
+                try fresh.append(buffer)
+                try fresh.sync()
+                guard rename(freshPath, path) == 0 else {
+                    throw SpoolError.posix("rename", path: freshPath, errno: errno)
+                }
+                try SpoolFiles.syncDirectory(directory)
+            } catch {
+                unlink(freshPath)
+                throw error
+            }
+            let (index, newLength) = try Self.load(path: path, integrity: integrity)
+            state.file = try AppendFile(path: path, length: newLength)
+            state.index = index
+            state.generation += 1
+            return length - newLength
+        }
+    }
+
+    private static func load(path: String, integrity: SpoolIntegrity?) throws(SpoolError) -> (DeadLetterIndex, Int) {
+        var index = DeadLetterIndex()
+        let size = SpoolFiles.size(path)
+        guard size > 0 else { return (index, 0) }
+        var marks = Set<DeadLetter.ID>()
+        let scanner = try FrameScanner(path: path, kind: .deadLetters, from: 0)
+        var length = size
+        scan: while true {
+            let start = scanner.offset
+            switch try scanner.next() {
+            case .frame(let payload):
+                if let (id, key) = DeadLetter.peek(payload) {
+                    index.add(id: id, key: key, offset: UInt64(start), length: payload.count)
+                } else if let mark = ReplayMark(decoding: payload) {
+                    marks.insert(mark.letter)
+                }
+            case .corrupt(let range):
+                integrity?.report(
+                    .init(
+                        kind: .corrupt, fileKind: "dead letters", path: path,
+                        range: UInt64(range.lowerBound)..<UInt64(range.upperBound)))
+            case .end(let tornAt):
+                if let tornAt {
+                    try SpoolFiles.truncate(path, to: tornAt)
+                    length = tornAt
+                    integrity?.report(
+                        .init(
+                            kind: .tornTail, fileKind: "dead letters", path: path, range: UInt64(tornAt)..<UInt64(size))
+                    )
+                }
+                break scan
             }
         }
+        index.applyMarks(marks)
+        return (index, length)
     }
 
-    /// Dead events not replayed since, newest death first, each with its history.
-    package func liveEntries() throws(SpoolError) -> [Entry] {
-        let (letters, marks) = try state.withLock { _ throws(SpoolError) in
-            Self.decode(Frame.scan(try SpoolFiles.read(path), from: 0).payloads)
+    private static func read(_ letter: DeadLetterIndex.Letter, from window: FileWindow, path: String)
+        throws(SpoolError) -> DeadLetter
+    {
+        guard
+            let frame = try window.bytes(
+                Int(letter.offset) + SpoolFormat.frameHeaderSize, letter.length),
+            let decoded = DeadLetter(decoding: frame)
+        else {
+            throw SpoolError(
+                code: .corrupt, message: "dead letter at offset \(letter.offset) is unreadable", path: path)
         }
-        var byKey: [String: [DeadLetter]] = [:]
-        for letter in letters { byKey[letter.dedupeKey, default: []].append(letter) }
-        var entries: [Entry] = []
-        for (_, deaths) in byKey {
-            let ordered = deaths.sorted { ($0.deadAtMillis, $0.sequence) < ($1.deadAtMillis, $1.sequence) }
-            guard let newest = ordered.last, !marks.contains(newest.id) else { continue }
-            entries.append(
-                Entry(
-                    letter: newest, history: Array(ordered.dropLast()),
-                    unreplayed: Set(ordered.map(\.id).filter { !marks.contains($0) })))
-        }
-        return entries.sorted {
-            ($0.letter.deadAtMillis, $0.letter.sequence) > ($1.letter.deadAtMillis, $1.letter.sequence)
-        }
-    }
-
-    /// Every dead letter ever written, oldest first (replayed ones included).
-    package func readAll() throws(SpoolError) -> [DeadLetter] {
-        let payloads = try state.withLock { _ throws(SpoolError) in
-            Frame.scan(try SpoolFiles.read(path), from: 0).payloads
-        }
-        return Self.decode(payloads).letters
+        return decoded
     }
 
     private static func write(_ buffer: [UInt8], to file: AppendFile) throws(SpoolError) {
@@ -124,18 +310,5 @@ package final class DeadLetterLog: Sendable {
             file.rollBack(to: before)
             throw error
         }
-    }
-
-    private static func decode(_ payloads: [ArraySlice<UInt8>]) -> (letters: [DeadLetter], marks: Set<DeadLetter.ID>) {
-        var letters: [DeadLetter] = []
-        var marks: Set<DeadLetter.ID> = []
-        for payload in payloads {
-            switch payload.first {
-            case DeadLetter.kind: if let letter = DeadLetter(decoding: payload) { letters.append(letter) }
-            case ReplayMark.kind: if let mark = ReplayMark(decoding: payload) { marks.insert(mark.letter) }
-            default: continue
-            }
-        }
-        return (letters, marks)
     }
 }

@@ -32,12 +32,18 @@ package final class SinkSpool {
         package var tailKeys: [(key: String, acceptedAtMillis: Int64)]
         /// Sequence number of the tail's last record.
         package var lastSequence: UInt64?
+        /// Sequence numbers left unused after corrupt bytes at the end of the tail: they may have
+        /// belonged to records there (and be acknowledged already), so they are never given again.
+        package var skippedSequences: UInt64 = 0
         /// Bytes dropped from a torn tail.
         package var truncatedBytes: Int
     }
 
-    /// Opens or creates `directory`, recovering the tail segment: a torn last frame is truncated.
-    package init(name: String, directory: String, segmentBytes: Int) throws(SpoolError) {
+    /// Opens or creates `directory`, recovering the tail segment: a torn last frame is truncated,
+    /// corruption is reported to `integrity` and skipped.
+    package init(name: String, directory: String, segmentBytes: Int, integrity: SpoolIntegrity? = nil)
+        throws(SpoolError)
+    {
         self.name = name
         self.directory = directory
         self.segmentBytes = segmentBytes
@@ -54,10 +60,10 @@ package final class SinkSpool {
             total += SpoolFormat.segmentMagic.count
         } else {
             let path = Self.segmentPath(directory, firsts.last!)
-            let (length, recovered) = try Self.recoverSegment(path: path)
+            let (length, recovered) = try Self.recoverSegment(path: path, first: firsts.last!, integrity: integrity)
             self.recovery = recovered
             self.tail = try AppendFile(path: path, length: length)
-            self.nextSequence = recovered.lastSequence.map { $0 + 1 } ?? firsts.last!
+            self.nextSequence = (recovered.lastSequence.map { $0 + 1 } ?? firsts.last!) + recovered.skippedSequences
             total += length
         }
         self.segments = firsts
@@ -165,9 +171,12 @@ package final class SinkSpool {
         return file
     }
 
-    /// Scans a segment in chunks (bounded memory), truncating it after its last complete record.
-    /// Returns the valid length and what was found.
-    static func recoverSegment(path: String) throws(SpoolError) -> (Int, Recovery) {
+    /// Scans the tail segment in chunks (bounded memory). A torn tail is truncated; corrupt
+    /// bytes in the middle are kept, skipped and reported to `integrity`, and the records after
+    /// them are kept. Returns the valid length and what was found.
+    static func recoverSegment(path: String, first: UInt64, integrity: SpoolIntegrity?) throws(SpoolError) -> (
+        Int, Recovery
+    ) {
         let size = SpoolFiles.size(path)
         let magic = SpoolFormat.segmentMagic
         guard size >= magic.count else {
@@ -178,19 +187,45 @@ package final class SinkSpool {
             try file.sync()
             return (magic.count, Recovery(tailKeys: [], lastSequence: nil, truncatedBytes: size))
         }
-        guard try SpoolFiles.readPrefix(path, count: magic.count) == magic else {
-            throw SpoolError(code: .corrupt, message: "not a spool segment (bad magic)", path: path)
+        if try SpoolFiles.readPrefix(path, count: magic.count) != magic {
+            integrity?.report(.init(kind: .corrupt, fileKind: "segment", path: path, range: 0..<UInt64(magic.count)))
         }
-        let reader = try SegmentReader(path: path, lenient: true)
+        let reader = try SegmentReader(path: path, firstSequence: first)
         var keys: [(key: String, acceptedAtMillis: Int64)] = []
         var last: UInt64?
-        while let record = try reader.next() {
-            keys.append((record.dedupeKey, record.acceptedAtMillis))
-            last = record.sequence
+        var valid = size
+        var trailingCorruption = 0
+        scan: while true {
+            switch try reader.next(settled: true) {
+            case .record(let record):
+                keys.append((record.dedupeKey, record.acceptedAtMillis))
+                last = record.sequence
+                trailingCorruption = 0
+            case .corrupt(let range):
+                trailingCorruption = range.count
+                integrity?.report(
+                    .init(
+                        kind: .corrupt, fileKind: "segment", path: path,
+                        range: UInt64(range.lowerBound)..<UInt64(range.upperBound)))
+            case .end(let tornAt):
+                if let tornAt {
+                    valid = tornAt
+                    try SpoolFiles.truncate(path, to: valid)
+                    integrity?.report(
+                        .init(kind: .tornTail, fileKind: "segment", path: path, range: UInt64(valid)..<UInt64(size)))
+                } else {
+                    valid = reader.offset
+                }
+                break scan
+            }
         }
-        let valid = reader.offset
-        if valid < size { try SpoolFiles.truncate(path, to: valid) }
-        return (valid, Recovery(tailKeys: keys, lastSequence: last, truncatedBytes: size - valid))
+        // As many sequences as records could fit in the corrupt end (a record frame is at least
+        // 33 bytes), so that none of them is reused.
+        let skipped = UInt64((trailingCorruption + 32) / 33)
+        return (
+            valid,
+            Recovery(tailKeys: keys, lastSequence: last, skippedSequences: skipped, truncatedBytes: size - valid)
+        )
     }
 }
 

@@ -41,6 +41,19 @@ package struct SpoolRecord: Sendable, Equatable {
 
     /// Decodes a payload, or nil if it is not a well-formed record.
     package init?(decoding payload: ArraySlice<UInt8>) {
+        guard let layout = Self.layout(payload) else { return nil }
+        self.sequence = ByteReader.uint64(payload, at: payload.startIndex + 1)
+        self.acceptedAtMillis = Int64(bitPattern: ByteReader.uint64(payload, at: payload.startIndex + 9))
+        self.dedupeKey = String(decoding: payload[layout.key], as: UTF8.self)
+        self.eventType = String(decoding: payload[layout.type], as: UTF8.self)
+        self.body = Array(payload[layout.body])
+    }
+
+    /// Whether `payload` is a well-formed record (without building it).
+    package static func isWellFormed(_ payload: ArraySlice<UInt8>) -> Bool { layout(payload) != nil }
+
+    /// Where the variable-length fields of a record payload are, or nil if it is malformed.
+    private static func layout(_ payload: ArraySlice<UInt8>) -> (key: Range<Int>, type: Range<Int>, body: Range<Int>)? {
         var cursor = payload.startIndex
         let end = payload.endIndex
         func take(_ count: Int) -> Range<Int>? {
@@ -49,19 +62,14 @@ package struct SpoolRecord: Sendable, Equatable {
             return cursor..<cursor + count
         }
         guard let kind = take(1), payload[kind.lowerBound] == Self.kindEvent,
-            let seq = take(8), let time = take(8), let keyLength = take(2)
-        else { return nil }
-        guard let key = take(Int(ByteReader.uint16(payload, at: keyLength.lowerBound))),
+            take(8) != nil, take(8) != nil, let keyLength = take(2),
+            let key = take(Int(ByteReader.uint16(payload, at: keyLength.lowerBound))),
             let typeLength = take(2),
             let type = take(Int(ByteReader.uint16(payload, at: typeLength.lowerBound))),
             let bodyLength = take(4),
             let body = take(Int(ByteReader.uint32(payload, at: bodyLength.lowerBound))),
             cursor == end
         else { return nil }
-        self.sequence = ByteReader.uint64(payload, at: seq.lowerBound)
-        self.acceptedAtMillis = Int64(bitPattern: ByteReader.uint64(payload, at: time.lowerBound))
-        self.dedupeKey = String(decoding: payload[key], as: UTF8.self)
-        self.eventType = String(decoding: payload[type], as: UTF8.self)
-        self.body = Array(payload[body])
+        return (key, type, body)
     }
 }

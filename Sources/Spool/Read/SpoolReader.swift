@@ -23,27 +23,52 @@ package final class SpoolReader {
     /// The next sequence number not yet handed out.
     package private(set) var position: UInt64 = 0
     private let onSegmentsDeleted: (Int) -> Void
+    private let integrity: SpoolIntegrity?
     private var rollbacksSeen = 0
 
+    /// The largest run of unreadable sequences that is written off as lost; a larger one means
+    /// the sequence numbers themselves cannot be trusted, and nothing is acknowledged.
+    static let largestLoss: UInt64 = 1 << 24
+
     /// Opens the spool directory and loads existing acknowledgements. `onSegmentsDeleted`
-    /// receives the bytes freed whenever segments are deleted.
-    package init(sink: String, directory: String, onSegmentsDeleted: @escaping (Int) -> Void = { _ in })
-        throws(SpoolError)
-    {
+    /// receives the bytes freed whenever segments are deleted; damage found while reading is
+    /// reported to `integrity`.
+    package init(
+        sink: String, directory: String, integrity: SpoolIntegrity? = nil,
+        onSegmentsDeleted: @escaping (Int) -> Void = { _ in }
+    ) throws(SpoolError) {
         self.sink = sink
         self.directory = directory
+        self.integrity = integrity
         self.onSegmentsDeleted = onSegmentsDeleted
         refreshSegments()
         for first in segments {
             let path = ackPath(first)
-            guard SpoolFiles.size(path) > 0 else { continue }
-            let bytes = try SpoolFiles.read(path)
-            let scan = Frame.scan(bytes, from: 0)
-            if scan.validLength < bytes.count { try SpoolFiles.truncate(path, to: scan.validLength) }
-            acked[first] = Set(
-                scan.payloads.compactMap { $0.count == 8 ? ByteReader.uint64($0, at: $0.startIndex) : nil })
+            let size = SpoolFiles.size(path)
+            guard size > 0 else { continue }
+            var sequences = Set<UInt64>()
+            let scanner = try FrameScanner(path: path, kind: .acks, from: 0)
+            scan: while true {
+                switch try scanner.next() {
+                case .frame(let payload): sequences.insert(ByteReader.uint64(payload, at: payload.startIndex))
+                case .corrupt(let range): report(.corrupt, fileKind: "acks", path: path, range)
+                case .end(let tornAt):
+                    if let tornAt {
+                        try SpoolFiles.truncate(path, to: tornAt)
+                        report(.tornTail, fileKind: "acks", path: path, tornAt..<size)
+                    }
+                    break scan
+                }
+            }
+            acked[first] = sequences
         }
         position = segments.first ?? 1
+    }
+
+    private func report(_ kind: SpoolIntegrity.Finding.Kind, fileKind: String, path: String, _ range: Range<Int>) {
+        integrity?.report(
+            .init(
+                kind: kind, fileKind: fileKind, path: path, range: UInt64(range.lowerBound)..<UInt64(range.upperBound)))
     }
 
     /// Up to `limit` unacknowledged records below the writer's committed mark, in order.
@@ -54,7 +79,7 @@ package final class SpoolReader {
         }
         var out: [SpoolRecord] = []
         while out.count < limit, position < committed.nextSequence {
-            guard let record = try readAtPosition() else { break }
+            guard let record = try readAtPosition(committed: committed) else { break }
             position = record.sequence + 1
             if acked[segmentFirst(for: record.sequence)]?.contains(record.sequence) == true { continue }
             out.append(record)
@@ -139,7 +164,10 @@ package final class SpoolReader {
         }
     }
 
-    private func readAtPosition() throws(SpoolError) -> SpoolRecord? {
+    /// The record at `position` or after it. Records below the commit mark must be readable
+    /// (`settled`): damage there is skipped, reported, and the sequences it held are written off
+    /// as lost (acknowledged, so the spool's accounting and deletion stay right).
+    private func readAtPosition(committed: CommitMark) throws(SpoolError) -> SpoolRecord? {
         while true {
             if reader == nil
                 || !(reader!.first <= position && (nextSegment(after: reader!.first).map { position < $0 } ?? true))
@@ -147,18 +175,51 @@ package final class SpoolReader {
                 refreshSegments()
                 let first = segmentFirst(for: position)
                 guard segments.contains(first) else { return nil }
-                reader = (first, try SegmentReader(path: SpoolSink.segmentPath(directory, first)))
+                let path = SpoolSink.segmentPath(directory, first)
+                reader = (first, try SegmentReader(path: path, firstSequence: first))
             }
-            if let record = try reader!.reader.next() {
+            let settled = position < committed.nextSequence
+            switch try reader!.reader.next(settled: settled) {
+            case .record(let record):
                 if record.sequence < position { continue }
+                if record.sequence > position, settled { writeOff(position..<record.sequence) }
                 return record
+            case .corrupt(let range):
+                report(.corrupt, fileKind: "segment", path: reader!.reader.path, range)
+                continue
+            case .end(let tornAt):
+                if let tornAt {
+                    // Not the writer's to truncate here: the bytes stay, the records are gone.
+                    report(
+                        .corrupt, fileKind: "segment", path: reader!.reader.path,
+                        tornAt..<SpoolFiles.size(reader!.reader.path))
+                }
+                // End of what this segment holds so far: move on if a later segment exists.
+                refreshSegments()
+                guard let following = nextSegment(after: reader!.first) else {
+                    if tornAt != nil, settled { writeOff(position..<committed.nextSequence) }
+                    return nil
+                }
+                if settled, position < following { writeOff(position..<min(following, committed.nextSequence)) }
+                position = max(position, following)
+                reader = nil
             }
-            // End of what this segment holds so far: move on if a later segment exists.
-            refreshSegments()
-            guard let following = nextSegment(after: reader!.first) else { return nil }
-            position = max(position, following)
-            reader = nil
         }
+    }
+
+    /// Sequences that cannot be read back: acknowledged as given up, and reported.
+    private func writeOff(_ lost: Range<UInt64>) {
+        guard !lost.isEmpty else { return }
+        let path = SpoolSink.segmentPath(directory, segmentFirst(for: lost.lowerBound))
+        guard UInt64(lost.count) <= Self.largestLoss else {
+            integrity?.report(.init(kind: .lostRecords, fileKind: "segment", path: path, range: lost))
+            return
+        }
+        let unacknowledged = lost.filter { acked[segmentFirst(for: $0)]?.contains($0) != true }
+        guard !unacknowledged.isEmpty else { return }
+        integrity?.report(.init(kind: .lostRecords, fileKind: "segment", path: path, range: lost))
+        for sequence in unacknowledged { acknowledge(sequence) }
+        position = max(position, lost.upperBound)
     }
 
     private func refreshSegments() {

@@ -25,9 +25,12 @@ package final class LocalDedupeStore: DedupeStore {
     private let seenSet: SeenSet
     private let log: Mutex<SeenLog>
 
-    /// Opens `directory`, loading every entry still inside `windowMillis`.
-    package init(directory: String, windowMillis: Int64, nowMillis: Int64) throws(SpoolError) {
-        let log = try SeenLog(directory: directory, windowMillis: windowMillis)
+    /// Opens `directory`, loading every entry still inside `windowMillis`; damage found in the
+    /// log is reported to `integrity`.
+    package init(directory: String, windowMillis: Int64, nowMillis: Int64, integrity: SpoolIntegrity? = nil)
+        throws(SpoolError)
+    {
+        let log = try SeenLog(directory: directory, windowMillis: windowMillis, integrity: integrity)
         let seenSet = SeenSet(windowMillis: windowMillis)
         seenSet.reserve(log.estimatedEntries())
         var chunk: [SeenEntry] = []

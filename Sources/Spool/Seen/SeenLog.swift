@@ -1,42 +1,83 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The durable side of the seen-set: `seen/<unix-hour>.log` files of ``SeenEntry`` frames.
 ///
 /// A new file starts each hour; files entirely older than the dedupe window are deleted.
-/// Owned by the writer thread; not thread-safe.
+///
+/// A failed `fdatasync` is never retried on the same file: the kernel reports a writeback error
+/// once and may have dropped the pages, so a later sync that succeeds proves nothing. Instead
+/// the entries not yet known to be durable (kept in memory until their sync succeeds) are
+/// written again into a fresh file (`<hour>.<n>.log`) and synced there; until that works,
+/// every sync fails. Owned by the writer thread; not thread-safe.
 package final class SeenLog {
     package let directory: String
     private let windowMillis: Int64
+    private let integrity: SpoolIntegrity?
     private var current: AppendFile?
     private var currentHour: Int64 = -1
-    /// True while the current file holds bytes written without a sync.
-    private var unsynced = false
+    /// Entries written to `current` since its last successful sync.
+    private var unsyncedEntries: [SeenEntry] = []
+    /// A sync failed: `current` may have lost bytes and is not written again.
+    private var poisoned = false
+    /// Makes a file's data durable: `AppendFile.sync`; a test can make it fail.
+    private let syncFile: (AppendFile) throws(SpoolError) -> Void
 
     /// Opens (creating if needed) the log directory.
-    package init(directory: String, windowMillis: Int64) throws(SpoolError) {
+    package init(
+        directory: String, windowMillis: Int64, integrity: SpoolIntegrity? = nil,
+        sync: @escaping (AppendFile) throws(SpoolError) -> Void = { file throws(SpoolError) in try file.sync() }
+    ) throws(SpoolError) {
         self.directory = directory
         self.windowMillis = windowMillis
+        self.integrity = integrity
+        self.syncFile = sync
         try SpoolFiles.makeDirectory(directory)
     }
 
-    /// Reads every log file (truncating torn tails) and passes each entry newer than the window
-    /// to `body`, one file in memory at a time.
+    /// Reads every log file and passes each entry newer than the window to `body`, one chunk in
+    /// memory at a time. A torn tail is truncated; a bad header or corrupt bytes in the middle
+    /// are reported and skipped, never truncated away (the entries after them are kept).
     package func load(nowMillis: Int64, _ body: (SeenEntry) -> Void) throws(SpoolError) {
+        let magic = SpoolFormat.seenMagic
         for name in SpoolFiles.list(directory) where name.hasSuffix(".log") {
             let path = directory + "/" + name
             let size = SpoolFiles.size(path)
-            let magic = SpoolFormat.seenMagic
-            guard size >= magic.count, try SpoolFiles.readPrefix(path, count: magic.count) == magic else {
+            guard size > 0 else { continue }
+            let header = try SpoolFiles.readPrefix(path, count: magic.count)
+            if size < magic.count, header == Array(magic.prefix(size)) {
+                // Torn while it was being created: it never held an entry.
                 try SpoolFiles.truncate(path, to: 0)
+                report(.tornTail, path: path, 0..<size)
                 continue
             }
-            // Streamed in chunks: an hour of a busy relay is tens of MB of entries.
-            let reader = try SegmentReader(path: path, lenient: true)
-            while let payload = try reader.nextPayload() {
-                if let entry = SeenEntry(decoding: payload), nowMillis - entry.acceptedAtMillis < windowMillis {
-                    body(entry)
+            if header != magic { report(.corrupt, path: path, 0..<min(size, magic.count)) }
+            guard size > magic.count else { continue }
+            let scanner = try FrameScanner(path: path, kind: .seenEntry, from: magic.count)
+            scan: while true {
+                switch try scanner.next() {
+                case .frame(let payload):
+                    if let entry = SeenEntry(decoding: payload), nowMillis - entry.acceptedAtMillis < windowMillis {
+                        body(entry)
+                    }
+                case .corrupt(let range): report(.corrupt, path: path, range)
+                case .end(let tornAt):
+                    if let tornAt {
+                        try SpoolFiles.truncate(path, to: tornAt)
+                        report(.tornTail, path: path, tornAt..<size)
+                    }
+                    break scan
                 }
             }
-            if reader.offset < size { try SpoolFiles.truncate(path, to: reader.offset) }
         }
+    }
+
+    private func report(_ kind: SpoolIntegrity.Finding.Kind, path: String, _ range: Range<Int>) {
+        integrity?.report(
+            .init(
+                kind: kind, fileKind: "seen log", path: path,
+                range: UInt64(range.lowerBound)..<UInt64(range.upperBound)))
     }
 
     /// An upper bound on the entries the log files hold (for sizing the in-memory set).
@@ -56,30 +97,76 @@ package final class SeenLog {
         let before = file.length
         do throws(SpoolError) {
             try file.append(buffer)
-            if sync {
-                try file.sync()
-                unsynced = false
-            } else {
-                unsynced = true
-            }
         } catch {
             file.rollBack(to: before)
             throw error
         }
+        let earlier = unsyncedEntries.count
+        unsyncedEntries += entries
+        guard sync else { return }
+        do throws(SpoolError) {
+            try syncPending()
+        } catch {
+            // This batch fails as a whole (invariant 2): its entries must never be made durable
+            // later by a rewrite, so they leave the pending list and, if possible, the file.
+            unsyncedEntries.removeLast(unsyncedEntries.count - earlier)
+            if current === file { file.rollBack(to: before) }
+            throw error
+        }
     }
 
-    /// Syncs entries appended without a sync.
+    /// Makes every entry appended so far durable: a sync of the current file, or, after a
+    /// failed sync, a fresh file holding them again.
     package func syncPending() throws(SpoolError) {
-        guard unsynced, let current else { return }
-        try current.sync()
-        unsynced = false
+        guard let current, !unsyncedEntries.isEmpty || poisoned else { return }
+        if !poisoned {
+            do throws(SpoolError) {
+                try syncFile(current)
+                unsyncedEntries = []
+                return
+            } catch {
+                poisoned = true
+            }
+        }
+        try startFreshFile()
+    }
+
+    /// Replaces a file whose sync failed by a new one for the same hour that holds the entries
+    /// not yet known to be durable, synced (with its directory) before it is used.
+    private func startFreshFile() throws(SpoolError) {
+        var number = 1
+        var path = Self.path(directory, hour: currentHour, number: number)
+        while SpoolFiles.size(path) > 0 {
+            number += 1
+            path = Self.path(directory, hour: currentHour, number: number)
+        }
+        var buffer = SpoolFormat.seenMagic
+        for entry in unsyncedEntries { Frame.append(payload: entry.encoded(), to: &buffer) }
+        let file = try AppendFile(path: path, length: 0)
+        do throws(SpoolError) {
+            try file.append(buffer)
+            try syncFile(file)
+            try SpoolFiles.syncDirectory(directory)
+        } catch {
+            unlink(path)
+            throw error
+        }
+        current = file
+        unsyncedEntries = []
+        poisoned = false
+    }
+
+    private static func path(_ directory: String, hour: Int64, number: Int = 0) -> String {
+        let digits = String(hour)
+        let name = String(repeating: "0", count: max(0, 12 - digits.count)) + digits
+        return directory + "/" + name + (number > 0 ? ".\(number)" : "") + ".log"
     }
 
     private func fileForHour(_ hour: Int64, nowMillis: Int64) throws(SpoolError) -> AppendFile {
+        if let current, hour == currentHour, !poisoned { return current }
+        if current != nil { try syncPending() }
         if let current, hour == currentHour { return current }
-        try syncPending()
-        let digits = String(hour)
-        let path = directory + "/" + String(repeating: "0", count: max(0, 12 - digits.count)) + digits + ".log"
+        let path = Self.path(directory, hour: hour)
         var length = SpoolFiles.size(path)
         let file = try AppendFile(path: path, length: length)
         if length < SpoolFormat.seenMagic.count {
@@ -98,16 +185,10 @@ package final class SeenLog {
     /// Deletes files whose whole hour ended more than a window ago.
     private func removeExpired(nowMillis: Int64) {
         for name in SpoolFiles.list(directory) where name.hasSuffix(".log") {
-            guard let hour = Int64(name.dropLast(4)) else { continue }
+            guard let hour = Int64(name.prefix { $0.isASCII && $0.isNumber }) else { continue }
             if (hour + 1) * 3_600_000 + windowMillis < nowMillis {
-                _ = unlinkFile(directory + "/" + name)
+                unlink(directory + "/" + name)
             }
         }
     }
 }
-
-#if canImport(Glibc)
-    import Glibc
-#endif
-
-private func unlinkFile(_ path: String) -> Bool { unlink(path) == 0 }

@@ -1,0 +1,201 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Reads a file's `[len][CRC32C][payload]` frames in order, streaming (one chunk in memory),
+/// and tells a torn tail from corruption (invariant 6).
+///
+/// - A **torn tail** is a bad or incomplete frame followed by nothing but zeros or the end of the
+///   file: what a crash in the middle of an append leaves. Only then may the caller truncate.
+/// - Anything else that does not parse is **corruption**: the scanner resynchronises on the next
+///   valid frame and reports the bytes it skipped, so one flipped bit never takes the records
+///   after it along.
+///
+/// A frame is valid when its length is plausible for the file's ``FrameKind``, it is complete,
+/// its CRC matches and the kind accepts its payload. A zero length is never valid (no real
+/// frame is empty), so zero-filled space reads as "nothing here".
+package final class FrameScanner {
+    /// What the next step found.
+    package enum Step: Equatable {
+        /// A valid frame's payload (valid until the next call).
+        case frame(ArraySlice<UInt8>)
+        /// Bytes that are not frames, skipped; scanning goes on after them.
+        case corrupt(Range<Int>)
+        /// Nothing more for now. `tornAt` is where a torn tail starts, if there is one.
+        case end(tornAt: Int?)
+    }
+
+    package let path: String
+    package let kind: FrameKind
+    private let window: FileWindow
+    /// Offset of the next frame to read.
+    package private(set) var offset: Int
+
+    /// Opens `path` to read frames from `offset`.
+    package init(path: String, kind: FrameKind, from offset: Int, chunk: Int = 256 << 10) throws(SpoolError) {
+        self.path = path
+        self.kind = kind
+        self.window = try FileWindow(path: path, chunk: chunk)
+        self.offset = offset
+    }
+
+    /// The next step. With `settled` (recovery, or bytes known to be complete) a bad frame is
+    /// judged torn or corrupt at once; without it, a bad or incomplete frame at the end may still
+    /// be being written, so it is `.end(tornAt: nil)` and read again next time.
+    package func next(settled: Bool = true) throws(SpoolError) -> Step {
+        if let payload = try frame(at: offset) {
+            offset += SpoolFormat.frameHeaderSize + payload.count
+            return .frame(payload)
+        }
+        guard try window.bytes(offset, 1) != nil else { return .end(tornAt: nil) }
+        guard settled else { return .end(tornAt: nil) }
+        // Read again from the file, not from what was read ahead, before judging.
+        window.discard()
+        if let payload = try frame(at: offset) {
+            offset += SpoolFormat.frameHeaderSize + payload.count
+            return .frame(payload)
+        }
+        let size = window.size
+        let bad = offset
+        if let resume = try nextValidFrame(after: bad, before: size) {
+            offset = resume
+            return .corrupt(bad..<resume)
+        }
+        if try isTorn(at: bad, size: size) { return .end(tornAt: bad) }
+        offset = size
+        return .corrupt(bad..<size)
+    }
+
+    /// Forgets bytes read ahead; the next read goes to the file.
+    package func discardReadAhead() { window.discard() }
+
+    /// The valid frame at `position`, or nil.
+    private func frame(at position: Int) throws(SpoolError) -> ArraySlice<UInt8>? {
+        guard let header = try window.bytes(position, SpoolFormat.frameHeaderSize) else { return nil }
+        let length = Int(ByteReader.uint32(header, at: header.startIndex))
+        let crc = ByteReader.uint32(header, at: header.startIndex + 4)
+        guard length > 0, length <= SpoolFormat.maximumPayload else { return nil }
+        let prefixLength = min(length, FrameKind.prefixBytes)
+        guard let prefix = try window.bytes(position + SpoolFormat.frameHeaderSize, prefixLength),
+            kind.plausible(length, prefix),
+            let payload = try window.bytes(position + SpoolFormat.frameHeaderSize, length),
+            payload.withUnsafeBytes({ CRC32C.checksum($0) }) == crc, kind.accept(payload)
+        else { return nil }
+        return payload
+    }
+
+    /// The first offset after `start` (and before `end`) where a valid frame begins.
+    private func nextValidFrame(after start: Int, before end: Int) throws(SpoolError) -> Int? {
+        var position = start + 1
+        while position + SpoolFormat.frameHeaderSize < end {
+            if try frame(at: position) != nil { return position }
+            position += 1
+        }
+        return nil
+    }
+
+    /// A torn tail: the bad frame at `position` runs past the end of the file, or everything
+    /// after its declared end is zero.
+    private func isTorn(at position: Int, size: Int) throws(SpoolError) -> Bool {
+        guard let header = try window.bytes(position, SpoolFormat.frameHeaderSize) else { return true }
+        let length = Int(ByteReader.uint32(header, at: header.startIndex))
+        let frameEnd = position + SpoolFormat.frameHeaderSize + length
+        if length == 0 { return try isZero(from: position, to: size) }
+        guard frameEnd < size else { return true }
+        return try isZero(from: frameEnd, to: size)
+    }
+
+    private func isZero(from start: Int, to end: Int) throws(SpoolError) -> Bool {
+        var position = start
+        while position < end {
+            let count = min(64 << 10, end - position)
+            guard let bytes = try window.bytes(position, count) else { return true }
+            if bytes.contains(where: { $0 != 0 }) { return false }
+            position += count
+        }
+        return true
+    }
+}
+
+/// What the frames of one kind of file look like, so that resynchronisation can skip
+/// implausible offsets cheaply (before computing a CRC) and check a candidate fully.
+package struct FrameKind: Sendable {
+    /// Bytes of payload ``plausible`` is shown (fewer if the payload is shorter).
+    package static let prefixBytes = 32
+
+    package var name: String
+    /// A cheap test on the declared length and the payload's first bytes.
+    package var plausible: @Sendable (_ length: Int, _ prefix: ArraySlice<UInt8>) -> Bool
+    /// The full test on a payload whose CRC matched.
+    package var accept: @Sendable (ArraySlice<UInt8>) -> Bool
+
+    package init(
+        name: String, plausible: @escaping @Sendable (Int, ArraySlice<UInt8>) -> Bool,
+        accept: @escaping @Sendable (ArraySlice<UInt8>) -> Bool
+    ) {
+        self.name = name
+        self.plausible = plausible
+        self.accept = accept
+    }
+
+    /// Acknowledgement files: one `u64` sequence per frame.
+    package static let acks = FrameKind(name: "acks", plausible: { length, _ in length == 8 }, accept: { _ in true })
+}
+
+/// A window onto a file read with `pread`: the bytes of one chunk (or one large frame) at a time.
+final class FileWindow {
+    let path: String
+    private let descriptor: Int32
+    private let chunk: Int
+    private var buffer: [UInt8] = []
+    private var start = 0
+
+    init(path: String, chunk: Int) throws(SpoolError) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw SpoolError.posix("open", path: path, errno: errno) }
+        self.path = path
+        self.descriptor = fd
+        self.chunk = max(chunk, 64)
+    }
+
+    deinit { close(descriptor) }
+
+    /// The file's size now.
+    var size: Int {
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { return 0 }
+        return Int(info.st_size)
+    }
+
+    /// Bytes `[offset, offset + count)`, or nil if the file is shorter (so far).
+    func bytes(_ offset: Int, _ count: Int) throws(SpoolError) -> ArraySlice<UInt8>? {
+        if offset >= start, offset + count <= start + buffer.count {
+            return buffer[(offset - start)..<(offset - start + count)]
+        }
+        let want = max(chunk, count)
+        var fresh = [UInt8](repeating: 0, count: want)
+        var got = 0
+        while got < want {
+            let n = fresh.withUnsafeMutableBytes {
+                pread(descriptor, $0.baseAddress! + got, want - got, off_t(offset + got))
+            }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw SpoolError.posix("read", path: path, errno: errno)
+            }
+            if n == 0 { break }
+            got += n
+        }
+        fresh.removeLast(want - got)
+        buffer = fresh
+        start = offset
+        guard got >= count else { return nil }
+        return buffer[0..<count]
+    }
+
+    /// Forgets what was read.
+    func discard() {
+        buffer = []
+        start = 0
+    }
+}

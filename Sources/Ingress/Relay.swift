@@ -116,7 +116,9 @@ package final class Relay: Service, Sendable {
         blockingPool.start()
         let webhook = WebhookHandler.Configuration(
             path: settings.path, maxBodyBytes: settings.maxBodyBytes,
-            requestTimeout: .nanoseconds(Int64(settings.requestTimeout / .nanoseconds(1))))
+            requestTimeout: .nanoseconds(Int64(settings.requestTimeout / .nanoseconds(1))),
+            headerTimeout: .nanoseconds(Int64(settings.headerTimeout / .nanoseconds(1))))
+        let budget = BodyBudget(limit: settings.maxBufferedBytes)
         let idle = TimeAmount.seconds(settings.idleTimeout.components.seconds)
         let pipeline = self.pipeline
         let metrics = self.metrics
@@ -129,23 +131,28 @@ package final class Relay: Service, Sendable {
         let ingress = try await HTTPListener.bind(
             name: "ingress", host: settings.listen.host, port: settings.listen.port, group: group, idleTimeout: idle,
             pipeliningAssistance: false,
-            limiter: ConnectionLimiter(limit: settings.maxConnections),
-            onRejected: { metrics.connectionsRejected.increment() },
+            limiter: ConnectionLimiter(limit: settings.maxConnections, perPeer: settings.maxConnectionsPerPeer),
+            onRejected: { metrics.connectionRejected($0) },
             onOpenChange: { metrics.openConnections.set($0) },
             addTLS: addTLS,
             addHandlers: { sync in
                 try sync.addHandler(
                     WebhookHandler(
-                        configuration: webhook, pipeline: pipeline, metrics: metrics, logger: logger))
+                        configuration: webhook, pipeline: pipeline, budget: budget, metrics: metrics, logger: logger))
             })
         let admin: HTTPListener
         do {
             let api = AdminAPI(relay: self)
             admin = try await HTTPListener.bind(
                 name: "admin", host: settings.adminListen.host, port: settings.adminListen.port, group: group,
-                idleTimeout: idle, pipeliningAssistance: true, limiter: ConnectionLimiter(limit: 64), onRejected: {},
+                idleTimeout: idle, pipeliningAssistance: true, limiter: ConnectionLimiter(limit: 64),
+                onRejected: { _ in },
                 onOpenChange: { _ in }, addTLS: nil,
-                addHandlers: { sync in try sync.addHandler(AdminHandler(api: api)) })
+                addHandlers: { sync in
+                    try sync.addHandler(
+                        AdminHandler(
+                            api: api, headerTimeout: webhook.headerTimeout, requestTimeout: webhook.requestTimeout))
+                })
         } catch {
             await ingress.close()
             throw error

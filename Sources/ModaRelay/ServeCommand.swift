@@ -85,6 +85,12 @@ struct ServeCommand: AsyncParsableCommand {
 
         let secrets = try loadSecrets(settings: settings, environment: environment)
         let adminToken = try loadAdminToken(settings: settings)
+        guard adminToken != nil || settings.adminListen.isLoopback else {
+            Self.fail(
+                "admin_listen \(settings.adminListen) is reachable from other hosts, so the admin API needs a token: "
+                    + "set admin_token_file (or --admin-token-file), or listen on 127.0.0.1")
+            throw ExitCode(1)
+        }
         var tls: TLSCredentials?
         if let certificate = settings.tlsCertificateFile, let key = settings.tlsKeyFile {
             do {

@@ -18,12 +18,16 @@ import RelayCore
 /// | `max_body` | size | `1MiB` |
 /// | `dedupe_window` | duration | `24h` |
 /// | `max_connections` | integer | `1024` |
+/// | `max_connections_per_peer` | integer, or `off` | `off` |
+/// | `max_buffered_bytes` | size: request bodies held in memory at once, all connections | `64MiB` |
 /// | `idle_timeout` | duration | `60s` |
+/// | `header_timeout` | duration: a request head must arrive this soon after accept or the last answer | `10s` |
 /// | `request_timeout` | duration | `10s` |
 /// | `spool_max_bytes` | size, per sink | `1GiB` |
 /// | `segment_bytes` | size | `64MiB` |
 /// | `tls_cert`, `tls_key` | PEM files (chain allowed) | none: plain HTTP |
 /// | `admin_token_file` | file holding the admin bearer token | none: `/admin/*` open (loopback) |
+/// | `admin_hosts` | list of host names the admin listener answers besides `localhost` and IP literals | none |
 /// | `shutdown_timeout` | duration | `10s` |
 /// | `shutdown_delay` | duration (or `off`): `/readyz` says 503 this long before the ingress closes | `0s` |
 /// | `routes_watch_interval` | duration (`off`: SIGHUP only) | `1s` |
@@ -40,7 +44,14 @@ package struct RelaySettings: Sendable, Equatable {
     package var maxBodyBytes = 1 << 20
     package var dedupeWindow: Duration = .seconds(86_400)
     package var maxConnections = 1024
+    /// Most ingress connections from one peer address; nil: no such cap (the default, since
+    /// behind a load balancer every peer is the balancer).
+    package var maxConnectionsPerPeer: Int?
+    /// Request-body bytes the ingress may hold in memory at once, across connections; beyond it, 503.
+    package var maxBufferedBytes = 64 << 20
     package var idleTimeout: Duration = .seconds(60)
+    /// How soon after accept, or after the previous answer, a request head must be complete.
+    package var headerTimeout: Duration = .seconds(10)
     package var requestTimeout: Duration = .seconds(10)
     package var spoolMaxBytes = 1 << 30
     package var segmentBytes = 64 << 20
@@ -49,6 +60,9 @@ package struct RelaySettings: Sendable, Equatable {
     package var tlsKeyFile: String?
     /// File holding the bearer token `/admin/*` requires.
     package var adminTokenFile: String?
+    /// Host names the admin listener answers to besides `localhost` and IP literals (DNS
+    /// rebinding protection: a browser tricked into calling it sends the attacker's name).
+    package var adminHosts: [String] = []
     /// Longest a graceful shutdown may take before the process exits anyway.
     package var shutdownTimeout: Duration = .seconds(10)
     /// How long `/readyz` answers 503 while the ingress still accepts, before it closes (lets a
@@ -111,7 +125,16 @@ package struct RelaySettings: Sendable, Equatable {
             case "max_connections":
                 settings.maxConnections =
                     reader.integer(value, key: key, range: 1...1_000_000) ?? settings.maxConnections
+            case "max_connections_per_peer":
+                if value.scalar?.string == "off" {
+                    settings.maxConnectionsPerPeer = nil
+                } else if let limit = reader.integer(value, key: key, range: 1...1_000_000) {
+                    settings.maxConnectionsPerPeer = limit
+                }
+            case "max_buffered_bytes":
+                settings.maxBufferedBytes = reader.size(value, key: key).map(Int.init) ?? settings.maxBufferedBytes
             case "idle_timeout": settings.idleTimeout = reader.duration(value, key: key) ?? settings.idleTimeout
+            case "header_timeout": settings.headerTimeout = reader.duration(value, key: key) ?? settings.headerTimeout
             case "request_timeout":
                 settings.requestTimeout = reader.duration(value, key: key) ?? settings.requestTimeout
             case "spool_max_bytes":
@@ -121,6 +144,13 @@ package struct RelaySettings: Sendable, Equatable {
             case "tls_cert": settings.tlsCertificateFile = reader.string(value, key: key)
             case "tls_key": settings.tlsKeyFile = reader.string(value, key: key)
             case "admin_token_file": settings.adminTokenFile = reader.string(value, key: key)
+            case "admin_hosts":
+                guard let names = reader.stringList(value, key: key) else { continue }
+                for (name, node) in names where name.isEmpty || name.utf8.contains(where: { $0 <= 0x20 || $0 == 0x3A })
+                {
+                    reader.error("'admin_hosts' entries must be host names without ports, got '\(name)'", at: node)
+                }
+                settings.adminHosts = names.map { $0.0.lowercased() }
             case "shutdown_timeout":
                 settings.shutdownTimeout = reader.duration(value, key: key) ?? settings.shutdownTimeout
             case "shutdown_delay":
@@ -168,6 +198,14 @@ extension RelaySettings {
 
 /// A listen address.
 package struct HostPort: Sendable, Equatable, CustomStringConvertible {
+    /// Whether the address is reachable only from this host: `localhost`, 127.0.0.0/8 or ::1.
+    package var isLoopback: Bool {
+        let name = host.lowercased()
+        if name == "localhost" || name == "::1" || name == "0:0:0:0:0:0:0:1" { return true }
+        let parts = name.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
+    }
+
     package var host: String
     package var port: Int
 

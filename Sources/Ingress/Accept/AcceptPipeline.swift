@@ -35,6 +35,20 @@ package final class AcceptPipeline: Sendable {
     /// The routes in force.
     package var routeTable: RouteTable { routes.withLock { $0 } }
 
+    /// The pipeline's clock, in milliseconds since the epoch.
+    package func nowMillis() -> Int64 { clock() }
+
+    /// The signature-header checks that need no body (missing, malformed or stale), as the
+    /// rejection to answer, or nil when they pass. The ingress runs them on each request head.
+    func checkHeaders(timestamp: String?, signature: String?, nowSeconds: Int64) -> IngressOutcome? {
+        do throws(SignatureVerifier.Failure) {
+            _ = try verifier.checkHeaders(timestamp: timestamp, signature: signature, now: nowSeconds)
+            return nil
+        } catch {
+            return .rejected(error.isAuthenticationFailure ? 401 : 400, Self.outcome(for: error.code), error.message)
+        }
+    }
+
     /// Replaces the route table (hot reload).
     package func replaceRoutes(_ table: RouteTable) { routes.withLock { $0 = table } }
 

@@ -15,15 +15,47 @@ import Spool
 /// With a token configured, every `/admin/*` call needs `Authorization: Bearer <token>`
 /// (compared in constant time); anything else is 401. Every answer is counted in
 /// `moda_relay_admin_requests_total{endpoint,code}`; refusals are logged.
+///
+/// Against a browser on the same host being used to reach it: a `Host` that is a DNS name other
+/// than `localhost` or one of `admin_hosts` is refused (403; DNS rebinding sends the attacker's
+/// name, IP literals cannot be rebound), and a POST must be `application/json` (415), which a
+/// cross-site form or `text/plain` fetch cannot send without a CORS preflight the API never grants.
 final class AdminAPI: Sendable {
     private let relay: Relay
+    private let allowedHosts: Set<String>
 
     init(relay: Relay) {
         self.relay = relay
+        self.allowedHosts = Set(["localhost"] + relay.settings.adminHosts)
     }
 
     func count(endpoint: String, status: Int) {
         relay.metrics.adminRequest(endpoint: endpoint, status: status)
+    }
+
+    /// Logs a refusal made outside ``handle(_:respond:)`` (framing, deadlines).
+    func refused(_ status: Int, reason: String) {
+        relay.logger.warning(
+            "admin request refused",
+            metadata: ["relay.admin.endpoint": "other", "relay.status": "\(status)", "relay.reason": "\(reason)"])
+    }
+
+    /// Whether `host` (a `Host` header: name or IP literal, optional port) may reach the API.
+    func isAllowed(host: String) -> Bool {
+        var name = host.lowercased()
+        if name.hasPrefix("[") {
+            // [v6] or [v6]:port: an IP literal.
+            return name.contains("]")
+        }
+        if let colon = name.lastIndex(of: ":") {
+            guard name[name.index(after: colon)...].allSatisfy(\.isASCII) else { return false }
+            name = String(name[..<colon])
+        }
+        if name.hasSuffix(".") { name.removeLast() }
+        if allowedHosts.contains(name) { return true }
+        // An IPv4 literal: four numbers 0-255.
+        let parts = name.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts.allSatisfy { part in part.count <= 3 && UInt8(part) != nil }
     }
 
     /// Answers `request` through `respond`, exactly once (possibly later, from another thread).
@@ -40,6 +72,18 @@ final class AdminAPI: Sendable {
                     ])
             }
             respond(response)
+        }
+        if let host = request.host, !isAllowed(host: host) {
+            answer(
+                .error(
+                    403,
+                    "Host '\(LogEscaping.escape(String(host.prefix(100))))' is not allowed: use an IP address, "
+                        + "localhost, or a name listed in admin_hosts"))
+            return
+        }
+        if request.method == "POST", !(request.contentType?.lowercased().hasPrefix("application/json") ?? false) {
+            answer(.error(415, "POST bodies must be Content-Type: application/json"))
+            return
         }
         if request.path.hasPrefix("/admin/"), let token = relay.adminToken, !Self.authorized(request, token: token) {
             var response = AdminResponse.error(401, "missing or wrong bearer token: send Authorization: Bearer <token>")
@@ -253,15 +297,17 @@ final class AdminAPI: Sendable {
         }
     }
 
-    /// `Authorization: Bearer <token>`, compared without revealing where it differs.
+    /// `Authorization: Bearer <token>`, compared without revealing where it differs. The lengths
+    /// are compared as whole `Int`s: a truncating `UInt8` of their difference let a token 256
+    /// bytes longer than the real one pass the length check.
     static func authorized(_ request: AdminRequest, token: [UInt8]) -> Bool {
         guard let header = request.authorization, header.lowercased().hasPrefix("bearer ") else { return false }
         let given = Array(header.utf8.dropFirst(7))
-        var difference = UInt8(truncatingIfNeeded: given.count ^ token.count)
+        var difference: UInt8 = 0
         for index in token.indices {
             difference |= token[index] ^ (index < given.count ? given[index] : 0)
         }
-        return difference == 0
+        return difference == 0 && given.count == token.count
     }
 }
 

@@ -3,6 +3,10 @@ import NIOHTTP1
 
 /// HTTP/1.1 framing for the admin listener: collects each request (bodies up to
 /// ``maxBodyBytes``), hands it to the ``AdminAPI`` and writes its answer on this channel.
+///
+/// Deadlines keep its 64 slots from being held: a head must arrive within `header_timeout` of
+/// accept or of the previous answer, and the whole request within `request_timeout` of its head;
+/// otherwise 408 (or, for an idle keep-alive connection, a quiet close).
 final class AdminHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
@@ -10,12 +14,52 @@ final class AdminHandler: ChannelInboundHandler, RemovableChannelHandler {
     static let maxBodyBytes = 1 << 20
 
     private let api: AdminAPI
+    private let headerTimeout: TimeAmount
+    private let requestTimeout: TimeAmount
     private var head: HTTPRequestHead?
     private var body: [UInt8] = []
     private var tooLarge = false
+    private var deadline: Scheduled<Void>?
+    private var answered = 0
+    private var waiting = false
 
-    init(api: AdminAPI) {
+    init(api: AdminAPI, headerTimeout: TimeAmount, requestTimeout: TimeAmount) {
         self.api = api
+        self.headerTimeout = headerTimeout
+        self.requestTimeout = requestTimeout
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { schedule(headerTimeout, context: context) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        schedule(headerTimeout, context: context)
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        deadline?.cancel()
+        context.fireChannelInactive()
+    }
+
+    private func schedule(_ timeout: TimeAmount, context: ChannelHandlerContext) {
+        deadline?.cancel()
+        deadline = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) {
+            guard !self.waiting else { return }
+            guard self.head != nil || self.answered == 0 else {
+                context.close(promise: nil)  // an idle keep-alive connection
+                return
+            }
+            self.api.count(endpoint: "other", status: 408)
+            self.api.refused(408, reason: "request not completed in time")
+            if self.head == nil {
+                // No request to answer (NIO's pipelining helper holds answers until one arrives).
+                context.close(promise: nil)
+            } else {
+                self.writeError(context: context, status: .requestTimeout, reason: "request not completed in time")
+            }
+        }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -24,6 +68,7 @@ final class AdminHandler: ChannelInboundHandler, RemovableChannelHandler {
             self.head = head
             body = []
             tooLarge = false
+            schedule(requestTimeout, context: context)
         case .body(let chunk):
             if body.count + chunk.readableBytes > Self.maxBodyBytes {
                 tooLarge = true
@@ -33,6 +78,8 @@ final class AdminHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .end:
             guard let head else { return }
             self.head = nil
+            deadline?.cancel()
+            waiting = true
             if tooLarge {
                 let response = AdminResponse.error(413, "body exceeds \(Self.maxBodyBytes) bytes")
                 write(context: context, request: head, response: response)
@@ -62,13 +109,20 @@ final class AdminHandler: ChannelInboundHandler, RemovableChannelHandler {
             return
         }
         api.count(endpoint: "other", status: 400)
-        let body = AdminResponse.error(400, "malformed HTTP request").body
+        api.refused(400, reason: "malformed HTTP request")
+        writeError(context: context, status: .badRequest, reason: "malformed HTTP request")
+    }
+
+    /// An error answer outside the API (framing, deadline), then close.
+    private func writeError(context: ChannelHandlerContext, status: HTTPResponseStatus, reason: String) {
+        guard context.channel.isActive else { return }
+        let body = AdminResponse.error(Int(status.code), reason).body
         var headers = HTTPHeaders()
         headers.add(name: "content-type", value: "application/json")
         headers.add(name: "content-length", value: String(body.count))
         headers.add(name: "connection", value: "close")
         context.write(
-            wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .badRequest, headers: headers))),
+            wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))),
             promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: body)))), promise: nil)
         context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
@@ -77,7 +131,10 @@ final class AdminHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func write(context: ChannelHandlerContext, request: HTTPRequestHead, response: AdminResponse) {
+        waiting = false
+        answered += 1
         guard context.channel.isActive else { return }
+        if request.isKeepAlive { schedule(headerTimeout, context: context) }
         var headers = HTTPHeaders()
         headers.add(name: "content-type", value: response.contentType)
         headers.add(name: "content-length", value: String(response.body.count))

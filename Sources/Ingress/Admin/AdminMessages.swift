@@ -7,6 +7,9 @@ struct AdminRequest: Sendable {
     var path: String
     var query: [String: String]
     var authorization: String?
+    /// The `Host` header, if any (HTTP/1.0 clients may omit it).
+    var host: String?
+    var contentType: String?
     var body: [UInt8]
 
     init(head: HTTPRequestHead, body: [UInt8]) {
@@ -15,6 +18,8 @@ struct AdminRequest: Sendable {
         path = parts.first.map(String.init) ?? "/"
         query = parts.count > 1 ? Self.parseQuery(String(parts[1])) : [:]
         authorization = head.headers.first(name: "authorization")
+        host = head.headers.first(name: "host")
+        contentType = head.headers.first(name: "content-type")
         self.body = body
     }
 

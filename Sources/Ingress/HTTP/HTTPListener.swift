@@ -13,7 +13,8 @@ package final class HTTPListener: Sendable {
     /// Binds `host:port` and starts accepting. `addTLS`, when given, puts TLS in front of HTTP.
     static func bind(
         name: String, host: String, port: Int, group: any EventLoopGroup, idleTimeout: TimeAmount,
-        pipeliningAssistance: Bool, limiter: ConnectionLimiter?, onRejected: @escaping @Sendable () -> Void,
+        pipeliningAssistance: Bool, limiter: ConnectionLimiter?,
+        onRejected: @escaping @Sendable (ConnectionLimiter.Refusal) -> Void,
         onOpenChange: @escaping @Sendable (Int) -> Void,
         addTLS: (@Sendable (ChannelPipeline.SynchronousOperations) throws -> Void)?,
         addHandlers: @escaping @Sendable (ChannelPipeline.SynchronousOperations) throws -> Void
@@ -25,13 +26,14 @@ package final class HTTPListener: Sendable {
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelInitializer { channel in
                 if let limiter {
-                    guard limiter.acquire() else {
-                        onRejected()
+                    let peer = channel.remoteAddress?.ipAddress
+                    if let refusal = limiter.acquire(peer: peer) {
+                        onRejected(refusal)
                         return channel.eventLoop.makeFailedFuture(ChannelError.inputClosed)
                     }
                     onOpenChange(limiter.current)
                     channel.closeFuture.whenComplete { _ in
-                        limiter.release()
+                        limiter.release(peer: peer)
                         onOpenChange(limiter.current)
                     }
                 }

@@ -19,25 +19,3 @@ final class RequestIDGenerator: Sendable {
         prefix + "-" + String(number, radix: 36)
     }
 }
-
-/// Counts open connections against a cap.
-final class ConnectionLimiter: Sendable {
-    private let open = Atomic<Int>(0)
-    let limit: Int
-
-    init(limit: Int) { self.limit = limit }
-
-    /// Takes a slot; false (and nothing taken) at the cap.
-    func acquire() -> Bool {
-        let now = open.wrappingAdd(1, ordering: .relaxed).newValue
-        if now > limit {
-            open.wrappingSubtract(1, ordering: .relaxed)
-            return false
-        }
-        return true
-    }
-
-    func release() { open.wrappingSubtract(1, ordering: .relaxed) }
-
-    var current: Int { open.load(ordering: .relaxed) }
-}

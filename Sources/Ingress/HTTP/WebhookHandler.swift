@@ -2,81 +2,146 @@ import Logging
 import NIOCore
 import NIOHTTP1
 
-/// HTTP/1.1 framing for the webhook path: method and path checks, the body limit (413 without
-/// reading the rest), the per-request deadline, keep-alive. Complete bodies go to the
-/// ``AcceptPipeline``; its answer is written back on this channel's event loop.
+/// HTTP/1.1 framing for the webhook path. Complete bodies go to the ``AcceptPipeline``; its
+/// answer is written back on this channel's event loop.
 ///
-/// The handler owns HTTP/1.1 pipelining: parts that arrive while a request is being answered
-/// are queued (up to ``maxQueuedParts``) and handled, in order, after the answer. This keeps
-/// the socket readable throughout, instead of NIO's pipeline helper turning reads off and on
-/// (two `epoll_ctl` calls) for every request.
-final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
+/// What it enforces, and when:
+/// - **Head deadline** (`header_timeout`): a request head must be complete this soon after the
+///   connection is accepted, or after the previous answer. A connection that never sends a head
+///   gets 408; an idle keep-alive connection is closed.
+/// - **At the head**, before any body byte is read (``IngressAdmission``): path, method, the body
+///   limit from `Content-Length` (413), the signature headers (missing, malformed or stale:
+///   400/401), `Expect` (417 unless `100-continue`, which is then answered), and the shared
+///   ``BodyBudget`` (503). Refusals are answered at once; a small body still on its way is read
+///   and dropped so the connection can be kept, a large one closes it.
+/// - **Request deadline** (`request_timeout`, from the head): 408 if the body does not arrive.
+/// - **Pipelining with backpressure**: parts that arrive while a request is being answered are
+///   queued and handled in order after the answer; once ``maxQueuedParts`` are waiting the handler
+///   stops reading the socket until the queue drains, so any depth of pipelining gets every answer.
+final class WebhookHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
 
     struct Configuration: Sendable {
         var path: String
         var maxBodyBytes: Int
         var requestTimeout: TimeAmount
+        var headerTimeout: TimeAmount
     }
 
     private enum State {
+        /// Waiting for the next head; the head deadline runs.
         case idle
         case receiving(HTTPRequestHead, ByteBuffer)
         /// The request will be refused once it ends; its body is skipped.
         case discarding(HTTPRequestHead, IngressOutcome)
+        /// Already answered (refused at the head); the rest of a small body is skipped.
+        case draining(keepAlive: Bool)
         /// The body is complete and the pipeline is deciding.
         case answering
         /// An answer that closes the connection was written.
         case closing
     }
 
+    /// Parts queued while answering before reads stop.
+    static let maxQueuedParts = 256
+
     private let configuration: Configuration
     private let pipeline: AcceptPipeline
+    private let admission: IngressAdmission
+    private let budget: BodyBudget
     private let metrics: RelayMetrics
     private let logger: Logger
     private var state = State.idle
     private var started = NIODeadline.now()
-    private var timeout: Scheduled<Void>?
-    /// Request parts received while answering; replayed in order afterwards.
-    private var queued: [HTTPServerRequestPart] = []
-    static let maxQueuedParts = 256
+    private var deadline: Scheduled<Void>?
+    /// Body bytes of the current request taken from the shared budget.
+    private var reserved = 0
+    private var answered = 0
+    /// Request parts received while answering; handled in order afterwards.
+    private var queued = CircularBuffer<HTTPServerRequestPart>()
+    /// A `read` held back while the queue is full.
+    private var heldRead = false
 
-    init(configuration: Configuration, pipeline: AcceptPipeline, metrics: RelayMetrics, logger: Logger) {
+    init(
+        configuration: Configuration, pipeline: AcceptPipeline, budget: BodyBudget, metrics: RelayMetrics,
+        logger: Logger
+    ) {
         self.configuration = configuration
         self.pipeline = pipeline
+        self.admission = IngressAdmission(
+            path: configuration.path, maxBodyBytes: configuration.maxBodyBytes, pipeline: pipeline, budget: budget)
+        self.budget = budget
         self.metrics = metrics
         self.logger = logger
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { scheduleHeadDeadline(context: context) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        scheduleHeadDeadline(context: context)
+        context.fireChannelActive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let part = unwrapInboundIn(data)
         if case .answering = state {
             queued.append(part)
-            if queued.count > Self.maxQueuedParts { context.close(promise: nil) }
             return
         }
         handle(part, context: context)
     }
 
+    /// Holds reads back while the pipelining queue is full (backpressure instead of a close).
+    func read(context: ChannelHandlerContext) {
+        if queued.count >= Self.maxQueuedParts {
+            heldRead = true
+            return
+        }
+        context.read()
+    }
+
     private func handle(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
-        if case .closing = state { return }
         switch part {
         case .head(let head):
+            guard case .idle = state else { return }
             started = .now()
-            scheduleTimeout(context: context)
-            state = admit(head)
-            if case .discarding(_, let outcome) = state, outcome.status == 413 {
-                // Refuse now; never read the rest of an oversized body.
-                respond(context: context, keepAlive: false, outcome: outcome)
-                state = .closing
+            schedule(configuration.requestTimeout, context: context)
+            switch admission.admit(head, nowSeconds: pipeline.nowMillis() / 1000) {
+            case .accept(let reservation, let expectsContinue):
+                reserved = reservation
+                state = .receiving(head, ByteBuffer())
+                if expectsContinue {
+                    context.writeAndFlush(
+                        wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))),
+                        promise: nil)
+                }
+            case .discard(let outcome):
+                state = .discarding(head, outcome)
+            case .refuse(let outcome, let drainBody):
+                let keepAlive = drainBody && head.isKeepAlive
+                respond(context: context, keepAlive: keepAlive, outcome: outcome)
+                state = drainBody ? .draining(keepAlive: keepAlive) : .closing
             }
         case .body(var chunk):
             guard case .receiving(let head, var body) = state else { return }
-            if body.readableBytes + chunk.readableBytes > configuration.maxBodyBytes {
-                respond(context: context, keepAlive: false, outcome: Self.tooLarge(configuration.maxBodyBytes))
+            let size = body.readableBytes + chunk.readableBytes
+            if size > configuration.maxBodyBytes {
+                respond(
+                    context: context, keepAlive: false, outcome: IngressAdmission.tooLarge(configuration.maxBodyBytes))
                 state = .closing
                 return
+            }
+            if size > reserved {
+                guard budget.reserve(size - reserved) else {
+                    respond(context: context, keepAlive: false, outcome: IngressAdmission.overloaded)
+                    state = .closing
+                    return
+                }
+                reserved = size
             }
             state = .answering  // release the buffer's other reference before writing into it
             body.writeBuffer(&chunk)
@@ -85,15 +150,26 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
             switch state {
             case .discarding(let head, let outcome):
                 respond(context: context, keepAlive: head.isKeepAlive, outcome: outcome)
-                state = head.isKeepAlive ? .idle : .closing
+                finishRequest(context: context, keepAlive: head.isKeepAlive)
+            case .draining(let keepAlive):
+                finishRequest(context: context, keepAlive: keepAlive)
             case .receiving(let head, let body):
                 state = .answering
-                cancelTimeout()
+                cancelDeadline()
                 dispatch(context: context, head: head, body: body)
             default:
                 break
             }
         }
+    }
+
+    /// The request is over: back to idle (head deadline running) or closing.
+    private func finishRequest(context: ChannelHandlerContext, keepAlive: Bool) {
+        budget.release(reserved)
+        reserved = 0
+        answered += 1
+        state = keepAlive ? .idle : .closing
+        if keepAlive { scheduleHeadDeadline(context: context) }
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -121,39 +197,19 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        cancelTimeout()
+        cancelDeadline()
+        budget.release(reserved)
+        reserved = 0
+        queued.removeAll()
         context.fireChannelInactive()
-    }
-
-    private func admit(_ head: HTTPRequestHead) -> State {
-        let path =
-            head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
-        guard path == configuration.path else {
-            return .discarding(
-                head, .rejected(404, .notFound, "no such path; webhooks are accepted at \(configuration.path)"))
-        }
-        guard head.method == .POST else {
-            return .discarding(
-                head, .rejected(405, .methodNotAllowed, "method \(head.method.rawValue) not allowed; use POST"))
-        }
-        if let length = head.headers.first(name: "content-length").flatMap(Int.init),
-            length > configuration.maxBodyBytes
-        {
-            return .discarding(head, Self.tooLarge(configuration.maxBodyBytes))
-        }
-        return .receiving(head, ByteBuffer())
-    }
-
-    private static func tooLarge(_ limit: Int) -> IngressOutcome {
-        .rejected(413, .tooLarge, "body exceeds the limit of \(limit) bytes")
     }
 
     private func dispatch(context: ChannelHandlerContext, head: HTTPRequestHead, body: ByteBuffer) {
         let promise = context.eventLoop.makePromise(of: IngressOutcome.self)
         promise.futureResult.assumeIsolated().whenSuccess { outcome in
-            self.respond(context: context, keepAlive: head.isKeepAlive, outcome: outcome)
+            self.respond(context: context, keepAlive: head.isKeepAlive, outcome: outcome, logged: true)
             guard case .answering = self.state else { return }
-            self.state = head.isKeepAlive ? .idle : .closing
+            self.finishRequest(context: context, keepAlive: head.isKeepAlive)
             self.replayQueued(context: context)
         }
         pipeline.accept(
@@ -163,51 +219,77 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
             answer: { promise.succeed($0) })
     }
 
-    /// Handles parts that arrived while answering, until the next request needs answering.
+    /// Handles parts that arrived while answering, until the next request needs answering; lets
+    /// reads resume once the queue is short again.
     private func replayQueued(context: ChannelHandlerContext) {
-        while !queued.isEmpty {
-            if case .answering = state { return }
+        while let part = queued.first {
+            if case .answering = state { break }
             if case .closing = state {
                 queued.removeAll()
-                return
-            }
-            handle(queued.removeFirst(), context: context)
-        }
-    }
-
-    private func scheduleTimeout(context: ChannelHandlerContext) {
-        cancelTimeout()
-        timeout = context.eventLoop.assumeIsolated().scheduleTask(in: configuration.requestTimeout) {
-            switch self.state {
-            case .receiving, .discarding:
-                self.respond(
-                    context: context, keepAlive: false,
-                    outcome: .rejected(408, .requestTimeout, "request not completed within the request timeout"))
-                self.state = .closing
-            default:
                 break
             }
+            queued.removeFirst()
+            handle(part, context: context)
+        }
+        if heldRead, queued.count < Self.maxQueuedParts / 2 {
+            heldRead = false
+            context.read()
         }
     }
 
-    private func cancelTimeout() {
-        timeout?.cancel()
-        timeout = nil
+    private func scheduleHeadDeadline(context: ChannelHandlerContext) {
+        schedule(configuration.headerTimeout, context: context)
     }
 
-    private func respond(context: ChannelHandlerContext, keepAlive: Bool, outcome: IngressOutcome) {
+    private func schedule(_ timeout: TimeAmount, context: ChannelHandlerContext) {
+        cancelDeadline()
+        deadline = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) {
+            self.deadlinePassed(context: context)
+        }
+    }
+
+    private func deadlinePassed(context: ChannelHandlerContext) {
+        switch state {
+        case .idle where answered == 0:
+            respond(
+                context: context, keepAlive: false,
+                outcome: .rejected(408, .headerTimeout, "no complete request head within the header timeout"))
+            state = .closing
+        case .idle, .draining:
+            // An idle keep-alive connection, or the rest of an answered request: close quietly.
+            state = .closing
+            context.close(promise: nil)
+        case .receiving, .discarding:
+            respond(
+                context: context, keepAlive: false,
+                outcome: .rejected(408, .requestTimeout, "request not completed within the request timeout"))
+            state = .closing
+        case .answering, .closing:
+            break
+        }
+    }
+
+    private func cancelDeadline() {
+        deadline?.cancel()
+        deadline = nil
+    }
+
+    /// Writes `outcome`. `logged`: the accept pipeline decided it and logged it already; every
+    /// other rejection is decided here and logged here.
+    private func respond(context: ChannelHandlerContext, keepAlive: Bool, outcome: IngressOutcome, logged: Bool = false)
+    {
         guard context.channel.isActive else { return }
-        cancelTimeout()
+        cancelDeadline()
         metrics.record(outcome.outcome)
         if outcome.isSuccess {
             metrics.ackLatency.recordNanoseconds(Int64((NIODeadline.now() - started).nanoseconds))
-        } else if outcome.status != 503, outcome.outcome.isHTTPLevel {
-            // Pipeline rejections log themselves; these happen before the pipeline.
+        } else if !logged {
             logger.warning(
                 "webhook rejected",
                 metadata: [
                     "relay.reason": "\(outcome.reason)", "relay.status": "\(outcome.status)",
                     "relay.outcome": "\(outcome.outcome.rawValue)",
+                    "relay.peer": "\(context.channel.remoteAddress?.ipAddress ?? "?")",
                 ])
         }
         let body = outcome.jsonBody
@@ -226,16 +308,6 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
             context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
                 context.close(promise: nil)
             }
-        }
-    }
-}
-
-extension RelayMetrics.Outcome {
-    /// Outcomes decided by HTTP framing rather than by the accept pipeline.
-    var isHTTPLevel: Bool {
-        switch self {
-        case .tooLarge, .methodNotAllowed, .notFound, .requestTimeout, .malformedRequest: return true
-        default: return false
         }
     }
 }

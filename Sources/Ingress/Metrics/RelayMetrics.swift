@@ -24,6 +24,9 @@ package final class RelayMetrics: Sendable {
         case methodNotAllowed = "method_not_allowed"
         case notFound = "not_found"
         case requestTimeout = "request_timeout"
+        case headerTimeout = "header_timeout"
+        case expectationFailed = "expectation_failed"
+        case overloaded
         case unavailable
     }
 
@@ -35,7 +38,7 @@ package final class RelayMetrics: Sendable {
     package let ackLatency: Metrics.Timer
     package let dedupeHits: Metrics.Counter
     package let unrouted: Metrics.Counter
-    package let connectionsRejected: Metrics.Counter
+    private let connectionsRejected: [ConnectionLimiter.Refusal: Metrics.Counter]
     package let openConnections: Metrics.Meter
     private let perSink = Mutex<[String: (spooled: Metrics.Counter, bytes: Metrics.Meter, segments: Metrics.Meter)]>([:]
     )
@@ -77,9 +80,14 @@ package final class RelayMetrics: Sendable {
             registry, factory, "dedupe_hits", "Retries answered as duplicates of an event already durable.")
         self.unrouted = Self.counter(
             registry, factory, "events_unrouted", "Accepted events that matched no enabled route.")
-        self.connectionsRejected = Self.counter(
-            registry, factory, "ingress_connections_rejected",
-            "Connections closed at once because the connection cap was reached.")
+        var rejected: [ConnectionLimiter.Refusal: Metrics.Counter] = [:]
+        for reason in [ConnectionLimiter.Refusal.total, .perPeer] {
+            rejected[reason] = Self.counter(
+                registry, factory, "ingress_connections_rejected",
+                "Connections closed at once because a connection cap was reached, by cap.",
+                labels: [("reason", reason.rawValue)])
+        }
+        self.connectionsRejected = rejected
         let open = Self.descriptor("ingress_open_connections", "", "Ingress connections open now.")
         self.openConnections = Metrics.Meter(
             label: open.name, dimensions: [], handler: registry.makeGauge(descriptor: open), factory: factory)
@@ -129,6 +137,9 @@ package final class RelayMetrics: Sendable {
             label: descriptor.name, dimensions: labels,
             handler: registry.makeCounter(descriptor: descriptor, labels: labels), factory: factory)
     }
+
+    /// Counts a connection closed at accept because of `reason`.
+    func connectionRejected(_ reason: ConnectionLimiter.Refusal) { connectionsRejected[reason]!.increment() }
 
     /// Counts one answered request.
     package func record(_ outcome: Outcome) { outcomes[outcome]!.increment() }

@@ -35,14 +35,20 @@ package struct SignatureVerifier: Sendable {
         self.toleranceSeconds = toleranceSeconds
     }
 
-    /// Checks the headers and the body, in the documented order: headers present, timestamp
-    /// well-formed and fresh, signature matching one of the secrets.
-    package func verify(
-        timestamp timestampHeader: String?,
-        signature signatureHeader: String?,
-        body: UnsafeRawBufferPointer,
-        now: Int64
-    ) throws(Failure) {
+    /// The signature headers, checked: what ``checkHeaders(timestamp:signature:now:)`` returns.
+    package struct CheckedHeaders: Sendable {
+        /// The timestamp as sent (trimmed): the signed prefix.
+        package var timestamp: String
+        /// Every `v1=` digest the header carries.
+        package var candidates: [[UInt8]]
+    }
+
+    /// The checks that need no body, in the documented order: headers present, timestamp
+    /// well-formed and fresh, signature header well-formed. The ingress runs them as soon as a
+    /// request's head arrives, so a request that must fail never has its body read.
+    package func checkHeaders(timestamp timestampHeader: String?, signature signatureHeader: String?, now: Int64)
+        throws(Failure) -> CheckedHeaders
+    {
         guard let timestampHeader, !timestampHeader.isEmpty else {
             throw Failure(code: .missingHeader, message: "missing X-Webhook-Timestamp header")
         }
@@ -50,8 +56,9 @@ package struct SignatureVerifier: Sendable {
             throw Failure(code: .missingHeader, message: "missing X-Webhook-Signature header")
         }
         let trimmedTimestamp = timestampHeader.trimmingASCIISpaces()
-        guard !trimmedTimestamp.isEmpty, trimmedTimestamp.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
-            let timestamp = Int64(trimmedTimestamp)
+        // At most 18 digits: Int64 cannot overflow, and no real timestamp is longer.
+        guard !trimmedTimestamp.isEmpty, trimmedTimestamp.utf8.count <= 18,
+            trimmedTimestamp.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let timestamp = Int64(trimmedTimestamp)
         else {
             throw Failure(code: .invalidHeader, message: "X-Webhook-Timestamp is not unix seconds")
         }
@@ -64,10 +71,22 @@ package struct SignatureVerifier: Sendable {
                 message: "timestamp is \(skew)s \(direction); tolerance is \(toleranceSeconds)s"
             )
         }
+        return CheckedHeaders(timestamp: trimmedTimestamp, candidates: candidates)
+    }
+
+    /// Checks the headers and the body, in the documented order: headers present, timestamp
+    /// well-formed and fresh, signature matching one of the secrets.
+    package func verify(
+        timestamp timestampHeader: String?,
+        signature signatureHeader: String?,
+        body: UnsafeRawBufferPointer,
+        now: Int64
+    ) throws(Failure) {
+        let checked = try checkHeaders(timestamp: timestampHeader, signature: signatureHeader, now: now)
         var digest = [UInt8](repeating: 0, count: 32)
         for key in keys {
-            key.sign(timestamp: trimmedTimestamp, body: body, into: &digest)
-            for candidate in candidates where constantTimeEqual(candidate, digest) {
+            key.sign(timestamp: checked.timestamp, body: body, into: &digest)
+            for candidate in checked.candidates where constantTimeEqual(candidate, digest) {
                 return
             }
         }

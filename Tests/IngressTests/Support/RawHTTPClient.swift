@@ -60,6 +60,19 @@ final class RawConnection {
 
     func send(_ text: String) throws { try send(Array(text.utf8)) }
 
+    /// Sends all of `bytes` on a socket from any thread (for writers that must not block the
+    /// test's reads); stops at the first error.
+    static func send(_ bytes: [UInt8], on fd: Int32) {
+        var sent = 0
+        while sent < bytes.count {
+            let n = bytes.withUnsafeBytes {
+                Glibc.send(fd, $0.baseAddress! + sent, bytes.count - sent, Int32(MSG_NOSIGNAL))
+            }
+            guard n > 0 else { return }
+            sent += n
+        }
+    }
+
     /// Sends a request: head, then `body` (omit with `sendBody: false` to test early answers).
     func request(
         method: String = "POST", path: String = "/webhooks/moda", headers: [(String, String)] = [], body: [UInt8] = [],

@@ -1,0 +1,194 @@
+import Foundation
+import Testing
+
+@testable import Ingress
+@testable import RelayCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Greedy and hostile clients at the ingress (hardening findings 5, 6, 7).
+@Suite struct IngressHardeningTests {
+    func head(_ body: [UInt8], extra: [(String, String)] = [], length: Int? = nil) -> [UInt8] {
+        var text = "POST /webhooks/moda HTTP/1.1\r\nHost: x\r\nContent-Length: \(length ?? body.count)\r\n"
+        for (name, value) in SignedEvent.headers(body: body) + extra { text += "\(name): \(value)\r\n" }
+        return Array((text + "\r\n").utf8)
+    }
+
+    /// Finding 5: deeper than about 85 requests, the connection was closed with no answers, even
+    /// for events already stored (which Moda then sends again).
+    @Test func aThousandPipelinedEventsGetAThousandAnswersInOrder() async throws {
+        let relay = try await TestRelay()
+        let connection = try RawConnection(port: relay.port)
+        var bytes: [UInt8] = []
+        for index in 0..<1000 {
+            let body = SignedEvent.body(id: "evt_deep_\(index)")
+            bytes += head(body) + body
+        }
+        // Send from another thread: the relay stops reading while its queue is full, so a
+        // single blocking send of 800 KB would wait on this thread's own reads.
+        let fd = connection.fd
+        let all = bytes
+        let sender = Thread { RawConnection.send(all, on: fd) }
+        sender.start()
+        var ids: [String] = []
+        for _ in 0..<1000 {
+            let answer = try connection.readResponse()
+            #expect(answer.status == 200)
+            ids.append(answer.json["event_id"] as? String ?? "?")
+        }
+        #expect(ids == (0..<1000).map { "evt_deep_\($0)" })
+        #expect(try relay.spooledKeys(sink: "archive").count == 1000)
+        await relay.shutdown()
+    }
+
+    /// Finding 6: `Expect: 100-continue` was never answered; curl waits about 1 s for it.
+    @Test func expectContinueIsAnsweredOnlyWhenTheHeadPasses() async throws {
+        let relay = try await TestRelay()
+        let body = SignedEvent.body(id: "evt_expect", padding: 2000)
+        let connection = try RawConnection(port: relay.port)
+        try connection.send(head(body, extra: [("Expect", "100-continue")]))
+        let interim = try connection.readResponse()
+        #expect(interim.status == 100)
+        try connection.send(body)
+        let answer = try connection.readResponse()
+        #expect(answer.status == 200 && answer.json["event_id"] as? String == "evt_expect")
+
+        // A head that must fail is refused at once, without a 100 and without waiting for the body.
+        let stale = try RawConnection(port: relay.port)
+        let old = SignedEvent.headers(body: body, timestamp: Int(Date().timeIntervalSince1970) - 3600)
+        var text =
+            "POST /webhooks/moda HTTP/1.1\r\nHost: x\r\nContent-Length: \(body.count)\r\nExpect: 100-continue\r\n"
+        for (name, value) in old { text += "\(name): \(value)\r\n" }
+        try stale.send(text + "\r\n")
+        let refused = try stale.readResponse()
+        #expect(refused.status == 401 && refused.json["reason"] as? String != nil)
+        #expect(stale.isClosedByPeer())
+
+        let odd = try RawConnection(port: relay.port)
+        try odd.send(head(body, extra: [("Expect", "200-ok")]))
+        #expect(try odd.readResponse().status == 417)
+        #expect(try relay.metric(#"moda_relay_ingress_requests_total{outcome="expectation_failed"}"#) == 1)
+        await relay.shutdown()
+    }
+
+    /// curl sends `Expect: 100-continue` for bodies over 1 KiB and waits for the answer.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/curl")))
+    func curlPostsALargeEventWithoutStalling() async throws {
+        let relay = try await TestRelay()
+        let body = SignedEvent.body(id: "evt_curl", padding: 4000)
+        let file = relay.dataDirectory + "/curl-body.json"
+        try Data(body).write(to: URL(fileURLWithPath: file))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        var arguments = ["-s", "-o", "/dev/null", "-w", "%{http_code} %{time_total}", "--expect100-timeout", "30"]
+        for (name, value) in SignedEvent.headers(body: body) { arguments += ["-H", "\(name): \(value)"] }
+        arguments += ["--data-binary", "@" + file, "http://127.0.0.1:\(relay.port)/webhooks/moda"]
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        process.waitUntilExit()
+        let result = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        // With a 30 s expect timeout, a missing 100 would hold curl for 30 s; it answers at once.
+        let parts = result.split(separator: " ")
+        #expect(parts.first == "200", "\(result)")
+        #expect((Double(parts.last ?? "") ?? 99) < 15, "\(result)")
+        await relay.shutdown()
+    }
+
+    /// Finding 7: a head deadline from accept; headers checked before the body is read.
+    @Test func silentAndSlowClientsLoseTheirSlot() async throws {
+        let relay = try await TestRelay { $0.headerTimeout = .milliseconds(300) }
+        let silent = try RawConnection(port: relay.port)
+        let timedOut = try silent.readResponse()
+        #expect(timedOut.status == 408)
+        #expect((timedOut.json["reason"] as? String)?.contains("header timeout") == true)
+        #expect(silent.isClosedByPeer())
+        let partial = try RawConnection(port: relay.port)
+        try partial.send("POST /webhooks/moda HTTP/1.1\r\nHost: x\r\n")
+        #expect(try partial.readResponse().status == 408)
+        #expect(try relay.metric(#"moda_relay_ingress_requests_total{outcome="header_timeout"}"#) == 2)
+        // After an answer, an idle keep-alive connection is closed quietly.
+        let keptAlive = try RawConnection(port: relay.port)
+        let body = SignedEvent.body(id: "evt_then_idle")
+        try keptAlive.send(head(body) + body)
+        #expect(try keptAlive.readResponse().status == 200)
+        #expect(keptAlive.isClosedByPeer())
+        await relay.shutdown()
+    }
+
+    @Test func badSignatureHeadersAreRefusedBeforeTheBodyIsRead() async throws {
+        let relay = try await TestRelay()
+        let connection = try RawConnection(port: relay.port)
+        // A megabyte announced, not one byte of it sent: the answer comes anyway.
+        try connection.send("POST /webhooks/moda HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n")
+        let answer = try connection.readResponse()
+        #expect(answer.status == 400)
+        #expect((answer.json["reason"] as? String)?.contains("missing X-Webhook-Timestamp") == true)
+        #expect(connection.isClosedByPeer())
+        #expect(
+            relay.logs.all.contains {
+                $0.message == "webhook rejected" && $0.metadata["relay.outcome"] == "missing_header"
+            })
+        // A small body behind a refused head is read and dropped: the connection stays usable.
+        let small = try RawConnection(port: relay.port)
+        let body = SignedEvent.body(id: "evt_small")
+        try small.send(
+            Array("POST /webhooks/moda HTTP/1.1\r\nHost: x\r\nContent-Length: \(body.count)\r\n\r\n".utf8) + body)
+        #expect(try small.readResponse().status == 400)
+        try small.send(head(body) + body)
+        #expect(try small.readResponse().status == 200)
+        await relay.shutdown()
+    }
+
+    @Test func bufferedBodiesHaveACapAcrossConnections() async throws {
+        let relay = try await TestRelay {
+            $0.maxBodyBytes = 4096
+            $0.maxBufferedBytes = 8192
+        }
+        let body = SignedEvent.body(id: "evt_budget", padding: 3000)
+        let first = try RawConnection(port: relay.port)
+        let second = try RawConnection(port: relay.port)
+        // Two heads announce 3.9 KB each and hold their bodies back: 7.9 KB of 8 KB reserved.
+        try first.send(head(body))
+        try second.send(head(body))
+        let deadline = ContinuousClock.now + .seconds(5)
+        var refused: RawConnection.Response?
+        while refused == nil, ContinuousClock.now < deadline {
+            let third = try RawConnection(port: relay.port)
+            try third.send(head(body) + body)
+            let answer = try third.readResponse()
+            if answer.status == 503 { refused = answer } else { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        #expect(refused?.status == 503)
+        #expect((refused?.json["reason"] as? String)?.contains("too many request bytes") == true)
+        #expect(try relay.metric(#"moda_relay_ingress_requests_total{outcome="overloaded"}"#) ?? 0 >= 1)
+        // The held bodies arrive; their reservations are given back and new events fit again.
+        try first.send(body)
+        #expect(try first.readResponse().status == 200)
+        try second.send(body)
+        #expect(try second.readResponse().json["duplicate"] as? Bool == true)
+        let fourth = try RawConnection(port: relay.port)
+        let other = SignedEvent.body(id: "evt_budget_2", padding: 3000)
+        try fourth.send(head(other) + other)
+        #expect(try fourth.readResponse().status == 200)
+        await relay.shutdown()
+    }
+
+    @Test func anOptionalCapPerPeer() async throws {
+        let relay = try await TestRelay { $0.maxConnectionsPerPeer = 2 }
+        let held = try (0..<2).map { _ in try RawConnection(port: relay.port) }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while try relay.metric("moda_relay_ingress_open_connections") != 2, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let third = try RawConnection(port: relay.port)
+        #expect(third.isClosedByPeer())
+        #expect(
+            try relay.metric(#"moda_relay_ingress_connections_rejected_total{reason="max_connections_per_peer"}"#) == 1)
+        _ = held
+        await relay.shutdown()
+    }
+}

@@ -87,7 +87,14 @@ package struct RelaySettings: Sendable, Equatable {
         else {
             return [ConfigDiagnostic(file: file, line: 1, column: 1, message: "cannot read config file")]
         }
-        var reader = YAMLReader(file: file, environment: ProcessInfo.processInfo.environment)
+        return load(text: text, file: file, environment: ProcessInfo.processInfo.environment, into: &settings)
+    }
+
+    /// Applies the keys of `text`, a config file's content (`file` names it in diagnostics).
+    package static func load(
+        text: String, file: String, environment: [String: String], into settings: inout RelaySettings
+    ) -> [ConfigDiagnostic] {
+        var reader = YAMLReader(file: file, environment: environment)
         guard let root = reader.parse(text), let pairs = reader.mapping(root, what: "the config file") else {
             return reader.diagnostics
         }

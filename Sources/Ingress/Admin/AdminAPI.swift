@@ -139,9 +139,10 @@ final class AdminAPI: Sendable {
 
     private func deliveries(_ query: [String: String]) -> AdminResponse {
         let limit: Int
-        switch Self.limit(query["limit"], default: 50, maximum: 1000) {
-        case .success(let value): limit = value
-        case .failure(let error): return error.response
+        do {
+            limit = try AdminQuery.count(query["limit"], name: "limit", default: 50, range: 1...1000)
+        } catch {
+            return .error(400, error.reason)
         }
         let workers = relay.fleet.all
         var attempts: [(String, DeliveryAttempt)] = []
@@ -155,11 +156,11 @@ final class AdminAPI: Sendable {
             attempts.sort { $0.1.atMillis > $1.1.atMillis }
         }
         if let status = query["status"] {
-            guard let filter = DeliveryFilter(status) else {
+            guard let filter = DeliveryStatusFilter(status) else {
                 return .error(
                     400, "status must be delivered, retry, dead, paused, error, an HTTP code or a class like 5xx")
             }
-            attempts = attempts.filter { filter.matches($0.1) }
+            attempts = attempts.filter { filter.matches(outcome: $0.1.outcome, status: $0.1.status) }
         }
         let shown = attempts.prefix(limit).map { sink, attempt in
             JSONValue.object([
@@ -176,20 +177,17 @@ final class AdminAPI: Sendable {
 
     private func dead(_ query: [String: String]) -> AdminResponse {
         let limit: Int
-        switch Self.limit(query["limit"], default: 100, maximum: 10_000) {
-        case .success(let value): limit = value
-        case .failure(let error): return error.response
+        let offset: Int
+        let since: Int64?
+        let until: Int64?
+        do {
+            limit = try AdminQuery.count(query["limit"], name: "limit", default: 100, range: 1...10_000)
+            offset = try AdminQuery.count(query["offset"], name: "offset", default: 0, range: 0...10_000_000)
+            since = try AdminQuery.instant(query["since"], name: "since")
+            until = try AdminQuery.instant(query["until"], name: "until")
+        } catch {
+            return .error(400, error.reason)
         }
-        var bounds: [String: Int64] = [:]
-        for name in ["since", "until"] {
-            guard let text = query[name] else { continue }
-            guard let millis = Timestamp.parse(text) else {
-                return .error(400, "\(name) must be an RFC 3339 time (2026-11-23T10:00:00Z) or Unix seconds")
-            }
-            bounds[name] = millis
-        }
-        let since = bounds["since"]
-        let until = bounds["until"]
         let sinks: [String]
         if let sink = query["sink"] {
             guard relay.deadLetterSinks().contains(sink) || relay.fleet.worker(sink) != nil else {
@@ -198,11 +196,6 @@ final class AdminAPI: Sendable {
             sinks = [sink]
         } else {
             sinks = relay.deadLetterSinks()
-        }
-        let offset: Int
-        switch Self.count(query["offset"], name: "offset", default: 0, range: 0...100_000_000) {
-        case .success(let value): offset = value
-        case .failure(let error): return error.response
         }
         let filter = DeadLetterLog.Filter(sinceMillis: since, untilMillis: until)
         // Choose the page from the indexes (no file reads), then read only its letters.
@@ -224,7 +217,7 @@ final class AdminAPI: Sendable {
         }
         order.sort { ($0.at, -$0.sink, -$0.position) > ($1.at, -$1.sink, -$1.position) }
         let page = order.dropFirst(offset).prefix(limit)
-        let withBody = ["1", "true", "yes"].contains(query["body"] ?? "")
+        let withBody = AdminQuery.flag(query["body"])
         var shown: [(at: Int64, json: JSONValue)] = []
         for (which, entry) in chosen.enumerated() {
             let positions = page.filter { $0.sink == which }.map(\.position)
@@ -252,7 +245,7 @@ final class AdminAPI: Sendable {
 
     private static func replay(_ relay: Relay, body: [UInt8]) -> AdminResponse {
         let request: ReplayRequest
-        do {
+        do throws(AdminQuery.Invalid) {
             request = try ReplayRequest(json: body)
         } catch {
             return .error(400, error.reason)
@@ -264,24 +257,6 @@ final class AdminAPI: Sendable {
         } catch {
             return .error(error.status, error.reason)
         }
-    }
-
-    private static func limit(_ text: String?, default value: Int, maximum: Int) -> Result<Int, AdminResponseError> {
-        count(text, name: "limit", default: value, range: 1...maximum)
-    }
-
-    /// A whole number from a query parameter; `Int(_:)` refuses overflow, so a huge value is a
-    /// 400 like any other bad one.
-    private static func count(_ text: String?, name: String, default value: Int, range: ClosedRange<Int>)
-        -> Result<Int, AdminResponseError>
-    {
-        guard let text else { return .success(value) }
-        guard let parsed = Int(text), range.contains(parsed) else {
-            return .failure(
-                AdminResponseError(
-                    .error(400, "\(name) must be an integer from \(range.lowerBound) to \(range.upperBound)")))
-        }
-        return .success(parsed)
     }
 
     private static func endpoint(_ path: String) -> String {
@@ -309,10 +284,4 @@ final class AdminAPI: Sendable {
         }
         return difference == 0 && given.count == token.count
     }
-}
-
-/// An ``AdminResponse`` carried as an error.
-struct AdminResponseError: Error {
-    var response: AdminResponse
-    init(_ response: AdminResponse) { self.response = response }
 }

@@ -16,48 +16,11 @@ struct AdminRequest: Sendable {
         method = head.method.rawValue
         let parts = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
         path = parts.first.map(String.init) ?? "/"
-        query = parts.count > 1 ? Self.parseQuery(String(parts[1])) : [:]
+        query = parts.count > 1 ? AdminQuery.parse(parts[1]) : [:]
         authorization = head.headers.first(name: "authorization")
         host = head.headers.first(name: "host")
         contentType = head.headers.first(name: "content-type")
         self.body = body
-    }
-
-    /// `a=1&b=x%20y` → `["a": "1", "b": "x y"]` (`+` is a space; the last repeat wins).
-    static func parseQuery(_ text: String) -> [String: String] {
-        var out: [String: String] = [:]
-        for pair in text.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let name = parts.first.flatMap({ decode(String($0)) }), !name.isEmpty else { continue }
-            out[name] = parts.count > 1 ? decode(String(parts[1])) ?? "" : ""
-        }
-        return out
-    }
-
-    private static func decode(_ text: String) -> String? {
-        var bytes: [UInt8] = []
-        var iterator = Array(text.utf8).makeIterator()
-        while let byte = iterator.next() {
-            switch byte {
-            case UInt8(ascii: "+"): bytes.append(UInt8(ascii: " "))
-            case UInt8(ascii: "%"):
-                guard let high = iterator.next().flatMap(Self.hex), let low = iterator.next().flatMap(Self.hex) else {
-                    return nil
-                }
-                bytes.append(high << 4 | low)
-            default: bytes.append(byte)
-            }
-        }
-        return String(validating: bytes, as: UTF8.self)
-    }
-
-    private static func hex(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
-        default: return nil
-        }
     }
 }
 

@@ -10,49 +10,6 @@ package struct AdminFailure: Error, Sendable {
     package var reason: String
 }
 
-/// The body of `POST /admin/dead/replay`.
-struct ReplayRequest {
-    var sink: String
-    var ids: [String]?
-    var since: Int64?
-    var until: Int64?
-
-    init(json body: [UInt8]) throws(AdminFailure) {
-        guard let document = try? JSONParser.parse(body), case .object(let members) = document else {
-            throw AdminFailure(status: 400, reason: #"body must be a JSON object like {"sink":"NAME"}"#)
-        }
-        for key in members.keys where !["sink", "ids", "since", "until"].contains(key) {
-            throw AdminFailure(status: 400, reason: "unknown key '\(key)'; expected sink, ids, since, until")
-        }
-        guard let sink = members["sink"]?.stringValue, !sink.isEmpty else {
-            throw AdminFailure(status: 400, reason: "'sink' (a string) is required")
-        }
-        self.sink = sink
-        if let ids = members["ids"] {
-            guard case .array(let elements) = ids, elements.allSatisfy({ $0.stringValue != nil }) else {
-                throw AdminFailure(status: 400, reason: "'ids' must be a list of event ids (strings)")
-            }
-            self.ids = elements.compactMap(\.stringValue)
-        }
-        since = try Self.instant(members["since"], name: "since")
-        until = try Self.instant(members["until"], name: "until")
-    }
-
-    private static func instant(_ value: JSONValue?, name: String) throws(AdminFailure) -> Int64? {
-        guard let value else { return nil }
-        let text: String? =
-            switch value {
-            case .string(let string): string
-            case .number(let number): number
-            default: nil
-            }
-        guard let text, let millis = Timestamp.parse(text) else {
-            throw AdminFailure(status: 400, reason: "'\(name)' must be an RFC 3339 time or Unix seconds")
-        }
-        return millis
-    }
-}
-
 /// What a replay did.
 package struct ReplayReport: Sendable {
     package var sink: String

@@ -89,31 +89,6 @@ struct SinkReport {
     }
 }
 
-/// The `status` filter of `/admin/deliveries`: an outcome, `error` (no answer), an HTTP code or
-/// a class (`5xx`).
-struct DeliveryFilter {
-    private let test: (DeliveryAttempt) -> Bool
-
-    init?(_ text: String) {
-        switch text {
-        case "delivered", "retry", "dead", "paused": test = { $0.outcome == text }
-        case "error": test = { $0.error != nil }
-        default:
-            if let code = Int(text), (100...599).contains(code) {
-                test = { $0.status == code }
-            } else if text.count == 3, text.hasSuffix("xx"), let first = text.first?.wholeNumberValue,
-                (1...5).contains(first)
-            {
-                test = { ($0.status ?? 0) / 100 == first }
-            } else {
-                return nil
-            }
-        }
-    }
-
-    func matches(_ attempt: DeliveryAttempt) -> Bool { test(attempt) }
-}
-
 /// Dead letters as the admin API writes them.
 enum DeadLetterJSON {
     static func entry(_ entry: DeadLetterLog.Entry, sink: String, body: Bool) -> JSONValue {

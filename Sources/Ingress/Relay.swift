@@ -22,6 +22,8 @@ package final class Relay: Service, Sendable {
     package let fleet: SinkFleet
     /// Torn tails, corrupt ranges and lost records found in the data directory.
     package let integrity = SpoolIntegrity()
+    /// Request-body bytes the ingress holds in memory, across connections (`max_buffered_bytes`).
+    let budget: BodyBudget
     /// The ingress certificate, when it speaks HTTPS.
     package let tls: TLSCredentials?
     let adminToken: [UInt8]?
@@ -52,6 +54,7 @@ package final class Relay: Service, Sendable {
     ) async throws {
         self.settings = settings
         self.metrics = metrics
+        self.budget = BodyBudget(limit: settings.maxBufferedBytes)
         self.logger = logger
         self.tls = tls
         self.adminToken = adminToken.map { Array($0.utf8) }
@@ -118,7 +121,7 @@ package final class Relay: Service, Sendable {
             path: settings.path, maxBodyBytes: settings.maxBodyBytes,
             requestTimeout: .nanoseconds(Int64(settings.requestTimeout / .nanoseconds(1))),
             headerTimeout: .nanoseconds(Int64(settings.headerTimeout / .nanoseconds(1))))
-        let budget = BodyBudget(limit: settings.maxBufferedBytes)
+        let budget = self.budget
         let idle = TimeAmount.seconds(settings.idleTimeout.components.seconds)
         let pipeline = self.pipeline
         let metrics = self.metrics
@@ -267,6 +270,7 @@ package final class Relay: Service, Sendable {
     /// The metrics text, with the spool and readiness gauges refreshed.
     package func metricsExposition() -> [UInt8] {
         metrics.readiness(readiness().isReady)
+        metrics.bufferedBodyBytes.set(budget.inUse)
         for (sink, stats) in writer.statistics() {
             metrics.spool(sink: sink, bytes: stats.bytes, segments: stats.segments)
         }

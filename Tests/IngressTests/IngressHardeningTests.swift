@@ -148,31 +148,28 @@ import Testing
             $0.maxBodyBytes = 4096
             $0.maxBufferedBytes = 8192
         }
-        let body = SignedEvent.body(id: "evt_budget", padding: 3000)
+        let bodies = (0..<4).map { SignedEvent.body(id: "evt_budget_\($0)", padding: 3000) }
         let first = try RawConnection(port: relay.port)
         let second = try RawConnection(port: relay.port)
         // Two heads announce 3.9 KB each and hold their bodies back: 7.9 KB of 8 KB reserved.
-        try first.send(head(body))
-        try second.send(head(body))
-        let deadline = ContinuousClock.now + .seconds(5)
-        var refused: RawConnection.Response?
-        while refused == nil, ContinuousClock.now < deadline {
-            let third = try RawConnection(port: relay.port)
-            try third.send(head(body) + body)
-            let answer = try third.readResponse()
-            if answer.status == 503 { refused = answer } else { try await Task.sleep(for: .milliseconds(20)) }
-        }
-        #expect(refused?.status == 503)
-        #expect((refused?.json["reason"] as? String)?.contains("too many request bytes") == true)
-        #expect(try relay.metric(#"moda_relay_ingress_requests_total{outcome="overloaded"}"#) ?? 0 >= 1)
+        try first.send(head(bodies[0]))
+        try second.send(head(bodies[1]))
+        let held = Double(2 * bodies[0].count)
+        #expect(try await eventually { try relay.metric("moda_relay_ingress_buffered_body_bytes") == held })
+        let third = try RawConnection(port: relay.port)
+        try third.send(head(bodies[2]) + bodies[2])
+        let refused = try third.readResponse()
+        #expect(refused.status == 503)
+        #expect((refused.json["reason"] as? String)?.contains("too many request bytes") == true)
+        #expect(try relay.metric(#"moda_relay_ingress_requests_total{outcome="overloaded"}"#) == 1)
         // The held bodies arrive; their reservations are given back and new events fit again.
-        try first.send(body)
+        try first.send(bodies[0])
         #expect(try first.readResponse().status == 200)
-        try second.send(body)
-        #expect(try second.readResponse().json["duplicate"] as? Bool == true)
+        try second.send(bodies[1])
+        #expect(try second.readResponse().status == 200)
+        #expect(try await eventually { try relay.metric("moda_relay_ingress_buffered_body_bytes") == 0 })
         let fourth = try RawConnection(port: relay.port)
-        let other = SignedEvent.body(id: "evt_budget_2", padding: 3000)
-        try fourth.send(head(other) + other)
+        try fourth.send(head(bodies[3]) + bodies[3])
         #expect(try fourth.readResponse().status == 200)
         await relay.shutdown()
     }

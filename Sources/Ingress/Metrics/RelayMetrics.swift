@@ -40,6 +40,8 @@ package final class RelayMetrics: Sendable {
     package let unrouted: Metrics.Counter
     private let connectionsRejected: [ConnectionLimiter.Refusal: Metrics.Counter]
     package let openConnections: Metrics.Meter
+    /// Request-body bytes held in memory now (refreshed at each scrape).
+    package let bufferedBodyBytes: Metrics.Meter
     private let perSink = Mutex<[String: (spooled: Metrics.Counter, bytes: Metrics.Meter, segments: Metrics.Meter)]>([:]
     )
     private let unknownTypes = Mutex<[String: Metrics.Counter]>([:])
@@ -91,6 +93,10 @@ package final class RelayMetrics: Sendable {
         let open = Self.descriptor("ingress_open_connections", "", "Ingress connections open now.")
         self.openConnections = Metrics.Meter(
             label: open.name, dimensions: [], handler: registry.makeGauge(descriptor: open), factory: factory)
+        let buffered = Self.descriptor(
+            "ingress_buffered_body", "bytes", "Request-body bytes held in memory now, across connections.")
+        self.bufferedBodyBytes = Metrics.Meter(
+            label: buffered.name, dimensions: [], handler: registry.makeGauge(descriptor: buffered), factory: factory)
         let routes = Self.descriptor("routes", "", "Loaded routes by state (enabled or disabled).")
         var routeStates: [String: Metrics.Meter] = [:]
         for state in ["enabled", "disabled"] {

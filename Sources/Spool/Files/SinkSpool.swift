@@ -199,7 +199,8 @@ package final class SinkSpool {
             switch try reader.next(settled: true) {
             case .record(let record):
                 keys.append((record.dedupeKey, record.acceptedAtMillis))
-                last = record.sequence
+                // The highest, not the last: in a damaged file an older record may follow.
+                last = max(last ?? record.sequence, record.sequence)
                 trailingCorruption = 0
             case .corrupt(let range):
                 trailingCorruption = range.count

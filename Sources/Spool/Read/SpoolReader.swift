@@ -80,6 +80,12 @@ package final class SpoolReader {
         var out: [SpoolRecord] = []
         while out.count < limit, position < committed.nextSequence {
             guard let record = try readAtPosition(committed: committed) else { break }
+            guard record.sequence < committed.nextSequence else {
+                // Past damaged bytes, the next frame can be one the writer has not committed yet:
+                // never hand it out early; read the segment again next time.
+                reader = nil
+                break
+            }
             position = record.sequence + 1
             if acked[segmentFirst(for: record.sequence)]?.contains(record.sequence) == true { continue }
             out.append(record)
@@ -182,7 +188,9 @@ package final class SpoolReader {
             switch try reader!.reader.next(settled: settled) {
             case .record(let record):
                 if record.sequence < position { continue }
-                if record.sequence > position, settled { writeOff(position..<record.sequence) }
+                if record.sequence > position, settled {
+                    writeOff(position..<min(record.sequence, committed.nextSequence))
+                }
                 return record
             case .corrupt(let range):
                 report(.corrupt, fileKind: "segment", path: reader!.reader.path, range)

@@ -84,12 +84,55 @@ package final class FrameScanner {
         return payload
     }
 
-    /// The first offset after `start` (and before `end`) where a valid frame begins.
+    /// The first offset after `start` (and before `end`) where a valid frame begins. Reads a
+    /// megabyte at a time and tests each offset's header and first payload bytes in place; only
+    /// a plausible candidate gets its CRC checked.
     private func nextValidFrame(after start: Int, before end: Int) throws(SpoolError) -> Int? {
-        var position = start + 1
-        while position + SpoolFormat.frameHeaderSize < end {
-            if try frame(at: position) != nil { return position }
-            position += 1
+        let header = SpoolFormat.frameHeaderSize
+        let look = header + FrameKind.prefixBytes
+        var base = start + 1
+        while base + header < end {
+            let count = min(1 << 20, end - base)
+            guard let chunk = try window.bytes(base, count) else { return nil }
+            var candidate: Int?
+            chunk.withUnsafeBytes { raw in
+                var index = 0
+                while index + header <= raw.count {
+                    let length = Int(raw.loadUnaligned(fromByteOffset: index, as: UInt32.self).littleEndian)
+                    let position = base + index
+                    if length > 0, length <= SpoolFormat.maximumPayload, position + header + length <= end {
+                        let available = min(FrameKind.prefixBytes, length, raw.count - index - header)
+                        if available == min(FrameKind.prefixBytes, length) {
+                            let prefix = ArraySlice(
+                                UnsafeRawBufferPointer(rebasing: raw[(index + header)..<(index + header + available)]))
+                            if kind.plausible(length, prefix) {
+                                candidate = position
+                                return
+                            }
+                        } else {
+                            // Its prefix runs past this chunk: let the next chunk start here.
+                            candidate = -position
+                            return
+                        }
+                    }
+                    index += 1
+                }
+            }
+            switch candidate {
+            case let position? where position > 0:
+                if try frame(at: position) != nil { return position }
+                base = position + 1
+            case let position? where position < 0:
+                if -position == base {
+                    // A whole chunk could not hold the prefix: the file ends here.
+                    if try frame(at: base) != nil { return base }
+                    base += 1
+                } else {
+                    base = -position
+                }
+            default:
+                base += max(1, count - look)
+            }
         }
         return nil
     }

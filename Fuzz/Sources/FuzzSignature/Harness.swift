@@ -1,0 +1,55 @@
+import FuzzSupport
+import RelayCore
+
+private let verifier = SignatureVerifier(secrets: ["whsec_fuzzing_secret_0123456789"], toleranceSeconds: 300)
+
+/// Header parsing: the input is `timestamp \n signature \n body`. Also the other parsers of
+/// short network text: instants, Retry-After, HTTP dates, durations, sizes, rates, hex, base64,
+/// Standard Webhooks secrets; and the escapers' guarantees.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzSignature(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+    let lines = bytes.split(separator: 0x0A, maxSplits: 2, omittingEmptySubsequences: false)
+    let timestamp = String(decoding: lines.first ?? [], as: UTF8.self)
+    let signature = lines.count > 1 ? String(decoding: lines[1], as: UTF8.self) : nil
+    let body = lines.count > 2 ? Array(lines[2]) : []
+    let now: Int64 = 1_763_892_930
+    _ = try? verifier.checkHeaders(timestamp: timestamp, signature: signature, now: now)
+    body.withUnsafeBytes { raw in
+        if (try? verifier.verify(timestamp: timestamp, signature: signature, body: raw, now: now)) != nil {
+            // Only the right HMAC may pass.
+            let expected = SignatureVerifier.signatureHeader(
+                secret: "whsec_fuzzing_secret_0123456789", timestamp: timestamp.trimmingCharacters(), body: body)
+            if !(signature ?? "").contains(expected.dropFirst(3)) { Scratch.fail("a forged signature verified") }
+        }
+    }
+    for text in [timestamp, signature ?? ""] {
+        _ = Timestamp.parse(text)
+        _ = RetryMachine.retryAfterMillis(text, nowMillis: now * 1000)
+        _ = HTTPDate.parse(text)
+        _ = DurationParser.parse(text)
+        _ = DurationParser.parseOrOff(text)
+        _ = SizeParser.parse(text)
+        _ = Rate(parsing: text)
+        _ = Hex.decode(text)
+        _ = Base64.decode(Substring(text))
+        _ = try? StandardWebhooksSigner(secret: text)
+        if SlackTemplates.escape(text).unicodeScalars.contains(where: { $0 == "<" || $0 == ">" }) {
+            Scratch.fail("markup survived Slack escaping")
+        }
+        if LogEscaping.escape(text).unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+            Scratch.fail("a control character survived log escaping")
+        }
+        if let millis = Timestamp.parse(text) { _ = Timestamp.rfc3339(millis: millis) }
+    }
+    return 0
+}
+
+extension String {
+    fileprivate func trimmingCharacters() -> String {
+        var slice = Substring(self)
+        while let first = slice.first, first == " " || first == "\t" { slice = slice.dropFirst() }
+        while let last = slice.last, last == " " || last == "\t" { slice = slice.dropLast() }
+        return String(slice)
+    }
+}

@@ -86,6 +86,11 @@ package final class Relay: Service, Sendable {
             fingerprint: { key in
                 let k = DedupeKey(key); return SeenKey(high: k.high, low: k.low)
             })
+        if writer.interruptedEvents > 0 {
+            logger.warning(
+                "recovery found events a crash left in only some of their spools; never acknowledged, not seen",
+                metadata: ["relay.events": "\(writer.interruptedEvents)"])
+        }
         logger.info(
             "spools recovered",
             metadata: ["relay.sinks": "\(writer.recovery.count)", "relay.seen": "\(dedupe.count)"])

@@ -43,6 +43,37 @@ import Testing
         #expect(keys == ["evt_0", "evt_1", "evt_2", "evt_3", "evt_4", "evt_after"])
     }
 
+    /// Found by the kill -9 soak: a crash between the writes of one commit left an event in the
+    /// file sink's spool only; recovery took its key as seen, so Moda's retry was answered
+    /// "duplicate" and the other sinks never got the event. A key is seen again only if its
+    /// record is in as many tails as its commit wrote to (or the seen log has it).
+    @Test func anEventInOnlySomeOfItsSpoolsIsNotSeenAfterACrash() async throws {
+        let tmp = TemporaryDirectory()
+        defer { tmp.cleanup() }
+        do {
+            let (writer, _) = try openWriter(tmp.path, sinks: ["a", "b"])
+            _ = try await append(writer, request("evt_both", sinks: ["a", "b"])).get()
+            _ = try await append(writer, request("evt_one", sinks: ["b"])).get()
+            await writer.close()
+        }
+        // The interrupted commit: its record reached a's tail, never b's.
+        var frame: [UInt8] = []
+        let torn = SpoolRecord(
+            sequence: 2, acceptedAtMillis: WallClock.nowMillis(), dedupeKey: "evt_torn", eventType: "task.succeeded",
+            body: Array(#"{"id":"evt_torn"}"#.utf8), fanOut: 2)
+        Frame.append(payload: torn.encoded(), to: &frame)
+        appendRaw(frame, to: segmentPath(tmp.path, sink: "a"))
+        // Power loss took the seen log's unsynced tail with it: only the spools can tell.
+        try FileManager.default.removeItem(atPath: tmp.path + "/seen")
+        let (writer, store) = try openWriter(tmp.path, sinks: ["a", "b"])
+        let now = WallClock.nowMillis()
+        #expect(store.contains(testFingerprint("evt_both"), nowMillis: now))
+        #expect(store.contains(testFingerprint("evt_one"), nowMillis: now))
+        #expect(!store.contains(testFingerprint("evt_torn"), nowMillis: now))
+        #expect(writer.interruptedEvents == 1)
+        await writer.close()
+    }
+
     @Test func corruptLastRecordIsDroppedOthersKept() async throws {
         let tmp = TemporaryDirectory()
         defer { tmp.cleanup() }

@@ -56,8 +56,21 @@ package final class GroupCommitWriter: Sendable {
     package let recovery: [RecoveryReport]
     package let dedupe: any DedupeStore
 
-    /// Opens every spool under the data directory plus `sinks`, recovers their tails (adding
-    /// their keys, fingerprinted with `fingerprint`, to `dedupe`), and starts the writer thread.
+    /// Events found in some but not all of the spools their commit wrote to: a crash cut the
+    /// commit short, so they were never acknowledged and are not taken as seen (Moda's retry is
+    /// accepted as new). Their records may still be delivered (at-least-once).
+    package let interruptedEvents: Int
+
+    /// Opens every spool under the data directory plus `sinks`, recovers their tails, and
+    /// adds to `dedupe` (fingerprinted with `fingerprint`) the keys whose commit completed: a key
+    /// already in the seen log, or one whose record is in as many tails as its commit's fan-out.
+    /// Then starts the writer thread.
+    ///
+    /// A record in one tail proves nothing about the others: a `kill -9` between the writes of one
+    /// commit leaves the event in some spools only, never acknowledged. Taking its key as seen would
+    /// answer Moda's retry "duplicate" for an event the other sinks never got. Records of one commit
+    /// always sit in tails (a tail is replaced only after the seen log is synced), so counting tails
+    /// is enough.
     package init(
         configuration: Configuration, sinks: [String], dedupe: any DedupeStore,
         fingerprint: (String) -> SeenKey
@@ -66,19 +79,35 @@ package final class GroupCommitWriter: Sendable {
         var reports: [RecoveryReport] = []
         let now = WallClock.nowMillis()
         let existing = SpoolFiles.list(state.spoolRoot)
+        var tails: [String: (acceptedAtMillis: Int64, fanOut: Int, spools: Int)] = [:]
         for name in Set(existing + sinks).sorted() {
             let spool = try state.spool(named: name)
             let recovered = spool.recovery
-            dedupe.restore(
-                recovered.tailKeys.map {
-                    SeenEntry(key: fingerprint($0.key), acceptedAtMillis: $0.acceptedAtMillis)
-                },
-                nowMillis: now)
+            var here = Set<String>()
+            for (key, acceptedAt, fanOut) in recovered.tailKeys where here.insert(key).inserted {
+                var entry = tails[key] ?? (acceptedAt, fanOut, 0)
+                entry.acceptedAtMillis = max(entry.acceptedAtMillis, acceptedAt)
+                entry.fanOut = max(entry.fanOut, fanOut)
+                entry.spools += 1
+                tails[key] = entry
+            }
             reports.append(
                 RecoveryReport(
                     sink: name, tailRecords: recovered.tailKeys.count, truncatedBytes: recovered.truncatedBytes))
             spool.discardRecoveredRecords()
         }
+        var restored: [SeenEntry] = []
+        var interrupted = 0
+        for (key, tail) in tails {
+            let seenKey = fingerprint(key)
+            if tail.fanOut == 0 || tail.spools >= tail.fanOut || dedupe.contains(seenKey, nowMillis: now) {
+                restored.append(SeenEntry(key: seenKey, acceptedAtMillis: tail.acceptedAtMillis))
+            } else {
+                interrupted += 1
+            }
+        }
+        dedupe.restore(restored, nowMillis: now)
+        self.interruptedEvents = interrupted
         self.configuration = configuration
         self.recovery = reports
         self.dedupe = dedupe

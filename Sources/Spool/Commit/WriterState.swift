@@ -74,7 +74,7 @@ final class WriterState {
                     let sequence = (pending?.firstSequence ?? spool.nextSequence) + (pending?.count ?? 0)
                     let record = SpoolRecord(
                         sequence: sequence, acceptedAtMillis: request.acceptedAtMillis, dedupeKey: request.dedupeKey,
-                        eventType: request.eventType, body: request.body)
+                        eventType: request.eventType, body: request.body, fanOut: Set(request.sinks).count)
                     var framed: [UInt8] = []
                     Frame.append(payload: record.encoded(), to: &framed)
                     let after = spool.totalBytes + (pending?.buffer.count ?? 0) + framed.count

@@ -29,7 +29,7 @@ package final class SinkSpool {
         /// Records in the tail segment (the only one that can hold unacknowledged bytes).
         /// Dedupe key and acceptance time of each record in the tail segment (the only one that
         /// can hold unacknowledged bytes); bodies are not kept.
-        package var tailKeys: [(key: String, acceptedAtMillis: Int64)]
+        package var tailKeys: [(key: String, acceptedAtMillis: Int64, fanOut: Int)]
         /// Sequence number of the tail's last record.
         package var lastSequence: UInt64?
         /// Sequence numbers left unused after corrupt bytes at the end of the tail: they may have
@@ -191,14 +191,14 @@ package final class SinkSpool {
             integrity?.report(.init(kind: .corrupt, fileKind: "segment", path: path, range: 0..<UInt64(magic.count)))
         }
         let reader = try SegmentReader(path: path, firstSequence: first)
-        var keys: [(key: String, acceptedAtMillis: Int64)] = []
+        var keys: [(key: String, acceptedAtMillis: Int64, fanOut: Int)] = []
         var last: UInt64?
         var valid = size
         var trailingCorruption = 0
         scan: while true {
             switch try reader.next(settled: true) {
             case .record(let record):
-                keys.append((record.dedupeKey, record.acceptedAtMillis))
+                keys.append((record.dedupeKey, record.acceptedAtMillis, record.fanOut))
                 // The highest, not the last: in a damaged file an older record may follow.
                 last = max(last ?? record.sequence, record.sequence)
                 trailingCorruption = 0

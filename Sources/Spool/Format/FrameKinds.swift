@@ -14,7 +14,9 @@ extension FrameKind {
         FrameKind(
             name: "segment",
             plausible: { length, prefix in
-                guard length >= 25, prefix.count >= 17, prefix.first == SpoolRecord.kindEvent else { return false }
+                guard length >= 25, prefix.count >= 17,
+                    prefix.first == SpoolRecord.kindEvent || prefix.first == SpoolRecord.kindEventWithFanOut
+                else { return false }
                 let sequence = ByteReader.uint64(prefix, at: prefix.startIndex + 1)
                 return sequence >= first && sequence - first < 1 << 32 && isPlausibleTime(prefix, at: 9)
             },

@@ -29,7 +29,23 @@ import Testing
         return sequences
     }
 
-    /// The byte offset of the frame holding `sequence` in a segment written by `request`.
+    /// A spool `a` with records 1...count, written and closed; the path of its segment.
+    func spoolWithRecords(_ count: Int, in tmp: TemporaryDirectory) async throws -> String {
+        let (writer, _) = try openWriter(tmp.path, sinks: ["a"])
+        for index in 1...count { _ = try await append(writer, request("evt_\(index)", sinks: ["a"])).get() }
+        await writer.close()
+        return segments(tmp.path, "a")[0]
+    }
+
+    /// Appends `bytes` to the file at `path`.
+    func appendRaw(_ bytes: [UInt8], to path: String) throws {
+        let handle = try #require(FileHandle(forWritingAtPath: path))
+        handle.seekToEndOfFile()
+        handle.write(Data(bytes))
+        handle.closeFile()
+    }
+
+    /// Flips a bit `delta` bytes into the payload of frame number `index` of a segment.
     func flip(in path: String, frame index: Int, at delta: Int = 20) throws {
         var bytes = try SpoolFiles.read(path)
         var offset = SpoolFormat.segmentMagic.count
@@ -41,12 +57,7 @@ import Testing
     @Test func aFlippedBitInTheMiddleOfTheTailKeepsEveryLaterRecord() async throws {
         let tmp = TemporaryDirectory()
         defer { tmp.cleanup() }
-        do {
-            let (writer, _) = try openWriter(tmp.path, sinks: ["a"])
-            for index in 1...10 { _ = try await append(writer, request("evt_\(index)", sinks: ["a"])).get() }
-            await writer.close()
-        }
-        let path = segments(tmp.path, "a")[0]
+        let path = try await spoolWithRecords(10, in: tmp)
         try flip(in: path, frame: 3)
         let size = SpoolFiles.size(path)
         let integrity = SpoolIntegrity()
@@ -93,20 +104,12 @@ import Testing
     @Test func aBadFrameFollowedByZerosIsATornTail() async throws {
         let tmp = TemporaryDirectory()
         defer { tmp.cleanup() }
-        do {
-            let (writer, _) = try openWriter(tmp.path, sinks: ["a"])
-            for index in 1...3 { _ = try await append(writer, request("evt_\(index)", sinks: ["a"])).get() }
-            await writer.close()
-        }
-        let path = segments(tmp.path, "a")[0]
+        let path = try await spoolWithRecords(3, in: tmp)
         let good = SpoolFiles.size(path)
         // A frame header that promises 40 bytes, half of them, then zeros (a power cut mid-write).
         var tail: [UInt8] = [40, 0, 0, 0, 1, 2, 3, 4] + Array(repeating: 0x55, count: 20)
         tail += Array(repeating: 0, count: 4096)
-        let handle = try #require(FileHandle(forWritingAtPath: path))
-        handle.seekToEndOfFile()
-        handle.write(Data(tail))
-        handle.closeFile()
+        try appendRaw(tail, to: path)
         let integrity = SpoolIntegrity()
         let (writer, _) = try openWriter(tmp.path, sinks: ["a"]) { $0.integrity = integrity }
         #expect(SpoolFiles.size(path) == good)
@@ -118,17 +121,9 @@ import Testing
     @Test func garbageThatIsNotZeroAfterABadFrameIsKeptAndReported() async throws {
         let tmp = TemporaryDirectory()
         defer { tmp.cleanup() }
-        do {
-            let (writer, _) = try openWriter(tmp.path, sinks: ["a"])
-            for index in 1...3 { _ = try await append(writer, request("evt_\(index)", sinks: ["a"])).get() }
-            await writer.close()
-        }
-        let path = segments(tmp.path, "a")[0]
+        let path = try await spoolWithRecords(3, in: tmp)
         try flip(in: path, frame: 2)  // the last record: bad, followed by nothing
-        let handle = try #require(FileHandle(forWritingAtPath: path))
-        handle.seekToEndOfFile()
-        handle.write(Data(Array("not a frame, and not zeros either".utf8)))
-        handle.closeFile()
+        try appendRaw(Array("not a frame, and not zeros either".utf8), to: path)
         let size = SpoolFiles.size(path)
         let integrity = SpoolIntegrity()
         let (writer, _) = try openWriter(tmp.path, sinks: ["a"]) { $0.integrity = integrity }

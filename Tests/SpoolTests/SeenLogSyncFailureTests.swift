@@ -28,6 +28,15 @@ import Testing
         range.map { SeenEntry(key: testFingerprint("evt_\($0)"), acceptedAtMillis: now) }
     }
 
+    /// A seen log in `directory` whose syncs go through a ``FlakySync``.
+    func flakyLog(_ directory: String) throws -> (SeenLog, FlakySync) {
+        let flaky = FlakySync()
+        let log = try SeenLog(directory: directory, windowMillis: 86_400_000) { file throws(SpoolError) in
+            try flaky.sync(file)
+        }
+        return (log, flaky)
+    }
+
     func loaded(_ directory: String, now: Int64) throws -> Set<SeenKey> {
         var keys = Set<SeenKey>()
         try SeenLog(directory: directory, windowMillis: 86_400_000).load(nowMillis: now) { keys.insert($0.key) }
@@ -38,10 +47,7 @@ import Testing
         let tmp = TemporaryDirectory()
         defer { tmp.cleanup() }
         let directory = tmp.path + "/seen"
-        let flaky = FlakySync()
-        let log = try SeenLog(directory: directory, windowMillis: 86_400_000) { file throws(SpoolError) in
-            try flaky.sync(file)
-        }
+        let (log, flaky) = try flakyLog(directory)
         let now = WallClock.nowMillis()
         try log.append(entries(0..<10, at: now), nowMillis: now, sync: false)
         let first = directory + "/" + SpoolFiles.list(directory)[0]
@@ -63,10 +69,7 @@ import Testing
         let tmp = TemporaryDirectory()
         defer { tmp.cleanup() }
         let directory = tmp.path + "/seen"
-        let flaky = FlakySync()
-        let log = try SeenLog(directory: directory, windowMillis: 86_400_000) { file throws(SpoolError) in
-            try flaky.sync(file)
-        }
+        let (log, flaky) = try flakyLog(directory)
         let now = WallClock.nowMillis()
         try log.append(entries(0..<5, at: now), nowMillis: now, sync: false)
         flaky.failNext(2)

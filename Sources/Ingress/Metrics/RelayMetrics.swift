@@ -125,6 +125,10 @@ package final class RelayMetrics: Sendable {
         let ready = Self.descriptor("ready", "", "1 while /readyz answers 200, 0 while it answers 503.")
         self.ready = Metrics.Meter(
             label: ready.name, dimensions: [], handler: registry.makeGauge(descriptor: ready), factory: factory)
+        // Every series from the start, so `increase()` in an alert sees the first finding.
+        for file in ["segment", "acks", "seen log", "dead letters"] {
+            for kind in ["torn_tail", "corrupt", "lost_records"] { storageFinding(file: file, kind: kind, count: 0) }
+        }
     }
 
     /// Sets the readiness gauge (refreshed at each scrape).
@@ -191,7 +195,7 @@ package final class RelayMetrics: Sendable {
 
     /// Counts damage found in the data directory: `file` is `segment`, `acks`, `seen log` or
     /// `dead letters` (written with `_`), `kind` is `torn_tail`, `corrupt` or `lost_records`.
-    package func storageFinding(file: String, kind: String) {
+    package func storageFinding(file: String, kind: String, count: Int64 = 1) {
         let label = String(file.map { $0 == " " ? "_" : $0 })
         let key = label + " " + kind
         let counter = storageFindings.withLock { counters in
@@ -203,7 +207,7 @@ package final class RelayMetrics: Sendable {
             counters[key] = counter
             return counter
         }
-        counter.increment()
+        if count > 0 { counter.increment(by: count) }
     }
 
     /// Counts a batch that failed to commit, by spool error code.

@@ -116,7 +116,7 @@ import Testing
     /// Property: a string literal of random bytes (no quote, backslash or control byte) parses
     /// exactly when the bytes are valid UTF-8, and then to exactly that text.
     @Test func randomByteStringsParseIffTheyAreValidUTF8() throws {
-        var rng = SplitMix64(seed: 0x5EED_1234)
+        var rng = SeededGenerator(state: 0x5EED_1234)
         var accepted = 0
         for _ in 0..<20_000 {
             let count = Int(rng.next() % 12)
@@ -136,7 +136,7 @@ import Testing
 
     /// Property: any Unicode text written with ``JSONValue/writeEscaped(_:to:)`` parses back to itself.
     @Test func randomUnicodeRoundTrips() throws {
-        var rng = SplitMix64(seed: 42)
+        var rng = SeededGenerator(state: 42)
         for _ in 0..<5_000 {
             var text = ""
             for _ in 0..<Int(rng.next() % 10) {
@@ -147,18 +147,5 @@ import Testing
             JSONValue.writeEscaped(text, to: &literal)
             #expect(try parse("[" + literal + "]") == .array([.string(text)]))
         }
-    }
-}
-
-/// A small deterministic generator for property tests (SplitMix64).
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -106,6 +106,33 @@ import Testing
         await server.shutdown()
     }
 
+    /// Without `sink`, pages merge every sink's dead letters, newest first, and only the page is
+    /// read back from the files.
+    @Test func deadLettersOfSeveralSinksArePagedTogether() async throws {
+        let status = StatusSwitch(400)
+        let server = try await switchableServer(status)
+        let relay = try await TestRelay(routes: [httpRoute("one", server.url), httpRoute("two", server.url)])
+        for index in 0..<6 { #expect(try relay.post(SignedEvent.body(id: "evt_pages_\(index)")).status == 200) }
+        #expect(
+            try await eventually {
+                relay.relay.fleet.worker("one")?.currentStatus.deadLetters == 6
+                    && relay.relay.fleet.worker("two")?.currentStatus.deadLetters == 6
+            })
+        let all = try relay.admin("/admin/dead?limit=100")
+        #expect(all.json["count"] as? Int == 12)
+        let letters = list(all, "dead")
+        let times = letters.compactMap { $0["dead_at"] as? String }
+        #expect(times == times.sorted(by: >))
+        #expect(Set(letters.compactMap { $0["sink"] as? String }) == ["one", "two"])
+        let page = list(try relay.admin("/admin/dead?limit=5&offset=5"), "dead")
+        #expect(page.count == 5)
+        let keyed = { (letter: [String: Any]) in "\(letter["sink"] ?? "")/\(letter["id"] ?? "")" }
+        #expect(page.map(keyed) == letters[5..<10].map(keyed))
+        #expect(try relay.admin("/admin/dead?offset=-1").status == 400)
+        await relay.shutdown()
+        await server.shutdown()
+    }
+
     @Test func theTokenGuardsAdminButNotProbes() async throws {
         let relay = try await TestRelay(adminToken: "s3cret-token")
         #expect(try relay.admin("/admin/sinks").status == 401)

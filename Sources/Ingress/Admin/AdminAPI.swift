@@ -198,12 +198,26 @@ final class AdminAPI: Sendable {
             sinks = relay.deadLetterSinks()
         }
         let filter = DeadLetterLog.Filter(sinceMillis: since, untilMillis: until)
-        // Choose the page from the indexes (no file reads), then read only its letters.
+        let withBody = AdminQuery.flag(query["body"])
+        if sinks.count == 1, let sink = sinks.first {
+            do {
+                let page = try relay.fleet.deadLetters(sink: sink).page(filter, offset: offset, limit: limit)
+                return .json(
+                    200,
+                    .object([
+                        "count": .int(page.count), "offset": .int(offset),
+                        "dead": .array(page.entries.map { DeadLetterJSON.entry($0, sink: sink, body: withBody) }),
+                    ]))
+            } catch {
+                return .error(500, "cannot read the dead letters of '\(sink)': \(error)")
+            }
+        }
+        // Several sinks: choose the page from the indexes (no file reads), then read only its letters.
         var chosen: [(sink: String, log: DeadLetterLog, selection: DeadLetterLog.Selection)] = []
         for sink in sinks {
             do {
                 let log = try relay.fleet.deadLetters(sink: sink)
-                chosen.append((sink, log, log.select(filter)))
+                chosen.append((sink, log, log.select(filter, times: offset + limit)))
             } catch {
                 return .error(500, "cannot read the dead letters of '\(sink)': \(error)")
             }
@@ -217,7 +231,6 @@ final class AdminAPI: Sendable {
         }
         order.sort { ($0.at, -$0.sink, -$0.position) > ($1.at, -$1.sink, -$1.position) }
         let page = order.dropFirst(offset).prefix(limit)
-        let withBody = AdminQuery.flag(query["body"])
         var shown: [(at: Int64, json: JSONValue)] = []
         for (which, entry) in chosen.enumerated() {
             let positions = page.filter { $0.sink == which }.map(\.position)

@@ -1,5 +1,6 @@
-/// What a ``DeadLetterLog`` keeps in memory about its file: 32 bytes per letter and one small
-/// table entry per event, never a body. Letters are read back from the file only when asked for.
+/// What a ``DeadLetterLog`` keeps in memory about its file: 40 bytes per letter and a 4-byte
+/// table slot (at most half full) per event, never a body. Letters are read back from the file
+/// only when asked for.
 ///
 /// Letters of one event (same dedupe key) form a group, newest last in file order; each letter
 /// links to the previous one of its group. An event is live (listed, replayable) when its newest
@@ -10,6 +11,8 @@ struct DeadLetterIndex {
         var offset: UInt64
         var sequence: UInt64
         var deadAtMillis: Int64
+        /// The fingerprint of the letter's dedupe key.
+        var fingerprint: UInt64
         /// The previous letter of the same event, or -1.
         var previous: Int32
         /// Payload length in the low 31 bits; the high bit says "replay mark seen".
@@ -20,47 +23,35 @@ struct DeadLetterIndex {
         var id: DeadLetter.ID { DeadLetter.ID(sequence: sequence, deadAtMillis: deadAtMillis) }
     }
 
-    /// A dedupe key's fingerprint: 128 bits of two keyed hashes (`Hasher` is seeded per process),
-    /// so that no two events' letters are taken for one another.
-    struct KeyPrint: Hashable {
-        var first: Int
-        var second: Int
-
-        init(_ key: some Collection<UInt8>) {
-            var one = Hasher()
-            var two = Hasher()
-            one.combine(0x6D6F_6461 as UInt32)
-            two.combine(0x7265_6C61 as UInt32)
-            Array(key).withUnsafeBytes { bytes in
-                one.combine(bytes: bytes)
-                two.combine(bytes: bytes)
-            }
-            first = one.finalize()
-            second = two.finalize()
-        }
+    /// A dedupe key's 64-bit fingerprint: a keyed hash (`Hasher` is seeded per process), so no
+    /// one can make two events' keys collide on purpose; by chance, the odds are about n²/2⁶⁵.
+    static func fingerprint(_ key: some Collection<UInt8>) -> UInt64 {
+        var hasher = Hasher()
+        Array(key).withUnsafeBytes { hasher.combine(bytes: $0) }
+        return UInt64(bitPattern: Int64(hasher.finalize()))
     }
 
     private(set) var letters: ContiguousArray<Letter> = []
-    /// The newest letter of each event.
-    private(set) var newest: [KeyPrint: Int32] = [:]
+    /// The newest letter of each event, by fingerprint.
+    private var newest = NewestLetters()
     /// Events whose newest letter is not marked.
     private(set) var liveCount = 0
 
     /// Adds a letter read from (or just written to) the file at `offset`.
     mutating func add(id: DeadLetter.ID, key: some Collection<UInt8>, offset: UInt64, length: Int) {
-        let print = KeyPrint(key)
-        let previous = newest[print]
+        let print = Self.fingerprint(key)
+        let previous = newest.find(print, in: letters)
         if previous.map({ letters[Int($0)].isMarked }) ?? true { liveCount += 1 }
         letters.append(
             Letter(
-                offset: offset, sequence: id.sequence, deadAtMillis: id.deadAtMillis, previous: previous ?? -1,
-                lengthAndMark: UInt32(clamping: length) & 0x7FFF_FFFF))
-        newest[print] = Int32(letters.count - 1)
+                offset: offset, sequence: id.sequence, deadAtMillis: id.deadAtMillis, fingerprint: print,
+                previous: previous ?? -1, lengthAndMark: UInt32(clamping: length) & 0x7FFF_FFFF))
+        newest.set(Int32(letters.count - 1), in: letters)
     }
 
     /// Marks the letters of `key` whose ids are in `ids`; returns those that were not marked yet.
     mutating func mark(key: some Collection<UInt8>, ids: Set<DeadLetter.ID>) -> [DeadLetter.ID] {
-        guard let top = newest[KeyPrint(key)] else { return [] }
+        guard let top = newest.find(Self.fingerprint(key), in: letters) else { return [] }
         var marked: [DeadLetter.ID] = []
         var index = top
         while index >= 0 {
@@ -77,7 +68,7 @@ struct DeadLetterIndex {
 
     /// The letters of `key` whose ids are in `ids` and that are not marked yet.
     func unmarked(key: some Collection<UInt8>, among ids: Set<DeadLetter.ID>) -> [DeadLetter.ID] {
-        guard let top = newest[KeyPrint(key)] else { return [] }
+        guard let top = newest.find(Self.fingerprint(key), in: letters) else { return [] }
         return group(top).map { letters[Int($0)] }.filter { !$0.isMarked && ids.contains($0.id) }.map(\.id)
     }
 
@@ -87,17 +78,19 @@ struct DeadLetterIndex {
         for index in letters.indices where marks.contains(letters[index].id) {
             letters[index].lengthAndMark |= 0x8000_0000
         }
-        liveCount = newest.values.reduce(0) { $0 + (letters[Int($1)].isMarked ? 0 : 1) }
+        liveCount = 0
+        newest.forEach { if !letters[Int($0)].isMarked { liveCount += 1 } }
     }
 
     /// The newest letter of every live event dead within the bounds, newest death first.
     func live(sinceMillis: Int64?, untilMillis: Int64?) -> [Int32] {
         var out: [Int32] = []
-        for index in newest.values {
+        out.reserveCapacity(liveCount)
+        newest.forEach { index in
             let letter = letters[Int(index)]
-            guard !letter.isMarked else { continue }
-            if let sinceMillis, letter.deadAtMillis < sinceMillis { continue }
-            if let untilMillis, letter.deadAtMillis > untilMillis { continue }
+            guard !letter.isMarked else { return }
+            if let sinceMillis, letter.deadAtMillis < sinceMillis { return }
+            if let untilMillis, letter.deadAtMillis > untilMillis { return }
             out.append(index)
         }
         out.sort { (letters[Int($0)].deadAtMillis, $0) > (letters[Int($1)].deadAtMillis, $1) }
@@ -106,7 +99,9 @@ struct DeadLetterIndex {
 
     /// The newest letter of `key`'s event, if it is live.
     func live(key: some Collection<UInt8>) -> Int32? {
-        guard let index = newest[KeyPrint(key)], !letters[Int(index)].isMarked else { return nil }
+        guard let index = newest.find(Self.fingerprint(key), in: letters), !letters[Int(index)].isMarked else {
+            return nil
+        }
         return index
     }
 
@@ -125,12 +120,64 @@ struct DeadLetterIndex {
     /// (estimated) for each of those letters that is marked.
     func keptBytes() -> Int {
         var total = 0
-        for index in newest.values where !letters[Int(index)].isMarked {
+        newest.forEach { index in
+            guard !letters[Int(index)].isMarked else { return }
             for member in group(index) {
                 total += SpoolFormat.frameHeaderSize + letters[Int(member)].length
                 if letters[Int(member)].isMarked { total += SpoolFormat.frameHeaderSize + 29 + 64 }
             }
         }
         return total
+    }
+}
+
+/// The newest letter of each event: an open-addressing table of letter indices (4 bytes a
+/// slot, at most half full), keyed by the fingerprints the letters hold.
+struct NewestLetters {
+    private var slots = [Int32](repeating: -1, count: 1024)
+    private var count = 0
+
+    /// The newest letter whose fingerprint is `print`.
+    func find(_ print: UInt64, in letters: ContiguousArray<DeadLetterIndex.Letter>) -> Int32? {
+        let mask = slots.count - 1
+        var slot = Int(truncatingIfNeeded: print) & mask
+        while slots[slot] >= 0 {
+            if letters[Int(slots[slot])].fingerprint == print { return slots[slot] }
+            slot = (slot + 1) & mask
+        }
+        return nil
+    }
+
+    /// Makes `index` the newest letter of its fingerprint.
+    mutating func set(_ index: Int32, in letters: ContiguousArray<DeadLetterIndex.Letter>) {
+        if (count + 1) * 2 > slots.count { grow(letters) }
+        let print = letters[Int(index)].fingerprint
+        let mask = slots.count - 1
+        var slot = Int(truncatingIfNeeded: print) & mask
+        while slots[slot] >= 0 {
+            if letters[Int(slots[slot])].fingerprint == print {
+                slots[slot] = index
+                return
+            }
+            slot = (slot + 1) & mask
+        }
+        slots[slot] = index
+        count += 1
+    }
+
+    /// Calls `body` with every event's newest letter.
+    func forEach(_ body: (Int32) -> Void) {
+        for index in slots where index >= 0 { body(index) }
+    }
+
+    private mutating func grow(_ letters: ContiguousArray<DeadLetterIndex.Letter>) {
+        let old = slots
+        slots = [Int32](repeating: -1, count: old.count * 2)
+        let mask = slots.count - 1
+        for index in old where index >= 0 {
+            var slot = Int(truncatingIfNeeded: letters[Int(index)].fingerprint) & mask
+            while slots[slot] >= 0 { slot = (slot + 1) & mask }
+            slots[slot] = index
+        }
     }
 }

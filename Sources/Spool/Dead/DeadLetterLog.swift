@@ -48,7 +48,8 @@ package final class DeadLetterLog: Sendable {
     package struct Selection: Sendable {
         fileprivate var generation: Int
         fileprivate var indices: [Int32]
-        /// When each chosen event's newest letter died, in selection order (newest first).
+        /// When each of the first chosen events' newest letter died, in selection order (newest
+        /// first): as many as ``select(_:times:)`` was asked for.
         package var deadAtMillis: [Int64]
         /// Requested ids with no live dead letter.
         package var notFound: [String]
@@ -57,8 +58,8 @@ package final class DeadLetterLog: Sendable {
         /// The part `range` of the selection.
         package func slice(_ range: Range<Int>) -> Selection {
             Selection(
-                generation: generation, indices: Array(indices[range]), deadAtMillis: Array(deadAtMillis[range]),
-                notFound: [])
+                generation: generation, indices: Array(indices[range]),
+                deadAtMillis: Array(deadAtMillis[range.clamped(to: deadAtMillis.indices)]), notFound: [])
         }
     }
 
@@ -143,14 +144,15 @@ package final class DeadLetterLog: Sendable {
         }
     }
 
-    /// A snapshot of the live events matching `filter`, newest death first.
-    package func select(_ filter: Filter) -> Selection {
+    /// A snapshot of the live events matching `filter`, newest death first, with the death times
+    /// of the first `times` of them.
+    package func select(_ filter: Filter, times: Int = 0) -> Selection {
         state.withLock { state in
             let inRange = state.index.live(sinceMillis: filter.sinceMillis, untilMillis: filter.untilMillis)
             guard let ids = filter.ids else {
                 return Selection(
                     generation: state.generation, indices: inRange,
-                    deadAtMillis: inRange.map { state.index.letters[Int($0)].deadAtMillis }, notFound: [])
+                    deadAtMillis: inRange.prefix(times).map { state.index.letters[Int($0)].deadAtMillis }, notFound: [])
             }
             let wanted = Set(ids.compactMap { state.index.live(key: $0.utf8) })
             let chosen = inRange.filter { wanted.contains($0) }
@@ -159,7 +161,8 @@ package final class DeadLetterLog: Sendable {
             let notFound = ids.filter { id in state.index.live(key: id.utf8).map { !found.contains($0) } ?? true }
             return Selection(
                 generation: state.generation, indices: chosen,
-                deadAtMillis: chosen.map { state.index.letters[Int($0)].deadAtMillis }, notFound: notFound)
+                deadAtMillis: chosen.prefix(times).map { state.index.letters[Int($0)].deadAtMillis },
+                notFound: notFound)
         }
     }
 

@@ -27,12 +27,16 @@ struct DeadCommand: AsyncParsableCommand {
         @Option(name: .long, help: "Most letters shown (default 100).")
         var limit: Int?
 
+        @Option(name: .long, help: "Skip this many of the newest letters first (for paging).")
+        var offset: Int?
+
         func run() async throws {
             var query: [String] = []
             if let sink { query.append("sink=" + Self.encode(sink)) }
             if let since { query.append("since=" + Self.encode(since)) }
             if let until { query.append("until=" + Self.encode(until)) }
             if let limit { query.append("limit=\(limit)") }
+            if let offset { query.append("offset=\(offset)") }
             if options.json { query.append("body=true") }
             let path = "/admin/dead" + (query.isEmpty ? "" : "?" + query.joined(separator: "&"))
             let document = try await options.resolve().call(.get, path)
@@ -54,7 +58,11 @@ struct DeadCommand: AsyncParsableCommand {
             }
             print(TextTable.render(["SINK", "ID", "TYPE", "DEAD AT", "ATTEMPTS", "STATUS", "REASON"], rows))
             let total = document["count"]?.cell ?? "\(letters.count)"
-            print("\(total) dead letter(s)" + (letters.count < Int(total) ?? 0 ? ", \(letters.count) shown" : ""))
+            let skipped = offset ?? 0
+            let shown =
+                letters.count < Int(total) ?? 0
+                ? ", \(letters.count) shown" + (skipped > 0 ? " from \(skipped)" : "") : ""
+            print("\(total) dead letter(s)" + shown)
         }
 
         static func encode(_ text: String) -> String {

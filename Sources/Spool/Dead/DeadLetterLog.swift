@@ -258,32 +258,12 @@ package final class DeadLetterLog: Sendable {
         let size = SpoolFiles.size(path)
         guard size > 0 else { return (index, 0) }
         var marks = Set<DeadLetter.ID>()
-        let scanner = try FrameScanner(path: path, kind: .deadLetters, from: 0)
-        var length = size
-        scan: while true {
-            let start = scanner.offset
-            switch try scanner.next() {
-            case .frame(let payload):
-                if let (id, key) = DeadLetter.peek(payload) {
-                    index.add(id: id, key: key, offset: UInt64(start), length: payload.count)
-                } else if let mark = ReplayMark(decoding: payload) {
-                    marks.insert(mark.letter)
-                }
-            case .corrupt(let range):
-                integrity?.report(
-                    .init(
-                        kind: .corrupt, fileKind: "dead letters", path: path,
-                        range: UInt64(range.lowerBound)..<UInt64(range.upperBound)))
-            case .end(let tornAt):
-                if let tornAt {
-                    try SpoolFiles.truncate(path, to: tornAt)
-                    length = tornAt
-                    integrity?.report(
-                        .init(
-                            kind: .tornTail, fileKind: "dead letters", path: path, range: UInt64(tornAt)..<UInt64(size))
-                    )
-                }
-                break scan
+        let length = try FrameScanner(path: path, kind: .deadLetters, from: 0).recover(integrity: integrity) {
+            payload, start in
+            if let (id, key) = DeadLetter.peek(payload) {
+                index.add(id: id, key: key, offset: UInt64(start), length: payload.count)
+            } else if let mark = ReplayMark(decoding: payload) {
+                marks.insert(mark.letter)
             }
         }
         index.applyMarks(marks)

@@ -190,36 +190,20 @@ package final class SinkSpool {
         if try SpoolFiles.readPrefix(path, count: magic.count) != magic {
             integrity?.report(.init(kind: .corrupt, fileKind: "segment", path: path, range: 0..<UInt64(magic.count)))
         }
-        let reader = try SegmentReader(path: path, firstSequence: first)
         var keys: [(key: String, acceptedAtMillis: Int64, fanOut: Int)] = []
         var last: UInt64?
-        var valid = size
         var trailingCorruption = 0
-        scan: while true {
-            switch try reader.next(settled: true) {
-            case .record(let record):
+        let scanner = try FrameScanner(path: path, kind: .segment(firstSequence: first), from: magic.count)
+        let valid = try scanner.recover(
+            integrity: integrity,
+            frame: { payload, _ in
+                guard let record = SpoolRecord(decoding: payload) else { return }
                 keys.append((record.dedupeKey, record.acceptedAtMillis, record.fanOut))
                 // The highest, not the last: in a damaged file an older record may follow.
                 last = max(last ?? record.sequence, record.sequence)
                 trailingCorruption = 0
-            case .corrupt(let range):
-                trailingCorruption = range.count
-                integrity?.report(
-                    .init(
-                        kind: .corrupt, fileKind: "segment", path: path,
-                        range: UInt64(range.lowerBound)..<UInt64(range.upperBound)))
-            case .end(let tornAt):
-                if let tornAt {
-                    valid = tornAt
-                    try SpoolFiles.truncate(path, to: valid)
-                    integrity?.report(
-                        .init(kind: .tornTail, fileKind: "segment", path: path, range: UInt64(valid)..<UInt64(size)))
-                } else {
-                    valid = reader.offset
-                }
-                break scan
-            }
-        }
+            },
+            corrupt: { trailingCorruption = $0.count })
         // As many sequences as records could fit in the corrupt end (a record frame is at least
         // 33 bytes), so that none of them is reused.
         let skipped = UInt64((trailingCorruption + 32) / 33)

@@ -69,6 +69,38 @@ package final class FrameScanner {
     /// Forgets bytes read ahead; the next read goes to the file.
     package func discardReadAhead() { window.discard() }
 
+    /// Reads every frame to the end, as recovery does: `frame` gets each valid payload and its
+    /// frame's offset, corrupt ranges are reported to `integrity` (and passed to `corrupt`), and
+    /// a torn tail is truncated and reported. Returns the file's valid length.
+    package func recover(
+        integrity: SpoolIntegrity?, frame: (ArraySlice<UInt8>, Int) -> Void,
+        corrupt: (Range<Int>) -> Void = { _ in }
+    ) throws(SpoolError) -> Int {
+        while true {
+            let start = offset
+            switch try next() {
+            case .frame(let payload):
+                frame(payload, start)
+            case .corrupt(let range):
+                report(.corrupt, range, to: integrity)
+                corrupt(range)
+            case .end(let tornAt):
+                guard let tornAt else { return offset }
+                let size = SpoolFiles.size(path)
+                try SpoolFiles.truncate(path, to: tornAt)
+                report(.tornTail, tornAt..<size, to: integrity)
+                return tornAt
+            }
+        }
+    }
+
+    private func report(_ kind: SpoolIntegrity.Finding.Kind, _ range: Range<Int>, to integrity: SpoolIntegrity?) {
+        integrity?.report(
+            .init(
+                kind: kind, fileKind: self.kind.name, path: path,
+                range: UInt64(range.lowerBound)..<UInt64(range.upperBound)))
+    }
+
     /// The valid frame at `position`, or nil.
     private func frame(at position: Int) throws(SpoolError) -> ArraySlice<UInt8>? {
         guard let header = try window.bytes(position, SpoolFormat.frameHeaderSize) else { return nil }

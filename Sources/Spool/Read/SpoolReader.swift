@@ -47,18 +47,8 @@ package final class SpoolReader {
             let size = SpoolFiles.size(path)
             guard size > 0 else { continue }
             var sequences = Set<UInt64>()
-            let scanner = try FrameScanner(path: path, kind: .acks, from: 0)
-            scan: while true {
-                switch try scanner.next() {
-                case .frame(let payload): sequences.insert(ByteReader.uint64(payload, at: payload.startIndex))
-                case .corrupt(let range): report(.corrupt, fileKind: "acks", path: path, range)
-                case .end(let tornAt):
-                    if let tornAt {
-                        try SpoolFiles.truncate(path, to: tornAt)
-                        report(.tornTail, fileKind: "acks", path: path, tornAt..<size)
-                    }
-                    break scan
-                }
+            _ = try FrameScanner(path: path, kind: .acks, from: 0).recover(integrity: integrity) { payload, _ in
+                sequences.insert(ByteReader.uint64(payload, at: payload.startIndex))
             }
             acked[first] = sequences
         }

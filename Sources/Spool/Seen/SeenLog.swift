@@ -55,19 +55,9 @@ package final class SeenLog {
             if header != magic { report(.corrupt, path: path, 0..<min(size, magic.count)) }
             guard size > magic.count else { continue }
             let scanner = try FrameScanner(path: path, kind: .seenEntry, from: magic.count)
-            scan: while true {
-                switch try scanner.next() {
-                case .frame(let payload):
-                    if let entry = SeenEntry(decoding: payload), nowMillis - entry.acceptedAtMillis < windowMillis {
-                        body(entry)
-                    }
-                case .corrupt(let range): report(.corrupt, path: path, range)
-                case .end(let tornAt):
-                    if let tornAt {
-                        try SpoolFiles.truncate(path, to: tornAt)
-                        report(.tornTail, path: path, tornAt..<size)
-                    }
-                    break scan
+            _ = try scanner.recover(integrity: integrity) { payload, _ in
+                if let entry = SeenEntry(decoding: payload), nowMillis - entry.acceptedAtMillis < windowMillis {
+                    body(entry)
                 }
             }
         }

@@ -44,12 +44,7 @@ import Testing
     @Test func noSeenBeforeTheSpoolHoldsTheRecord() async throws {
         let tmp = TemporaryDirectory()
         defer { tmp.cleanup() }
-        let inner = try LocalDedupeStore(
-            directory: tmp.path + "/seen", windowMillis: 86_400_000, nowMillis: WallClock.nowMillis())
-        let probe = OrderProbe(inner: inner, data: tmp.path)
-        let writer = try GroupCommitWriter(
-            configuration: .init(dataDirectory: tmp.path), sinks: ["a", "b"], dedupe: probe,
-            fingerprint: testFingerprint)
+        let (writer, probe) = try probedWriter(tmp.path, sinks: ["a", "b"])
         for index in 0..<20 {
             _ = try await append(writer, request("evt_\(index)", sinks: ["a", "b"])).get()
         }
@@ -63,13 +58,7 @@ import Testing
     @Test func seenSyncIsDeferredOnlyWhenTheSpoolTailCoversIt() async throws {
         let tmp = TemporaryDirectory()
         defer { tmp.cleanup() }
-        let inner = try LocalDedupeStore(
-            directory: tmp.path + "/seen", windowMillis: 86_400_000, nowMillis: WallClock.nowMillis())
-        let probe = OrderProbe(inner: inner, data: tmp.path)
-        var configuration = GroupCommitWriter.Configuration(dataDirectory: tmp.path)
-        configuration.segmentBytes = 100
-        let writer = try GroupCommitWriter(
-            configuration: configuration, sinks: ["a", "b"], dedupe: probe, fingerprint: testFingerprint)
+        let (writer, probe) = try probedWriter(tmp.path, sinks: ["a", "b"]) { $0.segmentBytes = 100 }
         _ = try await append(writer, request("evt_routed", sinks: ["a", "b"])).get()
         _ = try await append(writer, request("evt_unrouted", sinks: [])).get()
         #expect(probe.deferred.withLock { $0 } == [true, false])
@@ -127,6 +116,20 @@ import Testing
 
 /// A dedupe store that, before delegating, checks that every key it is asked to record is
 /// already in the spool files of sinks "a" and "b".
+/// A writer over `data` whose dedupe store is an ``OrderProbe``.
+func probedWriter(
+    _ data: String, sinks: [String], configure: (inout GroupCommitWriter.Configuration) -> Void = { _ in }
+) throws -> (GroupCommitWriter, OrderProbe) {
+    let inner = try LocalDedupeStore(
+        directory: data + "/seen", windowMillis: 86_400_000, nowMillis: WallClock.nowMillis())
+    let probe = OrderProbe(inner: inner, data: data)
+    var configuration = GroupCommitWriter.Configuration(dataDirectory: data)
+    configure(&configuration)
+    let writer = try GroupCommitWriter(
+        configuration: configuration, sinks: sinks, dedupe: probe, fingerprint: testFingerprint)
+    return (writer, probe)
+}
+
 final class OrderProbe: DedupeStore {
     let inner: LocalDedupeStore
     let data: String

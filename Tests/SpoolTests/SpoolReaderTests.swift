@@ -39,11 +39,7 @@ import Testing
     @Test func aDrainedTailIsRetiredAfterItsKeysAreSyncedAndThenDeleted() async throws {
         let tmp = TemporaryDirectory()
         defer { tmp.cleanup() }
-        let inner = try LocalDedupeStore(
-            directory: tmp.path + "/seen", windowMillis: 86_400_000, nowMillis: WallClock.nowMillis())
-        let probe = OrderProbe(inner: inner, data: tmp.path)
-        let writer = try GroupCommitWriter(
-            configuration: .init(dataDirectory: tmp.path), sinks: ["a"], dedupe: probe, fingerprint: testFingerprint)
+        let (writer, probe) = try probedWriter(tmp.path, sinks: ["a"])
         for index in 1...5 { _ = try await append(writer, request("evt_\(index)", sinks: ["a"])).get() }
         let directory = tmp.path + "/spool/a"
         #expect(FileManager.default.fileExists(atPath: directory + "/spare-segment.unused.tmp"))

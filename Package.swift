@@ -16,6 +16,10 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        // Cluster mode's shared claim store: SwiftNIO-native PostgreSQL client (extended protocol,
+        // TLS through NIOSSL, typed errors with SQLSTATE); writing the wire protocol ourselves
+        // would be far more code to own than this one well-kept dependency.
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // System library: OpenSSL's libcrypto for HMAC-SHA256, SHA-256 and constant-time compare.
@@ -50,11 +54,24 @@ let package = Package(
             name: "RelayDispatch",
             dependencies: ["CCurl", "RelayCore", "Spool", .product(name: "Logging", package: "swift-log")]
         ),
+        // Cluster mode: exactly-once acceptance across instances through claims in PostgreSQL.
+        .target(
+            name: "ClusterStore",
+            dependencies: [
+                "Spool",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // The NIO webhook ingress (plain or TLS), the accept pipeline, reloads and the admin API.
         .target(
             name: "Ingress",
             dependencies: [
-                "RelayCore", "RelayConfig", "Spool", "RelayDispatch",
+                "RelayCore", "RelayConfig", "Spool", "RelayDispatch", "ClusterStore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

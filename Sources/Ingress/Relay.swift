@@ -1,3 +1,4 @@
+import ClusterStore
 import Logging
 import NIOCore
 import NIOPosix
@@ -29,6 +30,8 @@ package final class Relay: Service, Sendable {
     let adminToken: [UInt8]?
     let logger: Logger
     let environment: [String: String]
+    /// Cluster mode's shared claim store and its maintenance loop; nil when local only.
+    package let cluster: ClusterMode?
     private let dispatcher: CurlDispatcher
     private let group: MultiThreadedEventLoopGroup
     /// Admin work that reads or syncs files (dead letters, replays): never on an event loop or
@@ -77,15 +80,22 @@ package final class Relay: Service, Sendable {
         let dedupe = try LocalDedupeStore(
             directory: settings.dataDirectory + "/seen", windowMillis: windowMillis, nowMillis: now,
             integrity: integrity)
+        let cluster = try await ClusterMode.start(settings: settings, metrics: metrics, logger: logger)
+        self.cluster = cluster
         var configuration = GroupCommitWriter.Configuration(dataDirectory: settings.dataDirectory)
         configuration.segmentBytes = settings.segmentBytes
         configuration.maxSpoolBytes = settings.spoolMaxBytes
         configuration.integrity = integrity
         self.writer = try GroupCommitWriter(
-            configuration: configuration, sinks: routes.routes.map(\.name), dedupe: dedupe,
+            configuration: configuration, sinks: routes.routes.map(\.name), dedupe: dedupe, claims: cluster?.store,
             fingerprint: { key in
                 let k = DedupeKey(key); return SeenKey(high: k.high, low: k.low)
             })
+        if !writer.acceptedElsewhere.isEmpty {
+            logger.warning(
+                "recovery found events whose claim a crash cut short and another instance accepted; skipping them",
+                metadata: ["relay.events": "\(writer.acceptedElsewhere.count)"])
+        }
         if writer.interruptedEvents > 0 {
             logger.warning(
                 "recovery found events a crash left in only some of their spools; never acknowledged, not seen",
@@ -122,6 +132,7 @@ package final class Relay: Service, Sendable {
         let hangups = await UnixSignalsSequence(trapping: .sighup)
         state.withLock { $0.hangups = hangups }
         blockingPool.start()
+        cluster?.startMaintenance()
         let webhook = WebhookHandler.Configuration(
             path: settings.path, maxBodyBytes: settings.maxBodyBytes,
             requestTimeout: .nanoseconds(Int64(settings.requestTimeout / .nanoseconds(1))),
@@ -237,6 +248,7 @@ package final class Relay: Service, Sendable {
         // What the workers had not delivered stays in the spools for the next start.
         await fleet.stopAll()
         await dispatcher.stop()
+        await cluster?.stop()
         // Let answers produced by the final commits reach their sockets.
         try? await Task.sleep(for: .milliseconds(50))
         await admin?.close()
@@ -252,6 +264,7 @@ package final class Relay: Service, Sendable {
             ($0.routeWarnings, $0.lastReloadError, $0.shuttingDown)
         }
         if shuttingDown { problems.append("shutting down") }
+        if let problem = cluster?.problem { problems.append(problem) }
         if let error = writer.lastError { problems.append("spool: last commit failed: \(error)") }
         for directory in [settings.dataDirectory + "/spool", settings.dataDirectory + "/seen"]
         where !SpoolFiles.isWritableDirectory(directory) {

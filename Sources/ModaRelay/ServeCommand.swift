@@ -62,6 +62,18 @@ struct ServeCommand: AsyncParsableCommand {
         help: "How often the routes directory is checked for changes (default 1s; off: SIGHUP only).")
     var routesWatchInterval: String?
 
+    @Option(
+        name: .customLong("postgres-url"),
+        help:
+            "Cluster mode: the shared claim store, postgresql://USER:PASS@HOST:PORT/DB?sslmode=… (also MODA_RELAY_POSTGRES_URL)."
+    )
+    var postgresURL: String?
+
+    @Option(
+        name: .customLong("instance-id"),
+        help: "This instance's name in the shared store (default: kept in the data dir).")
+    var instanceID: String?
+
     @Option(name: .customLong("log-format"), help: "text (default) or json, one object per line.")
     var logFormat: String?
 
@@ -134,6 +146,25 @@ struct ServeCommand: AsyncParsableCommand {
 
     private func resolveSettings() throws -> RelaySettings {
         var settings = try RelaySettings.embedded(overriddenBy: config)
+        let environmentURL = ProcessInfo.processInfo.environment["MODA_RELAY_POSTGRES_URL"].flatMap {
+            $0.isEmpty ? nil : $0
+        }
+        if let text = postgresURL ?? environmentURL {
+            let source = postgresURL != nil ? "--postgres-url" : "MODA_RELAY_POSTGRES_URL"
+            do throws(PostgresURL.Failure) {
+                settings.postgresURL = try PostgresURL(parsing: text)
+            } catch {
+                Self.fail("\(source) \(error.message)")
+                throw ExitCode(1)
+            }
+        }
+        if let instanceID {
+            guard RelaySettings.isValidInstanceID(instanceID) else {
+                Self.fail("--instance-id must be 1 to 64 of A-Z a-z 0-9 . _ -, got '\(instanceID)'")
+                throw ExitCode(1)
+            }
+            settings.instanceID = instanceID
+        }
         if let listen { settings.listen = try Self.hostPort(listen, flag: "--listen") }
         if let adminListen { settings.adminListen = try Self.hostPort(adminListen, flag: "--admin-listen") }
         if let routes { settings.routesDirectory = routes }

@@ -31,6 +31,9 @@ import RelayCore
 /// | `shutdown_timeout` | duration | `10s` |
 /// | `shutdown_delay` | duration (or `off`): `/readyz` says 503 this long before the ingress closes | `0s` |
 /// | `routes_watch_interval` | duration (`off`: SIGHUP only) | `1s` |
+/// | `postgres_url` | `postgresql://USER:PASS@HOST:PORT/DB?sslmode=…`: cluster mode (shared claims) | none: local only |
+/// | `instance_id` | this instance's name in the shared store (`[A-Za-z0-9._-]`, 1–64) | kept in `DATA_DIR/instance-id` |
+/// | `postgres_lock_timeout` | duration: longest a copy waits for another instance's claim | `5s` |
 /// | `log_format` | `text` or `json` | `text` |
 /// | `log_level` | `trace` … `critical` | `info` |
 package struct RelaySettings: Sendable, Equatable {
@@ -72,6 +75,12 @@ package struct RelaySettings: Sendable, Equatable {
     package var routesWatchInterval: Duration = .seconds(1)
     package var logFormat = LogFormat.text
     package var logLevel = "info"
+    /// The shared claim store of cluster mode; nil: this instance dedupes on its own.
+    package var postgresURL: PostgresURL?
+    /// This instance's name in the shared store; nil: the one kept in the data directory.
+    package var instanceID: String?
+    /// Longest a claim waits for another instance's uncommitted claim of the same key.
+    package var postgresLockTimeout: Duration = .seconds(5)
 
     /// How log lines are written.
     package enum LogFormat: String, Sendable, Equatable, CaseIterable {
@@ -164,6 +173,22 @@ package struct RelaySettings: Sendable, Equatable {
                 settings.shutdownDelay = reader.durationOrOff(value, key: key) ?? settings.shutdownDelay
             case "routes_watch_interval":
                 settings.routesWatchInterval = reader.durationOrOff(value, key: key) ?? settings.routesWatchInterval
+            case "postgres_url":
+                guard let text = reader.string(value, key: key) else { continue }
+                do throws(PostgresURL.Failure) {
+                    settings.postgresURL = try PostgresURL(parsing: text)
+                } catch {
+                    reader.error("'postgres_url' \(error.message)", at: value)
+                }
+            case "instance_id":
+                guard let text = reader.string(value, key: key) else { continue }
+                guard Self.isValidInstanceID(text) else {
+                    reader.error("'instance_id' must be 1 to 64 of A-Z a-z 0-9 . _ -, got '\(text)'", at: value)
+                    continue
+                }
+                settings.instanceID = text
+            case "postgres_lock_timeout":
+                settings.postgresLockTimeout = reader.duration(value, key: key) ?? settings.postgresLockTimeout
             case "log_format":
                 guard let text = reader.string(value, key: key) else { continue }
                 guard let format = LogFormat(rawValue: text) else {
@@ -198,6 +223,20 @@ extension RelaySettings {
     /// The largest `max_body`: half the spool's frame limit (`SpoolFormat.maximumPayload`, 64 MiB),
     /// so that a record, or a dead letter with its excerpt and strings, always fits in a frame.
     package static let maximumBodyLimit: Int64 = 32 << 20
+
+    /// Whether `text` may name an instance: 1 to 64 of `A-Z a-z 0-9 . _ -`.
+    package static func isValidInstanceID(_ text: String) -> Bool {
+        (1...64).contains(text.utf8.count)
+            && text.utf8.allSatisfy { byte in
+                switch byte {
+                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                    UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "-"):
+                    return true
+                default:
+                    return false
+                }
+            }
+    }
 
     /// The log levels `log_level` and `--log-level` accept.
     package static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]

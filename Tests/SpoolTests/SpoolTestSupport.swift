@@ -36,7 +36,7 @@ func request(_ key: String, sinks: [String], body: String? = nil, at time: Int64
 /// Appends and waits for the commit.
 func append(_ writer: GroupCommitWriter, _ request: AppendRequest) async -> Result<Void, SpoolError> {
     await withCheckedContinuation { continuation in
-        writer.append(request) { continuation.resume(returning: $0) }
+        writer.append(request) { continuation.resume(returning: $0.map { _ in () }) }
     }
 }
 

@@ -120,9 +120,14 @@ package final class AcceptPipeline: Sendable {
         let requestIDs = self.requestIDs
         let eventType = event.type
         writer.append(request) { result in
-            ledger.finish(seenKey, result: result)
+            ledger.finish(seenKey, result: result.map { _ in () })
             switch result {
-            case .success:
+            case .success(.duplicate):
+                // Cluster mode: another instance accepted it first.
+                metrics.dedupeHits.increment()
+                metrics.storeDuplicates.increment()
+                answer(.duplicate(eventID: eventID))
+            case .success(.stored):
                 if matched.isEmpty { metrics.unrouted.increment() }
                 for sink in matched { metrics.spooled(sink: sink) }
                 answer(.accepted(eventID: eventID, sinks: matched.count))
@@ -171,6 +176,9 @@ package final class AcceptPipeline: Sendable {
         case .shuttingDown: reason = "shutting down; retry"
         case .spoolFull: reason = "spool is full; retry later"
         case .diskFull: reason = "disk is full; retry later"
+        case .storeUnavailable: reason = "the shared claim store is unavailable; retry"
+        case .claimTimeout: reason = "another instance is still committing this event; retry"
+        case .claimUnresolved: reason = "the shared claim could not be confirmed; retry"
         default: reason = "cannot store the event durably right now; retry"
         }
         return .rejected(503, .unavailable, reason, eventID: eventID)

@@ -37,6 +37,8 @@ package final class RelayMetrics: Sendable {
     private let outcomes: [Outcome: Metrics.Counter]
     package let ackLatency: Metrics.Timer
     package let dedupeHits: Metrics.Counter
+    /// Cluster mode: duplicates the shared store decided (another instance had accepted the event).
+    package let storeDuplicates: Metrics.Counter
     package let unrouted: Metrics.Counter
     private let connectionsRejected: [ConnectionLimiter.Refusal: Metrics.Counter]
     package let openConnections: Metrics.Meter
@@ -80,6 +82,9 @@ package final class RelayMetrics: Sendable {
             factory: factory)
         self.dedupeHits = Self.counter(
             registry, factory, "dedupe_hits", "Retries answered as duplicates of an event already durable.")
+        self.storeDuplicates = Self.counter(
+            registry, factory, "store_duplicates",
+            "Cluster mode: events answered duplicate because another instance had accepted them (also in dedupe_hits).")
         self.unrouted = Self.counter(
             registry, factory, "events_unrouted", "Accepted events that matched no enabled route.")
         var rejected: [ConnectionLimiter.Refusal: Metrics.Counter] = [:]

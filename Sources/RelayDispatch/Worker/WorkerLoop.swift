@@ -115,11 +115,23 @@ final class WorkerLoop {
 
     private func refill() {
         guard attempts.count < window else { return }
+        let elsewhere = writer.acceptedElsewhere
         do {
             let now = MonotonicClock.nowNanos()
             for record in try reader.next(
                 limit: window - attempts.count, committed: writer.commitMark(sink: route.name))
             {
+                if !elsewhere.isEmpty, elsewhere.contains(record.dedupeKey) {
+                    // Cluster mode: a crash cut this instance's claim short and another instance
+                    // accepted the event; that one delivers it.
+                    logger.notice(
+                        "skipped: another instance accepted this event",
+                        metadata: ["relay.event.id": "\(record.dedupeKey)"])
+                    reader.acknowledge(record.sequence)
+                    status.value.withLock { $0.skipped += 1 }
+                    if firstUnflushedAck == nil { firstUnflushedAck = MonotonicClock.nowNanos() }
+                    continue
+                }
                 attempts[record.sequence] = Attempt(record: record, dueNanos: now)
             }
         } catch {

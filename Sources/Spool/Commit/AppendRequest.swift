@@ -27,7 +27,16 @@ package struct AppendRequest: Sendable {
 }
 
 /// Called once per append, on the writer thread, when its commit succeeded or failed.
-package typealias AppendCompletion = @Sendable (Result<Void, SpoolError>) -> Void
+package typealias AppendCompletion = @Sendable (Result<AppendOutcome, SpoolError>) -> Void
+
+/// How a successful append ended.
+package enum AppendOutcome: Sendable, Equatable {
+    /// The records are durable in every routed spool and the key is seen (and, in cluster mode,
+    /// its shared claim committed).
+    case stored
+    /// Cluster mode: another instance had already accepted the event; nothing was spooled.
+    case duplicate
+}
 
 /// Per-sink figures the writer publishes after each commit.
 package struct SpoolStats: Sendable, Equatable {

@@ -61,6 +61,45 @@ package final class GroupCommitWriter: Sendable {
     /// accepted as new). Their records may still be delivered (at-least-once).
     package let interruptedEvents: Int
 
+    /// Cluster mode: dedupe keys of tail records another instance accepted while this one's
+    /// claim was cut short by a crash. Workers acknowledge them as skipped, never delivered.
+    package let acceptedElsewhere: Set<String>
+
+    /// Cluster mode's recovery of tail records whose keys the seen log lacks (the crash came
+    /// between the sync and the seen log): a complete event claimed by this instance is kept,
+    /// one claimed by another is skipped, an unclaimed one is claimed now. An event cut short
+    /// (in only some of its spools) is never claimed; it is skipped if another instance has it.
+    private static func reconcile(
+        complete: [(key: String, entry: SeenEntry)], cutShort: [(key: String, entry: SeenEntry)],
+        claims: any SharedClaims, nowMillis: Int64
+    ) throws(SpoolError) -> (restored: [SeenEntry], elsewhere: Set<String>) {
+        var restored: [SeenEntry] = []
+        var elsewhere = Set<String>()
+        let chunk = 1000
+        var start = 0
+        while start < complete.count {
+            let part = complete[start..<min(start + chunk, complete.count)]
+            let transaction = try claims.begin(claiming: part.map(\.entry.key), nowMillis: nowMillis)
+            try transaction.commit()
+            for item in part {
+                if transaction.held.contains(item.entry.key) {
+                    restored.append(item.entry)
+                } else {
+                    elsewhere.insert(item.key)
+                }
+            }
+            start += chunk
+        }
+        start = 0
+        while start < cutShort.count {
+            let part = cutShort[start..<min(start + chunk, cutShort.count)]
+            let held = try claims.heldElsewhere(part.map(\.entry.key), nowMillis: nowMillis)
+            for item in part where held.contains(item.entry.key) { elsewhere.insert(item.key) }
+            start += chunk
+        }
+        return (restored, elsewhere)
+    }
+
     /// Opens every spool under the data directory plus `sinks`, recovers their tails, and
     /// adds to `dedupe` (fingerprinted with `fingerprint`) the keys whose commit completed: a key
     /// already in the seen log, or one whose record is in as many tails as its commit's fan-out.
@@ -72,10 +111,10 @@ package final class GroupCommitWriter: Sendable {
     /// always sit in tails (a tail is replaced only after the seen log is synced), so counting tails
     /// is enough.
     package init(
-        configuration: Configuration, sinks: [String], dedupe: any DedupeStore,
+        configuration: Configuration, sinks: [String], dedupe: any DedupeStore, claims: (any SharedClaims)? = nil,
         fingerprint: (String) -> SeenKey
     ) throws(SpoolError) {
-        let state = try WriterState(configuration: configuration, dedupe: dedupe)
+        let state = try WriterState(configuration: configuration, dedupe: dedupe, claims: claims)
         var reports: [RecoveryReport] = []
         let now = WallClock.nowMillis()
         let existing = SpoolFiles.list(state.spoolRoot)
@@ -97,16 +136,29 @@ package final class GroupCommitWriter: Sendable {
             spool.discardRecoveredRecords()
         }
         var restored: [SeenEntry] = []
-        var interrupted = 0
+        var complete: [(key: String, entry: SeenEntry)] = []
+        var cutShort: [(key: String, entry: SeenEntry)] = []
         for (key, tail) in tails {
-            let seenKey = fingerprint(key)
-            if tail.fanOut == 0 || tail.spools >= tail.fanOut || dedupe.contains(seenKey, nowMillis: now) {
-                restored.append(SeenEntry(key: seenKey, acceptedAtMillis: tail.acceptedAtMillis))
+            let entry = SeenEntry(key: fingerprint(key), acceptedAtMillis: tail.acceptedAtMillis)
+            if dedupe.contains(entry.key, nowMillis: now) {
+                restored.append(entry)
+            } else if tail.fanOut == 0 || tail.spools >= tail.fanOut {
+                complete.append((key, entry))
             } else {
-                interrupted += 1
+                cutShort.append((key, entry))
             }
         }
+        var elsewhere = Set<String>()
+        if let claims {
+            let reconciled = try Self.reconcile(complete: complete, cutShort: cutShort, claims: claims, nowMillis: now)
+            restored += reconciled.restored
+            elsewhere = reconciled.elsewhere
+        } else {
+            restored += complete.map(\.entry)
+        }
         dedupe.restore(restored, nowMillis: now)
+        self.acceptedElsewhere = elsewhere
+        let interrupted = cutShort.count - cutShort.filter { elsewhere.contains($0.key) }.count
         self.interruptedEvents = interrupted
         self.configuration = configuration
         self.recovery = reports

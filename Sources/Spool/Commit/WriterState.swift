@@ -2,14 +2,19 @@
 final class WriterState {
     let configuration: GroupCommitWriter.Configuration
     let dedupe: any DedupeStore
+    /// Cluster mode's shared claims; nil when this instance dedupes alone.
+    let claims: (any SharedClaims)?
     let spoolRoot: String
     private var spools: [String: SinkSpool] = [:]
     private var appended: [String: Int] = [:]
     private var rollbacks: [String: Int] = [:]
 
-    init(configuration: GroupCommitWriter.Configuration, dedupe: any DedupeStore) throws(SpoolError) {
+    init(
+        configuration: GroupCommitWriter.Configuration, dedupe: any DedupeStore, claims: (any SharedClaims)?
+    ) throws(SpoolError) {
         self.configuration = configuration
         self.dedupe = dedupe
+        self.claims = claims
         self.spoolRoot = configuration.dataDirectory + "/spool"
         try SpoolFiles.makeDirectory(spoolRoot)
     }
@@ -57,14 +62,14 @@ final class WriterState {
         var count: UInt64 = 0
     }
 
-    /// Commits one batch (invariants 1, 2 of `SpoolFormat.swift`). Returns the batch's error if
-    /// the whole batch failed.
-    func commit(_ batch: [(AppendRequest, AppendCompletion)]) -> SpoolError? {
-        let now = WallClock.nowMillis()
-        var sinkBatches: [String: SinkBatch] = [:]
-        var accepted: [(AppendRequest, AppendCompletion)] = []
-        accepted.reserveCapacity(batch.count)
+    private typealias Append = (request: AppendRequest, completion: AppendCompletion)
 
+    /// Frames every request's records per sink and checks the spool caps (no I/O but opening
+    /// spools). Requests that do not fit are answered with their error and left out.
+    private func plan(_ batch: [Append]) -> (sinks: [String: SinkBatch], accepted: [Append]) {
+        var sinkBatches: [String: SinkBatch] = [:]
+        var accepted: [Append] = []
+        accepted.reserveCapacity(batch.count)
         for (request, completion) in batch {
             do throws(SpoolError) {
                 var planned: [String: [UInt8]] = [:]
@@ -95,10 +100,60 @@ final class WriterState {
                 completion(.failure(error))
             }
         }
-        guard !accepted.isEmpty else { return nil }
+        return (sinkBatches, accepted)
+    }
+
+    /// Cluster mode: claims the keys of `accepted` in the shared store. Appends whose key another
+    /// instance holds are answered duplicate and left out (re-planned without them).
+    private func claim(
+        _ planned: inout (sinks: [String: SinkBatch], accepted: [Append]), claims: any SharedClaims, nowMillis: Int64
+    ) throws(SpoolError) -> (any ClaimTransaction)? {
+        var keys: [SeenKey] = []
+        var distinct = Set<SeenKey>()
+        for (request, _) in planned.accepted where request.marksSeen && distinct.insert(request.seenKey).inserted {
+            keys.append(request.seenKey)
+        }
+        guard !keys.isEmpty else { return nil }
+        let transaction = try claims.begin(claiming: keys, nowMillis: nowMillis)
+        let held = transaction.held
+        guard held.count < keys.count else { return transaction }
+        var kept: [Append] = []
+        for append in planned.accepted {
+            if append.request.marksSeen && !held.contains(append.request.seenKey) {
+                append.completion(.success(.duplicate))
+            } else {
+                kept.append(append)
+            }
+        }
+        planned = plan(kept)
+        return transaction
+    }
+
+    /// Commits one batch (invariants 1, 2 of `SpoolFormat.swift`; in cluster mode 9: the 200s
+    /// come only after the shared claims committed). Returns the batch's error if the whole
+    /// batch failed.
+    func commit(_ batch: [(AppendRequest, AppendCompletion)]) -> SpoolError? {
+        let now = WallClock.nowMillis()
+        var planned = plan(batch)
+        guard !planned.accepted.isEmpty else { return nil }
+        var transaction: (any ClaimTransaction)?
+        if let claims {
+            do throws(SpoolError) {
+                transaction = try claim(&planned, claims: claims, nowMillis: now)
+            } catch {
+                for (_, completion) in planned.accepted { completion(.failure(error)) }
+                return error
+            }
+        }
+        let (sinkBatches, accepted) = planned
+        guard !accepted.isEmpty else {
+            transaction?.rollBack()
+            return nil
+        }
 
         var written: [(SinkSpool, AppendFile, Int, UInt64)] = []
         func fail(_ error: SpoolError) -> SpoolError {
+            transaction?.rollBack()
             for (spool, file, length, sequence) in written.reversed() {
                 spool.rollBack(file: file, to: length, sequence: sequence)
                 rollbacks[spool.name, default: 0] += 1
@@ -106,6 +161,8 @@ final class WriterState {
             for (_, completion) in accepted { completion(.failure(error)) }
             return error
         }
+        let seen = accepted.map(\.request).filter(\.marksSeen)
+        let entries = seen.map { SeenEntry(key: $0.seenKey, acceptedAtMillis: $0.acceptedAtMillis) }
         do throws(SpoolError) {
             // Keys recorded with a deferred sync are recoverable only from tail segments: make
             // them durable before any tail is replaced.
@@ -119,19 +176,29 @@ final class WriterState {
                 written.append((spool, file, before, pending.firstSequence))
             }
             for (_, file, _, _) in written { try file.sync() }
-            // Only now, with every record durable, may the keys become "seen" (invariant 2). A key
-            // whose event has a record in a tail segment is recoverable from it, so the seen log's
-            // own sync may wait; an unrouted event has no record, so its batch syncs the log.
-            let seen = accepted.map(\.0).filter(\.marksSeen)
-            let hasUnrouted = seen.contains { $0.sinks.isEmpty }
-            try dedupe.recordDurable(
-                seen.map { SeenEntry(key: $0.seenKey, acceptedAtMillis: $0.acceptedAtMillis) }, nowMillis: now,
-                deferSync: !hasUnrouted)
+            if let transaction {
+                try transaction.commit()
+            }
         } catch {
             return fail(error)
         }
+        // Only now, with every record durable, may the keys become "seen" (invariant 2). A key
+        // whose event has a record in a tail segment is recoverable from it, so the seen log's
+        // own sync may wait; an unrouted event has no record, so its batch syncs the log.
+        do throws(SpoolError) {
+            try dedupe.recordDurable(entries, nowMillis: now, deferSync: !seen.contains { $0.sinks.isEmpty })
+        } catch {
+            // In cluster mode the claims have committed: the shared store and the tail records
+            // hold the acceptance (recovery reconciles the two), so the events stand; the seen
+            // set still learns the keys. Alone, the seen log is the only record: fail the batch.
+            guard transaction != nil else { return fail(error) }
+            dedupe.restore(entries, nowMillis: now)
+            for (sink, pending) in sinkBatches { appended[sink, default: 0] += Int(pending.count) }
+            for (_, completion) in accepted { completion(.success(.stored)) }
+            return error
+        }
         for (sink, pending) in sinkBatches { appended[sink, default: 0] += Int(pending.count) }
-        for (_, completion) in accepted { completion(.success(())) }
+        for (_, completion) in accepted { completion(.success(.stored)) }
         return nil
     }
 }

@@ -16,6 +16,12 @@ package struct SpoolError: Error, Sendable, CustomStringConvertible {
         case shuttingDown = "shutting_down"
         /// A file is not a spool file.
         case corrupt = "corrupt"
+        /// Cluster mode: the shared claim store is unreachable, refused, or too slow.
+        case storeUnavailable = "store_unavailable"
+        /// Cluster mode: a claim waited longer than the lock timeout for another instance's.
+        case claimTimeout = "claim_timeout"
+        /// Cluster mode: whether the claims committed could not be learned; the batch was rolled back.
+        case claimUnresolved = "claim_unresolved"
     }
 
     package var code: Code

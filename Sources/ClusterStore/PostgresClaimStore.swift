@@ -1,0 +1,350 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import PostgresNIO
+import Spool
+import Synchronization
+
+/// Cluster mode's ``SharedClaims`` in PostgreSQL.
+///
+/// Two sessions, each with its own role: the spool writer's, which brackets every group commit
+/// with a claim transaction (one round trip for `BEGIN` plus the claim, one for `COMMIT`), and
+/// the maintenance session (``ClaimStoreMaintenance``), which connects and reconnects both with
+/// backoff, migrates the schema, probes the server, expires old claims and resolves commits whose
+/// outcome was lost. While the writer's session is down every claim fails at once (503), so the
+/// ingress never waits on a dead store.
+package final class PostgresClaimStore: SharedClaims {
+    /// Whether the store can be used now.
+    package enum State: Sendable, Equatable {
+        case connecting
+        case up
+        case down(reason: String)
+    }
+
+    package let configuration: ClaimStoreConfiguration
+    package var instanceID: String { configuration.instanceID }
+    let group: MultiThreadedEventLoopGroup
+    let logger: Logger
+    let observer: (any ClaimStoreObserver)?
+
+    struct Sessions {
+        var writer: PostgresConnection?
+        var maintenance: PostgresConnection?
+        var state = State.connecting
+        var nextConnectionID = 1
+        var wake = false
+    }
+
+    let sessions = Mutex(Sessions())
+
+    /// A claim round trip longer than this is counted as having waited for another instance.
+    static let waitedThreshold: Duration = .milliseconds(10)
+
+    package init(configuration: ClaimStoreConfiguration, logger: Logger, observer: (any ClaimStoreObserver)? = nil) {
+        self.configuration = configuration
+        self.group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        var logger = logger
+        logger[metadataKey: "relay.store"] = "\(configuration.endpoint)"
+        self.logger = logger
+        self.observer = observer
+    }
+
+    /// The store's state, for `/readyz` and `moda-relay sinks`.
+    package var state: State { sessions.withLock { $0.state } }
+
+    // MARK: SharedClaims (called on the spool writer's thread)
+
+    package func begin(claiming keys: [SeenKey], nowMillis: Int64) throws(SpoolError) -> any ClaimTransaction {
+        let connection = try writerSession()
+        let ordered = keys.map(\.uuid).sorted { $0.uuidString < $1.uuidString }
+        let instance = configuration.instanceID
+        let cutoff = nowMillis &- configuration.windowMillis
+        let logger = self.logger
+        // Sorted keys: two batches that share keys lock them in one order, so they never deadlock.
+        let claim: PostgresQuery = """
+            INSERT INTO moda_relay_claims AS c (key, instance_id, accepted_at_ms)
+            SELECT k, \(instance), \(nowMillis) FROM unnest(\(ordered)::uuid[]) AS k ORDER BY k
+            ON CONFLICT (key) DO UPDATE SET instance_id = EXCLUDED.instance_id, accepted_at_ms = EXCLUDED.accepted_at_ms
+            WHERE c.instance_id = EXCLUDED.instance_id OR c.accepted_at_ms < \(cutoff)
+            RETURNING key, pg_current_xact_id()::text
+            """
+        let started = ContinuousClock.now
+        let future = connection.query("BEGIN", logger: logger).flatMap { _ in
+            connection.query(claim, logger: logger)
+        }
+        let result = try wait(future, operation: "claim", on: connection)
+        let elapsed = ContinuousClock.now - started
+        if elapsed > Self.waitedThreshold { observer?.claimWaited() }
+        var held = Set<SeenKey>()
+        var transactionID: String?
+        do {
+            for (key, xid) in try result.rows.map({ try $0.decode((UUID, String).self) }) {
+                held.insert(SeenKey(uuid: key))
+                transactionID = xid
+            }
+        } catch {
+            abandon(connection, reason: "cannot read the claim's answer: \(error)")
+            throw SpoolError(code: .storeUnavailable, message: "shared store: unreadable claim answer")
+        }
+        return PostgresClaimTransaction(store: self, connection: connection, held: held, transactionID: transactionID)
+    }
+
+    package func heldElsewhere(_ keys: [SeenKey], nowMillis: Int64) throws(SpoolError) -> Set<SeenKey> {
+        let connection = try writerSession()
+        let cutoff = nowMillis &- configuration.windowMillis
+        let query: PostgresQuery = """
+            SELECT key FROM moda_relay_claims
+            WHERE key = ANY(\(keys.map(\.uuid))::uuid[]) AND instance_id <> \(configuration.instanceID)
+            AND accepted_at_ms >= \(cutoff)
+            """
+        let result = try wait(connection.query(query, logger: logger), operation: "lookup", on: connection)
+        do {
+            return Set(try result.rows.map { SeenKey(uuid: try $0.decode(UUID.self)) })
+        } catch {
+            throw SpoolError(code: .storeUnavailable, message: "shared store: unreadable lookup answer")
+        }
+    }
+
+    // MARK: Sessions
+
+    /// The writer's session, or the reason there is none (fails at once: no connect here).
+    private func writerSession() throws(SpoolError) -> PostgresConnection {
+        let (connection, state) = sessions.withLock { ($0.writer, $0.state) }
+        if let connection, !connection.isClosed { return connection }
+        let reason: String
+        switch state {
+        case .down(let why): reason = why
+        case .connecting, .up: reason = "connecting"
+        }
+        throw SpoolError(code: .storeUnavailable, message: "shared store \(configuration.endpoint): \(reason)")
+    }
+
+    /// Waits for one round trip on the writer's thread, bounded by ``ClaimStoreConfiguration/roundTripLimit``.
+    /// A lost connection or no answer gives the session up (the maintenance loop reconnects).
+    func wait<Value: Sendable>(
+        _ future: EventLoopFuture<Value>, operation: String, on connection: PostgresConnection
+    ) throws(SpoolError) -> Value {
+        let started = ContinuousClock.now
+        guard let result = blockingWait(future, limit: configuration.roundTripLimit) else {
+            observer?.failed(code: "timeout")
+            abandon(connection, reason: "no answer to \(operation) within \(configuration.roundTripLimit)")
+            throw SpoolError(code: .storeUnavailable, message: "shared store: no answer to \(operation) in time")
+        }
+        switch result {
+        case .success(let value):
+            observer?.roundTrip(operation, duration: ContinuousClock.now - started)
+            return value
+        case .failure(let error):
+            let failure = StoreFailure(error)
+            observer?.failed(code: failure.code)
+            if failure.connectionLost {
+                abandon(connection, reason: failure.message)
+            } else {
+                // The transaction is aborted server-side; end it so the session is usable again.
+                _ = blockingWait(connection.query("ROLLBACK", logger: logger), limit: configuration.roundTripLimit)
+            }
+            if failure.code == "55P03" {
+                throw SpoolError(
+                    code: .claimTimeout,
+                    message: "shared store: another instance held a claim longer than \(configuration.lockTimeout)")
+            }
+            logger.warning(
+                "shared store: \(operation) failed",
+                metadata: ["relay.store.code": "\(failure.code)", "relay.error": "\(failure.message)"])
+            throw SpoolError(code: .storeUnavailable, message: "shared store: \(operation) failed: \(failure.message)")
+        }
+    }
+
+    /// Gives a session up: closes it and marks the store down until the maintenance loop is back.
+    func abandon(_ connection: PostgresConnection, reason: String) {
+        let changed = sessions.withLock { sessions -> Bool in
+            if sessions.writer === connection { sessions.writer = nil }
+            if sessions.maintenance === connection { sessions.maintenance = nil }
+            sessions.wake = true
+            guard case .up = sessions.state else { return false }
+            sessions.state = .down(reason: reason)
+            return true
+        }
+        connection.close().whenComplete { _ in }
+        if changed {
+            observer?.reachable(false)
+            logger.error(
+                "shared store unreachable: new events are refused (503)", metadata: ["relay.reason": "\(reason)"])
+        }
+    }
+
+    /// Whether `transactionID` committed, asked on a session other than the one that lost it.
+    /// nil while it cannot be learned (the server still works on it, or cannot be reached).
+    func transactionCommitted(_ transactionID: String) -> Bool? {
+        let limit = configuration.roundTripLimit
+        let deadline = ContinuousClock.now + limit
+        while ContinuousClock.now < deadline {
+            if let connection = sessions.withLock({ $0.maintenance }) ?? connectBlocking(role: "resolve") {
+                let query: PostgresQuery = "SELECT pg_xact_status(\(transactionID)::xid8)::text"
+                if case .success(let result)? = blockingWait(
+                    connection.query(query, logger: logger), limit: .seconds(1)),
+                    let status = try? result.rows.first?.decode(String?.self)
+                {
+                    switch status {
+                    case "committed": return true
+                    case "aborted": return false
+                    default: break  // "in progress": the server has not finished the old session
+                    }
+                }
+            }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        return nil
+    }
+
+    /// A session opened on the calling thread (bounded by the connect timeout), for resolving.
+    private func connectBlocking(role: String) -> PostgresConnection? {
+        guard let configuration = try? configuration.connectionConfiguration(role: role) else { return nil }
+        let id = sessions.withLock { sessions in
+            defer { sessions.nextConnectionID += 1 }
+            return sessions.nextConnectionID
+        }
+        let future = PostgresConnection.connect(
+            on: group.next(), configuration: configuration, id: id, logger: logger)
+        guard case .success(let connection)? = blockingWait(future, limit: self.configuration.connectTimeout) else {
+            return nil
+        }
+        sessions.withLock { sessions in
+            if sessions.maintenance == nil { sessions.maintenance = connection }
+        }
+        return connection
+    }
+
+    /// Closes both sessions and the event loop.
+    package func shutdown() async {
+        let (writer, maintenance) = sessions.withLock { sessions in
+            defer {
+                sessions.writer = nil
+                sessions.maintenance = nil
+            }
+            return (sessions.writer, sessions.maintenance)
+        }
+        try? await writer?.close()
+        try? await maintenance?.close()
+        try? await group.shutdownGracefully()
+    }
+}
+
+/// One claim transaction on the writer's session.
+final class PostgresClaimTransaction: ClaimTransaction {
+    let held: Set<SeenKey>
+    private let store: PostgresClaimStore
+    private let connection: PostgresConnection
+    private let transactionID: String?
+    private var open = true
+
+    init(store: PostgresClaimStore, connection: PostgresConnection, held: Set<SeenKey>, transactionID: String?) {
+        self.store = store
+        self.connection = connection
+        self.held = held
+        self.transactionID = transactionID
+    }
+
+    func commit() throws(SpoolError) {
+        guard open else { return }
+        open = false
+        let future = connection.query("COMMIT", logger: store.logger)
+        let limit = store.configuration.roundTripLimit
+        let started = ContinuousClock.now
+        let outcome = blockingWait(future, limit: limit)
+        if case .success? = outcome {
+            store.observer?.roundTrip("commit", duration: ContinuousClock.now - started)
+            return
+        }
+        if case .failure(let error)? = outcome {
+            let failure = StoreFailure(error)
+            store.observer?.failed(code: failure.code)
+            if !failure.connectionLost {
+                // The server answered: the transaction did not commit.
+                throw SpoolError(
+                    code: .storeUnavailable, message: "shared store refused the commit: \(failure.message)")
+            }
+            store.abandon(connection, reason: failure.message)
+        } else {
+            store.observer?.failed(code: "timeout")
+            store.abandon(connection, reason: "no answer to COMMIT within \(limit)")
+        }
+        // The COMMIT went out and its answer was lost: ask the server what became of it.
+        guard let transactionID else { return }
+        switch store.transactionCommitted(transactionID) {
+        case true?:
+            store.logger.notice(
+                "shared store: a commit whose answer was lost is confirmed",
+                metadata: ["relay.store.xid": "\(transactionID)"])
+        case false?:
+            throw SpoolError(code: .storeUnavailable, message: "shared store: the claims did not commit")
+        case nil:
+            store.logger.error(
+                "shared store: cannot learn whether claims committed; the batch is refused (503) and rolled back",
+                metadata: ["relay.store.xid": "\(transactionID)"])
+            throw SpoolError(code: .claimUnresolved, message: "shared store: whether the claims committed is unknown")
+        }
+    }
+
+    func rollBack() {
+        guard open else { return }
+        open = false
+        let future = connection.query("ROLLBACK", logger: store.logger)
+        if case .success? = blockingWait(future, limit: store.configuration.roundTripLimit) { return }
+        store.abandon(connection, reason: "ROLLBACK failed")
+    }
+}
+
+/// A postgres-nio error, classified.
+struct StoreFailure {
+    /// The SQLSTATE, or `connection`.
+    var code: String
+    /// The session is unusable (closed, broken, or the server is going away).
+    var connectionLost: Bool
+    var message: String
+
+    init(_ error: any Error) {
+        if let error = error as? PSQLError, error.code == .server {
+            let state = error.serverInfo?[.sqlState] ?? "server"
+            code = state
+            connectionLost = state.hasPrefix("08") || state.hasPrefix("57P")
+            message = "\(error.serverInfo?[.message] ?? "server error") (SQLSTATE \(state))"
+        } else if let error = error as? PSQLError {
+            code = "connection"
+            connectionLost = true
+            message = "\(error.code)"
+        } else {
+            code = "connection"
+            connectionLost = true
+            message = "\(error)"
+        }
+    }
+}
+
+extension SeenKey {
+    /// The fingerprint as a `uuid` (big-endian high, then low).
+    var uuid: UUID {
+        let high = high.bigEndian
+        let low = low.bigEndian
+        var bytes = (
+            UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0),
+            UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0)
+        )
+        withUnsafeMutableBytes(of: &bytes) { raw in
+            raw.storeBytes(of: high, toByteOffset: 0, as: UInt64.self)
+            raw.storeBytes(of: low, toByteOffset: 8, as: UInt64.self)
+        }
+        return UUID(uuid: bytes)
+    }
+
+    init(uuid: UUID) {
+        let (high, low) = withUnsafeBytes(of: uuid.uuid) { raw in
+            (
+                raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self),
+                raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+            )
+        }
+        self.init(high: UInt64(bigEndian: high), low: UInt64(bigEndian: low))
+    }
+}

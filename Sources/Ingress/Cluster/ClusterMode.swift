@@ -1,0 +1,74 @@
+import ClusterStore
+import Logging
+import RelayConfig
+import Spool
+import Synchronization
+
+/// Cluster mode as the relay runs it: the PostgreSQL claim store, reached at start (recovery
+/// needs it), and its maintenance loop, which runs from ``startMaintenance()`` until ``stop()``.
+package final class ClusterMode: Sendable {
+    package let store: PostgresClaimStore
+    package let maintenance: ClaimStoreMaintenance
+    private let task = Mutex<Task<Void, Never>?>(nil)
+
+    private init(store: PostgresClaimStore) {
+        self.store = store
+        self.maintenance = ClaimStoreMaintenance(store: store)
+    }
+
+    /// The store of `settings.postgresURL`, connected and migrated (waiting, with backoff, for as
+    /// long as it takes), or nil when the relay runs alone.
+    static func start(settings: RelaySettings, metrics: RelayMetrics, logger: Logger) async throws -> ClusterMode? {
+        guard let url = settings.postgresURL else { return nil }
+        let instance = try InstanceIdentity.resolve(
+            configured: settings.instanceID, dataDirectory: settings.dataDirectory)
+        let tls: ClaimStoreConfiguration.TLSMode
+        switch url.sslMode {
+        case .disable: tls = .disable
+        case .prefer: tls = .prefer
+        case .require: tls = .require
+        case .verifyCA: tls = .verifyCA(roots: url.sslRootCertificate)
+        case .verifyFull: tls = .verifyFull(roots: url.sslRootCertificate)
+        }
+        var configuration = ClaimStoreConfiguration(
+            host: url.host, port: url.port, user: url.user, password: url.password, database: url.database, tls: tls,
+            instanceID: instance)
+        configuration.lockTimeout = settings.postgresLockTimeout
+        configuration.connectTimeout = .seconds(url.connectTimeoutSeconds)
+        configuration.windowMillis = Int64(settings.dedupeWindow.components.seconds * 1000)
+        let store = PostgresClaimStore(
+            configuration: configuration, logger: logger, observer: StoreMetrics(registry: metrics.registry))
+        let cluster = ClusterMode(store: store)
+        logger.info(
+            "cluster mode: connecting to the shared claim store",
+            metadata: ["relay.store": "\(url.endpoint)", "relay.instance": "\(instance)"])
+        try await cluster.maintenance.connectAtStart()
+        return cluster
+    }
+
+    /// Starts the maintenance loop (reconnects, probes, expiry).
+    func startMaintenance() {
+        let maintenance = self.maintenance
+        task.withLock { task in
+            guard task == nil else { return }
+            task = Task { try? await maintenance.run() }
+        }
+    }
+
+    /// Ends the maintenance loop and closes the sessions (after the writer has closed).
+    func stop() async {
+        let running = task.withLock { $0 }
+        running?.cancel()
+        await running?.value
+        if running == nil { await store.shutdown() }
+    }
+
+    /// Why readiness fails because of the store, or nil while it is up.
+    var problem: String? {
+        switch store.state {
+        case .up: return nil
+        case .connecting: return "shared store: connecting to \(store.configuration.endpoint)"
+        case .down(let reason): return "shared store \(store.configuration.endpoint) unreachable: \(reason)"
+        }
+    }
+}

@@ -1,0 +1,89 @@
+import ClusterStore
+import CoreMetrics
+import Metrics
+import Prometheus
+import Synchronization
+
+/// Cluster mode's metrics (`moda_relay_store_…`), in the relay's registry.
+final class StoreMetrics: ClaimStoreObserver {
+    private let registry: PrometheusCollectorRegistry
+    private let factory: PrometheusMetricsFactory
+    private let latency = Mutex<[String: Metrics.Timer]>([:])
+    private let errors = Mutex<[String: Metrics.Counter]>([:])
+    private let waited: Metrics.Counter
+    private let expiredClaims: Metrics.Counter
+    private let up: Metrics.Meter
+
+    init(registry: PrometheusCollectorRegistry) {
+        self.registry = registry
+        self.factory = PrometheusMetricsFactory(registry: registry)
+        waited = Self.counter(
+            registry, factory, "store_claims_waited",
+            "Claim round trips over 10 ms: they waited for another instance's uncommitted claim of a key.")
+        expiredClaims = Self.counter(
+            registry, factory, "store_claims_expired", "Claims deleted past the dedupe window.")
+        let upDescriptor = Self.descriptor("store_up", "", "1 while the shared claim store is reachable, 0 while not.")
+        up = Metrics.Meter(
+            label: upDescriptor.name, dimensions: [], handler: registry.makeGauge(descriptor: upDescriptor),
+            factory: factory)
+        _ = errorCounter("connection")
+        _ = timer("claim")
+        _ = timer("commit")
+    }
+
+    func roundTrip(_ operation: String, duration: Duration) {
+        timer(operation).recordNanoseconds(Int64(duration / .nanoseconds(1)))
+    }
+
+    func failed(code: String) { errorCounter(code).increment() }
+    func claimWaited() { waited.increment() }
+    func expired(_ count: Int) { expiredClaims.increment(by: count) }
+    func reachable(_ isUp: Bool) { up.set(isUp ? 1 : 0) }
+
+    private func timer(_ operation: String) -> Metrics.Timer {
+        latency.withLock { timers in
+            if let timer = timers[operation] { return timer }
+            let descriptor = Self.descriptor(
+                "store_round_trip", "seconds", "Round trips to the shared claim store, by operation.")
+            let labels = [("operation", operation)]
+            let buckets: [Duration] = [
+                .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2),
+                .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(100), .milliseconds(500),
+                .seconds(1), .seconds(5),
+            ]
+            let timer = Metrics.Timer(
+                label: descriptor.name, dimensions: labels,
+                handler: registry.makeDurationHistogram(descriptor: descriptor, labels: labels, buckets: buckets),
+                factory: factory)
+            timers[operation] = timer
+            return timer
+        }
+    }
+
+    private func errorCounter(_ code: String) -> Metrics.Counter {
+        // SQLSTATEs are five characters from a fixed alphabet; anything else folds into "other".
+        let label = code.utf8.count <= 10 && code.utf8.allSatisfy { $0 < 0x80 && $0 > 0x20 } ? code : "other"
+        return errors.withLock { counters in
+            if let counter = counters[label] { return counter }
+            let counter = Self.counter(
+                registry, factory, "store_errors", "Shared claim store failures, by SQLSTATE or connection/timeout.",
+                labels: [("code", label)])
+            counters[label] = counter
+            return counter
+        }
+    }
+
+    private static func descriptor(_ name: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "moda", subsystem: "relay", metricName: name, unitName: unit, helpText: help)
+    }
+
+    private static func counter(
+        _ registry: PrometheusCollectorRegistry, _ factory: PrometheusMetricsFactory, _ name: String, _ help: String,
+        labels: [(String, String)] = []
+    ) -> Metrics.Counter {
+        let descriptor = descriptor(name, "total", help)
+        return Metrics.Counter(
+            label: descriptor.name, dimensions: labels,
+            handler: registry.makeCounter(descriptor: descriptor, labels: labels), factory: factory)
+    }
+}

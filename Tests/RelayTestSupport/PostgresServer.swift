@@ -1,0 +1,193 @@
+import Foundation
+import Synchronization
+
+/// A real PostgreSQL 15 server for tests, on 127.0.0.1 and a free port, with its data in a
+/// temporary directory.
+///
+/// `initdb` refuses root, so the server runs as the `postgres` user (through `setpriv`, which
+/// also asks the kernel to kill it when the test process exits: no server outlives a run).
+/// Password authentication (SCRAM) is on, so the relay's URL handling is exercised for real.
+package final class PostgresServer: Sendable {
+    package let port: Int
+    package let directory: String
+    package static let user = "relay"
+    package static let password = "p@ss:w/rd"
+    private let process = Mutex<Process?>(nil)
+
+    /// The binaries of Debian's `postgresql-15`.
+    package static let binaries = "/usr/lib/postgresql/15/bin"
+
+    /// One server shared by every test of this process (each test takes its own database).
+    package static let shared: PostgresServer = {
+        removeStaleDirectories()
+        do {
+            return try PostgresServer()
+        } catch {
+            fatalError("cannot start PostgreSQL for the tests: \(error)")
+        }
+    }()
+
+    /// Removes the directories of servers that earlier test runs left behind (their postmaster
+    /// died with its test process).
+    static func removeStaleDirectories() {
+        let temporary = FileManager.default.temporaryDirectory.path
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: temporary)) ?? [] where name.hasPrefix("pg-")
+        {
+            let path = temporary + "/" + name
+            let pidFile = path + "/data/postmaster.pid"
+            if let text = try? String(contentsOfFile: pidFile, encoding: .utf8),
+                let pid = Int32(text.split(separator: "\n").first ?? ""), Foundation.kill(pid, 0) == 0
+            {
+                continue
+            }
+            try? FileManager.default.removeItem(atPath: path)
+        }
+    }
+
+    /// `initdb` into a new temporary directory, then starts the server.
+    package init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("pg-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let passwordFile = directory + "/pw"
+        try Self.password.write(toFile: passwordFile, atomically: true, encoding: .utf8)
+        try Self.run("/bin/chown", ["-R", "postgres:postgres", directory])
+        try Self.run(
+            "/usr/bin/setpriv",
+            [
+                "--reuid=postgres", "--regid=postgres", "--init-groups", Self.binaries + "/initdb", "-D",
+                directory + "/data", "-U", Self.user, "--pwfile=\(passwordFile)", "-A", "scram-sha-256", "--no-sync",
+                "-E", "UTF8",
+            ])
+        port = try Self.freePort()
+        try start()
+    }
+
+    /// Starts (or restarts) the server on its port and waits until it takes connections.
+    package func start() throws {
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+        server.arguments = [
+            "--reuid=postgres", "--regid=postgres", "--init-groups", "--pdeathsig", "KILL", Self.binaries + "/postgres",
+            "-D", directory + "/data", "-p", "\(port)", "-c", "listen_addresses=127.0.0.1", "-c",
+            "unix_socket_directories=\(directory)", "-c", "fsync=off", "-c", "max_connections=200", "-c",
+            "shared_buffers=32MB",
+        ]
+        server.standardOutput = FileHandle.nullDevice
+        server.standardError = FileHandle.nullDevice
+        // The kernel's parent-death signal follows the *thread* that spawned the server, so a
+        // thread of its own spawns it and lives exactly as long as it does.
+        let spawned = DispatchSemaphore(value: 0)
+        let failure = Mutex<(any Error)?>(nil)
+        let owner = Thread {
+            do {
+                try server.run()
+            } catch {
+                failure.withLock { $0 = error }
+                spawned.signal()
+                return
+            }
+            spawned.signal()
+            server.waitUntilExit()
+        }
+        owner.start()
+        spawned.wait()
+        if let error = failure.withLock({ $0 }) { throw error }
+        process.withLock { $0 = server }
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            if (try? psql("SELECT 1")) != nil { return }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        throw Failure(message: "PostgreSQL did not start on port \(port)")
+    }
+
+    /// Kills the server at once (SIGKILL to the postmaster; its backends follow).
+    package func kill() {
+        guard let server = process.withLock({ $0 }) else { return }
+        Foundation.kill(server.processIdentifier, SIGKILL)
+        server.waitUntilExit()
+        // Backends notice their postmaster is gone and exit; wait until the port is free.
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline, (try? psql("SELECT 1")) != nil { Thread.sleep(forTimeInterval: 0.05) }
+        Thread.sleep(forTimeInterval: 0.2)
+    }
+
+    /// Stops the server and removes its directory.
+    package func stop() {
+        kill()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    /// A new, empty database; returns its name.
+    package func createDatabase() throws -> String {
+        let name = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
+        _ = try psql("CREATE DATABASE \(name)")
+        return String(name)
+    }
+
+    /// The relay's URL for `database` (the password percent-encoded).
+    package func url(database: String, extra: String = "") -> String {
+        let encoded = Self.password.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+        return "postgresql://\(Self.user):\(encoded)@127.0.0.1:\(port)/\(database)?sslmode=disable\(extra)"
+    }
+
+    /// Runs `sql` with psql and returns its unaligned, tuples-only output.
+    @discardableResult
+    package func psql(_ sql: String, database: String = "postgres") throws -> String {
+        let output = Pipe()
+        let errors = Pipe()
+        let client = Process()
+        client.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
+        client.arguments = [
+            "-h", "127.0.0.1", "-p", "\(port)", "-U", Self.user, "-d", database, "-X", "-q", "-A", "-t", "-v",
+            "ON_ERROR_STOP=1", "-c", sql,
+        ]
+        client.environment = ["PGPASSWORD": Self.password, "PGCONNECT_TIMEOUT": "2"]
+        client.standardOutput = output
+        client.standardError = errors
+        try client.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let problem = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        client.waitUntilExit()
+        guard client.terminationStatus == 0 else { throw Failure(message: "psql: \(problem)") }
+        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    package struct Failure: Error, CustomStringConvertible {
+        package var message: String
+        package var description: String { message }
+    }
+
+    private static func run(_ executable: String, _ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let errors = Pipe()
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = errors
+        try process.run()
+        let problem = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw Failure(message: "\(executable) \(arguments.first ?? ""): \(problem)")
+        }
+    }
+
+    private static func freePort() throws -> Int {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) }
+        }
+        guard bound == 0 else { throw Failure(message: "cannot find a free port") }
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}

@@ -21,6 +21,8 @@ package struct ClaimStoreMaintenance: Service {
         while true {
             do {
                 try await ensureSessions()
+                try await probe()
+                store.markUp()
                 return
             } catch {
                 store.markDown(reason: "\(StoreFailure(error).message)")
@@ -55,6 +57,7 @@ package struct ClaimStoreMaintenance: Service {
                     nextExpiry = ContinuousClock.now + store.configuration.expiryInterval
                 }
                 try await probe()
+                store.markUp()
                 backoff = Self.firstBackoff
             } catch {
                 store.markDown(reason: StoreFailure(error).message)
@@ -72,19 +75,20 @@ package struct ClaimStoreMaintenance: Service {
     /// Opens whichever session is missing; the first contact also migrates the schema.
     private func ensureSessions() async throws {
         let (writer, maintenance) = store.sessions.withLock { ($0.writer, $0.maintenance) }
-        var opened = false
         if maintenance == nil || maintenance!.isClosed {
             let connection = try await store.connect(role: "maintenance")
-            _ = try await ClaimSchema.migrate(connection, logger: store.logger)
+            do {
+                _ = try await ClaimSchema.migrate(connection, logger: store.logger)
+            } catch {
+                try? await connection.close()
+                throw error
+            }
             store.sessions.withLock { $0.maintenance = connection }
-            opened = true
         }
         if writer == nil || writer!.isClosed {
             let connection = try await store.connect(role: "writer")
             store.sessions.withLock { $0.writer = connection }
-            opened = true
         }
-        if opened || store.state != .up { store.markUp() }
     }
 
     private func probe() async throws {
@@ -162,10 +166,15 @@ extension PostgresClaimStore {
             on: group.next(), configuration: configuration, id: id, logger: logger)
     }
 
+    /// Marks the store up, if both sessions are open right now (the writer may have given one up
+    /// since the probe: then it stays down until the next round).
     func markUp() {
         let changed = sessions.withLock { sessions -> Bool in
-            defer { sessions.state = .up }
-            return sessions.state != .up
+            guard let writer = sessions.writer, !writer.isClosed, let maintenance = sessions.maintenance,
+                !maintenance.isClosed, sessions.state != .up
+            else { return false }
+            sessions.state = .up
+            return true
         }
         if changed {
             observer?.reachable(true)

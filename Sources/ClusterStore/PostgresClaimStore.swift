@@ -38,6 +38,9 @@ package final class PostgresClaimStore: SharedClaims {
 
     let sessions = Mutex(Sessions())
 
+    /// How long a commit whose answer was lost may be looked for before the batch is refused.
+    static let resolveBudget: Duration = .seconds(2)
+
     /// A claim round trip longer than this is counted as having waited for another instance.
     static let waitedThreshold: Duration = .milliseconds(10)
 
@@ -111,7 +114,10 @@ package final class PostgresClaimStore: SharedClaims {
     /// The writer's session, or the reason there is none (fails at once: no connect here).
     private func writerSession() throws(SpoolError) -> PostgresConnection {
         let (connection, state) = sessions.withLock { ($0.writer, $0.state) }
-        if let connection, !connection.isClosed { return connection }
+        if let connection {
+            guard connection.isClosed else { return connection }
+            abandon(connection, reason: "the session was closed")
+        }
         let reason: String
         switch state {
         case .down(let why): reason = why
@@ -166,7 +172,7 @@ package final class PostgresClaimStore: SharedClaims {
             sessions.state = .down(reason: reason)
             return true
         }
-        connection.close().whenComplete { _ in }
+        connection.close().whenComplete { _ in _ = connection }
         if changed {
             observer?.reachable(false)
             logger.error(
@@ -177,10 +183,11 @@ package final class PostgresClaimStore: SharedClaims {
     /// Whether `transactionID` committed, asked on a session other than the one that lost it.
     /// nil while it cannot be learned (the server still works on it, or cannot be reached).
     func transactionCommitted(_ transactionID: String) -> Bool? {
-        let limit = configuration.roundTripLimit
-        let deadline = ContinuousClock.now + limit
+        let deadline = ContinuousClock.now + Self.resolveBudget
         while ContinuousClock.now < deadline {
-            if let connection = sessions.withLock({ $0.maintenance }) ?? connectBlocking(role: "resolve") {
+            let shared = sessions.withLock { $0.maintenance }.flatMap { $0.isClosed ? nil : $0 }
+            if let connection = shared ?? connectBlocking(role: "resolve") {
+                defer { if shared == nil { connection.close().whenComplete { _ in _ = connection } } }
                 let query: PostgresQuery = "SELECT pg_xact_status(\(transactionID)::xid8)::text"
                 if case .success(let result)? = blockingWait(
                     connection.query(query, logger: logger), limit: .seconds(1)),
@@ -198,7 +205,8 @@ package final class PostgresClaimStore: SharedClaims {
         return nil
     }
 
-    /// A session opened on the calling thread (bounded by the connect timeout), for resolving.
+    /// A session opened on the calling thread (bounded by the connect timeout), for resolving;
+    /// the caller closes it.
     private func connectBlocking(role: String) -> PostgresConnection? {
         guard let configuration = try? configuration.connectionConfiguration(role: role) else { return nil }
         let id = sessions.withLock { sessions in
@@ -208,10 +216,9 @@ package final class PostgresClaimStore: SharedClaims {
         let future = PostgresConnection.connect(
             on: group.next(), configuration: configuration, id: id, logger: logger)
         guard case .success(let connection)? = blockingWait(future, limit: self.configuration.connectTimeout) else {
+            // Too late: whatever connects afterwards is closed at once.
+            future.whenSuccess { late in late.close().whenComplete { _ in _ = late } }
             return nil
-        }
-        sessions.withLock { sessions in
-            if sessions.maintenance == nil { sessions.maintenance = connection }
         }
         return connection
     }

@@ -43,7 +43,8 @@ import Testing
         let ready = try a.admin("/readyz")
         #expect(ready.status == 503)
         #expect(ready.body.contains("shared store"))
-        #expect(try a.metric("moda_relay_store_up") == 0)
+        let storeLines = try a.admin("/metrics").body.split(separator: "\n").filter { $0.contains("store_") }
+        #expect(try a.metric("moda_relay_store_up") == 0, "\(storeLines)")
         // Refusals are immediate while it is down: the ingress never waits on a dead store.
         let started = ContinuousClock.now
         let refused = try a.post(SignedEvent.body(id: "evt_down_refused"))
@@ -118,7 +119,8 @@ import Testing
             "UPDATE moda_relay_claims SET instance_id = 'b' WHERE key = '\(ClusterTests.claimKey("evt_rec_theirs"))'",
             database: database)
         try server.psql(
-            "DELETE FROM moda_relay_claims WHERE key = '\(ClusterTests.claimKey("evt_rec_nobody"))'", database: database)
+            "DELETE FROM moda_relay_claims WHERE key = '\(ClusterTests.claimKey("evt_rec_nobody"))'", database: database
+        )
 
         let sink = try await ScriptedSinkServer { _, _ in .respond(status: 200) }
         let second = try await start(sink.url)
@@ -156,7 +158,9 @@ import Testing
             wsA.cleanup()
             wsB.cleanup()
         }
-        let env = ["MODA_WEBHOOK_SECRET": SignedEvent.secret, "MODA_RELAY_POSTGRES_URL": server.url(database: database)]
+        let env = [
+            "MODA_WEBHOOK_SECRET": SignedEvent.secret, "MODA_RELAY_POSTGRES_URL": server.url(database: database),
+        ]
         func serve(_ ws: Workspace, _ name: String) async throws -> RelayProcess {
             let relay = try RelayProcess(
                 arguments: [
@@ -211,7 +215,8 @@ import Testing
             try await eventually(.seconds(30)) {
                 Set(sink.requests.compactMap { $0.header("x-moda-event-id") }).isSuperset(of: everything)
             })
-        let owners = try server.psql("SELECT instance_id, count(*) FROM moda_relay_claims GROUP BY 1 ORDER BY 1", database: database)
+        let owners = try server.psql(
+            "SELECT instance_id, count(*) FROM moda_relay_claims GROUP BY 1 ORDER BY 1", database: database)
         #expect(owners.contains("a|") && owners.contains("b|"))
         again.signal(SIGTERM)
         b.signal(SIGTERM)

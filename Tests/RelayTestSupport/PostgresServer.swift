@@ -27,26 +27,22 @@ package final class PostgresServer: Sendable {
         }
     }()
 
-    /// Removes the directories of servers that earlier test runs left behind (their postmaster
-    /// died with its test process).
+    /// Removes the directories of servers that earlier test runs left behind: each is named
+    /// after the test process that made it, and a server dies with its process.
     static func removeStaleDirectories() {
         let temporary = FileManager.default.temporaryDirectory.path
         for name in (try? FileManager.default.contentsOfDirectory(atPath: temporary)) ?? [] where name.hasPrefix("pg-")
         {
-            let path = temporary + "/" + name
-            let pidFile = path + "/data/postmaster.pid"
-            if let text = try? String(contentsOfFile: pidFile, encoding: .utf8),
-                let pid = Int32(text.split(separator: "\n").first ?? ""), Foundation.kill(pid, 0) == 0
-            {
-                continue
-            }
-            try? FileManager.default.removeItem(atPath: path)
+            let owner = name.dropFirst(3).prefix { $0 != "-" }
+            guard let pid = Int32(owner), pid != getpid(), Foundation.kill(pid, 0) != 0 else { continue }
+            try? FileManager.default.removeItem(atPath: temporary + "/" + name)
         }
     }
 
     /// `initdb` into a new temporary directory, then starts the server.
     package init() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("pg-\(UUID().uuidString)").path
+        directory =
+            FileManager.default.temporaryDirectory.appendingPathComponent("pg-\(getpid())-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let passwordFile = directory + "/pw"
         try Self.password.write(toFile: passwordFile, atomically: true, encoding: .utf8)

@@ -29,5 +29,6 @@ let package = Package(
         harness("FuzzDeadLetters", ["Spool"]),
         harness("FuzzSeenLog", ["Spool"]),
         harness("FuzzAdminQuery", ["RelayCore"]),
+        harness("FuzzPostgresURL", ["RelayConfig"]),
     ]
 )

@@ -35,6 +35,8 @@ struct CheckCommand: ParsableCommand {
         var summary =
             "\(result.routes.count) route(s) valid, \(disabled) disabled; \(result.errors.count) error(s), \(result.warnings.count) warning(s)"
         if config != nil { summary += "; config: \(configErrors) error(s)" }
+        // The URL as it will be used, without its password.
+        if let url = settings.postgresURL { summary += "; cluster mode, shared store \(url)" }
         FileHandle.standardError.write(Data((summary + "\n").utf8))
         if !result.errors.isEmpty || configErrors > 0 { throw ExitCode(1) }
     }

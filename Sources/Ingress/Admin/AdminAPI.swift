@@ -103,7 +103,11 @@ final class AdminAPI: Sendable {
                     status: 200, body: relay.metricsExposition(),
                     contentType: "text/plain; version=0.0.4; charset=utf-8"))
         case ("GET", "/admin/sinks"):
-            blocking(answer) { [relay] in .json(200, .object(["sinks": .array(SinkReport.all(relay).map(\.json))])) }
+            blocking(answer) { [relay] in
+                var document: [String: JSONValue] = ["sinks": .array(SinkReport.all(relay).map(\.json))]
+                if let cluster = relay.cluster { document["store"] = cluster.json }
+                return .json(200, .object(document))
+            }
         case ("GET", "/admin/deliveries"):
             answer(deliveries(request.query))
         case ("GET", "/admin/dead"):

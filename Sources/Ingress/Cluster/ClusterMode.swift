@@ -1,6 +1,7 @@
 import ClusterStore
 import Logging
 import RelayConfig
+import RelayCore
 import Spool
 import Synchronization
 
@@ -61,6 +62,22 @@ package final class ClusterMode: Sendable {
         running?.cancel()
         await running?.value
         if running == nil { await store.shutdown() }
+    }
+
+    /// The store's state for `/admin/sinks` (and `moda-relay sinks`).
+    var json: JSONValue {
+        var object: [String: JSONValue] = [
+            "kind": .string("postgresql"), "endpoint": .string(store.configuration.endpoint),
+            "instance": .string(store.instanceID),
+        ]
+        switch store.state {
+        case .up: object["state"] = .string("up")
+        case .connecting: object["state"] = .string("connecting")
+        case .down(let reason):
+            object["state"] = .string("down")
+            object["reason"] = .string(reason)
+        }
+        return .object(object)
     }
 
     /// Why readiness fails because of the store, or nil while it is up.

@@ -34,6 +34,12 @@ struct SinksCommand: AsyncParsableCommand {
         print(
             TextTable.render(["SINK", "KIND", "STATE", "DEPTH", "OLDEST", "BYTES", "DEAD", "LAST ERROR"], rows))
         if !notes.isEmpty { print("\n" + notes.joined(separator: "\n")) }
+        if let store = document["store"] {
+            var line = "\nshared store: \(store["state"]?.cell ?? "?") (\(store["kind"]?.cell ?? "?") "
+            line += "\(store["endpoint"]?.cell ?? "?"), instance \(store["instance"]?.cell ?? "?"))"
+            if let reason = store["reason"]?.stringValue { line += ": \(reason)" }
+            print(line)
+        }
     }
 
     static func bytes(_ value: Double) -> String {

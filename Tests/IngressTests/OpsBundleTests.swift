@@ -12,11 +12,13 @@ import Testing
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().path
 
-    /// A relay that has done a bit of everything, so every metric family exists.
+    /// A relay (in cluster mode, so the store's families exist too) that has done a bit of
+    /// everything, so every metric family exists.
     func busyRelay() async throws -> (TestRelay, ScriptedSinkServer) {
         let server = try await ScriptedSinkServer { index, _ in
             index == 0 ? .respond(status: 400) : .respond(status: 200)
         }
+        let store = PostgresServer.shared.url(database: try PostgresServer.shared.createDatabase())
         let relay = try await TestRelay(
             routes: [
                 TestRelay.fileRoute("archive"),
@@ -25,6 +27,7 @@ import Testing
             configure: {
                 $0.spoolMaxBytes = 4096
                 $0.routesDirectory = "/nonexistent/moda-relay-routes"
+                $0.postgresURL = try! PostgresURL(parsing: store)
             }, adminToken: "t")
         for n in 0..<3 { _ = try relay.post(SignedEvent.body(id: "evt_ops_\(n)")) }
         _ = try relay.post(SignedEvent.body(id: "evt_ops_unknown", type: "task.exploded"))

@@ -67,6 +67,7 @@ package struct ClaimStoreMaintenance: Service {
             // Sleep in short steps, so a session the writer gave up is replaced at once.
             let until = ContinuousClock.now + pause
             while ContinuousClock.now < until, !Task.isCancelled, !store.takeWake() {
+                store.endIdleTransaction()
                 try? await Task.sleep(for: .milliseconds(20))
             }
         }

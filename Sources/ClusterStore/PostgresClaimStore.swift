@@ -9,7 +9,8 @@ import Synchronization
 /// Cluster mode's ``SharedClaims`` in PostgreSQL.
 ///
 /// Two sessions, each with its own role: the spool writer's, which brackets every group commit
-/// with a claim transaction (one round trip for `BEGIN` plus the claim, one for `COMMIT`), and
+/// with a claim transaction (one round trip for the claim, one for `COMMIT`: the next batch's
+/// `BEGIN` is sent as soon as a transaction ends, off the critical path), and
 /// the maintenance session (``ClaimStoreMaintenance``), which connects and reconnects both with
 /// backoff, migrates the schema, probes the server, expires old claims and resolves commits whose
 /// outcome was lost. While the writer's session is down every claim fails at once (503), so the
@@ -34,7 +35,13 @@ package final class PostgresClaimStore: SharedClaims {
         var state = State.connecting
         var nextConnectionID = 1
         var wake = false
+        /// A `BEGIN` already sent on the writer's session for the next batch, and when.
+        var begun: (connection: PostgresConnection, done: EventLoopFuture<Void>, at: ContinuousClock.Instant)?
     }
+
+    /// A transaction begun ahead is used only this young; older ones are ended (ROLLBACK) by the
+    /// maintenance loop, well before the server's idle-in-transaction timeout (10 s or more).
+    static let begunLifetime: Duration = .seconds(4)
 
     let sessions = Mutex(Sessions())
 
@@ -73,7 +80,7 @@ package final class PostgresClaimStore: SharedClaims {
             RETURNING key, pg_current_xact_id()::text
             """
         let started = ContinuousClock.now
-        let future = connection.query("BEGIN", logger: logger).flatMap { _ in
+        let future = transactionStart(on: connection).flatMap { _ in
             connection.query(claim, logger: logger)
         }
         let result = try wait(future, operation: "claim", on: connection)
@@ -107,6 +114,49 @@ package final class PostgresClaimStore: SharedClaims {
         } catch {
             throw SpoolError(code: .storeUnavailable, message: "shared store: unreadable lookup answer")
         }
+    }
+
+    // MARK: Transactions begun ahead
+
+    /// The `BEGIN` for a claim on `connection`: the one sent ahead if it is fresh, else a new one.
+    private func transactionStart(on connection: PostgresConnection) -> EventLoopFuture<Void> {
+        let begun = sessions.withLock { sessions in
+            defer { sessions.begun = nil }
+            return sessions.begun
+        }
+        if let begun, begun.connection === connection, ContinuousClock.now - begun.at < Self.begunLifetime {
+            return begun.done
+        }
+        let logger = self.logger
+        if let begun, begun.connection === connection {
+            // Too old to trust against the idle timeout: end it and start afresh.
+            return begun.done.flatMap { connection.query("ROLLBACK", logger: logger) }.flatMap { _ in
+                connection.query("BEGIN", logger: logger).map { _ in () }
+            }
+        }
+        return connection.query("BEGIN", logger: logger).map { _ in () }
+    }
+
+    /// Sends the next batch's `BEGIN` now that a transaction on `connection` has ended, so the
+    /// next claim needs one round trip.
+    func beginAhead(on connection: PostgresConnection) {
+        let done = connection.query("BEGIN", logger: logger).map { _ in () }
+        sessions.withLock { sessions in
+            guard sessions.writer === connection else { return }
+            sessions.begun = (connection, done, ContinuousClock.now)
+        }
+    }
+
+    /// Ends a transaction begun ahead that no batch took in time (called by the maintenance loop).
+    func endIdleTransaction() {
+        let stale = sessions.withLock { sessions -> (PostgresConnection, EventLoopFuture<Void>)? in
+            guard let begun = sessions.begun, ContinuousClock.now - begun.at >= Self.begunLifetime else { return nil }
+            sessions.begun = nil
+            return (begun.connection, begun.done)
+        }
+        guard let (connection, done) = stale else { return }
+        let logger = self.logger
+        done.flatMap { connection.query("ROLLBACK", logger: logger) }.whenComplete { _ in _ = connection }
     }
 
     // MARK: Sessions
@@ -165,7 +215,10 @@ package final class PostgresClaimStore: SharedClaims {
     /// Gives a session up: closes it and marks the store down until the maintenance loop is back.
     func abandon(_ connection: PostgresConnection, reason: String) {
         let changed = sessions.withLock { sessions -> Bool in
-            if sessions.writer === connection { sessions.writer = nil }
+            if sessions.writer === connection {
+                sessions.writer = nil
+                sessions.begun = nil
+            }
             if sessions.maintenance === connection { sessions.maintenance = nil }
             sessions.wake = true
             guard case .up = sessions.state else { return false }
@@ -262,6 +315,7 @@ final class PostgresClaimTransaction: ClaimTransaction {
         let outcome = blockingWait(future, limit: limit)
         if case .success? = outcome {
             store.observer?.roundTrip("commit", duration: ContinuousClock.now - started)
+            store.beginAhead(on: connection)
             return
         }
         if case .failure(let error)? = outcome {
@@ -298,7 +352,10 @@ final class PostgresClaimTransaction: ClaimTransaction {
         guard open else { return }
         open = false
         let future = connection.query("ROLLBACK", logger: store.logger)
-        if case .success? = blockingWait(future, limit: store.configuration.roundTripLimit) { return }
+        if case .success? = blockingWait(future, limit: store.configuration.roundTripLimit) {
+            store.beginAhead(on: connection)
+            return
+        }
         store.abandon(connection, reason: "ROLLBACK failed")
     }
 }

@@ -148,6 +148,42 @@ import Testing
         await sink.shutdown()
     }
 
+    /// Invariant 9: no 200 unless the shared claim committed. A deferred constraint trigger makes
+    /// PostgreSQL refuse one key at COMMIT, after the local fsync: the event gets 503, its local
+    /// records are rolled back (never delivered), and Moda's retry is accepted once the store
+    /// takes it.
+    @Test func noTwoHundredUnlessTheSharedClaimCommitted() async throws {
+        let sink = try await ScriptedSinkServer { _, _ in .respond(status: 200) }
+        let server = PostgresServer.shared
+        let database = try server.createDatabase()
+        let a = try await instance("a", database: database, sink: sink.url)
+        let refused = ClusterTests.claimKey("evt_refused_at_commit")
+        try server.psql(
+            """
+            CREATE FUNCTION refuse_one() RETURNS trigger AS $$ BEGIN
+              IF NEW.key = '\(refused)' THEN RAISE EXCEPTION 'refused at commit'; END IF; RETURN NEW;
+            END $$ LANGUAGE plpgsql;
+            CREATE CONSTRAINT TRIGGER refuse_one AFTER INSERT OR UPDATE ON moda_relay_claims
+              DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION refuse_one();
+            """, database: database)
+        let answer = try a.post(SignedEvent.body(id: "evt_refused_at_commit"))
+        #expect(answer.status == 503)
+        #expect(answer.body.contains("shared claim store is unavailable"))
+        #expect(try a.post(SignedEvent.body(id: "evt_fine_meanwhile")).status == 200)
+        #expect(try server.psql("SELECT count(*) FROM moda_relay_claims WHERE key = '\(refused)'", database: database) == "0")
+        #expect(try await eventually { deliveries(sink)["evt_fine_meanwhile"] == 1 })
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(deliveries(sink)["evt_refused_at_commit"] == nil)
+
+        try server.psql("DROP TRIGGER refuse_one ON moda_relay_claims", database: database)
+        let retry = try a.post(SignedEvent.body(id: "evt_refused_at_commit"))
+        #expect(retry.status == 200)
+        #expect(retry.json["duplicate"] as? Bool != true)
+        #expect(try await eventually { deliveries(sink)["evt_refused_at_commit"] == 1 })
+        await a.shutdown()
+        await sink.shutdown()
+    }
+
     /// POSTs a signed event to the relay on `port`.
     static func post(port: Int, _ body: [UInt8]) throws -> RawConnection.Response {
         let connection = try RawConnection(port: port)

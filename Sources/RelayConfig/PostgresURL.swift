@@ -16,7 +16,8 @@ package struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
         case require
         /// TLS with the certificate checked against the trusted roots (`sslrootcert` or the system's).
         case verifyCA = "verify-ca"
-        /// As `verify-ca`, and the certificate must name the host.
+        /// As `verify-ca`, and the certificate must name the host (a host name: the name check
+        /// goes through SNI, which carries no IP addresses).
         case verifyFull = "verify-full"
     }
 
@@ -147,6 +148,15 @@ package struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
             }
         } else if !tail.isEmpty {
             throw Failure(message: "unexpected text after the host")
+        }
+        if sslMode == .verifyFull
+            && (host.contains(":") || host.utf8.allSatisfy { $0 == UInt8(ascii: ".") || (0x30...0x39).contains($0) })
+        {
+            // The name check goes through SNI, which carries host names only.
+            throw Failure(
+                message:
+                    "sslmode=verify-full needs a host name, not an IP address (use verify-ca, or the name in the certificate)"
+            )
         }
         if rootCertificate != nil && !(sslMode == .verifyCA || sslMode == .verifyFull) {
             throw Failure(message: "sslrootcert is used only with sslmode=verify-ca or verify-full")

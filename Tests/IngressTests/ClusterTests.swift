@@ -26,7 +26,7 @@ import Testing
             configure: { settings in
                 settings.postgresURL = try! PostgresURL(parsing: url)
                 settings.instanceID = name
-                settings.postgresLockTimeout = .seconds(5)
+                settings.postgresLockTimeout = .seconds(10)
             })
     }
 
@@ -114,7 +114,8 @@ import Testing
         ] {
             let key = ClusterTests.claimKey(id)
             let holder = Thread {
-                let tail = ending == "KILL" ? "SELECT pg_sleep(30); COMMIT;" : "SELECT pg_sleep(1.5); \(ending);"
+                // Long enough to be seen holding its claim even on a loaded machine.
+                let tail = ending == "KILL" ? "SELECT pg_sleep(30); COMMIT;" : "SELECT pg_sleep(4); \(ending);"
                 _ = try? server.psql(
                     "BEGIN; INSERT INTO moda_relay_claims VALUES ('\(key)', 'ghost', \(WallClock.nowMillis())); \(tail)",
                     database: database)
@@ -170,7 +171,9 @@ import Testing
         #expect(answer.status == 503)
         #expect(answer.body.contains("shared claim store is unavailable"))
         #expect(try a.post(SignedEvent.body(id: "evt_fine_meanwhile")).status == 200)
-        #expect(try server.psql("SELECT count(*) FROM moda_relay_claims WHERE key = '\(refused)'", database: database) == "0")
+        #expect(
+            try server.psql("SELECT count(*) FROM moda_relay_claims WHERE key = '\(refused)'", database: database)
+                == "0")
         #expect(try await eventually { deliveries(sink)["evt_fine_meanwhile"] == 1 })
         try await Task.sleep(for: .milliseconds(200))
         #expect(deliveries(sink)["evt_refused_at_commit"] == nil)

@@ -25,6 +25,7 @@ import Testing
         #expect(url.sslMode == .prefer)
         #expect(url.connectTimeoutSeconds == 5)
         let v6 = try PostgresURL(parsing: "postgresql://u:p@[::1]:5433/d?sslmode=require&connect_timeout=2")
+        #expect(try PostgresURL(parsing: "postgresql://u@127.0.0.1/d?sslmode=verify-ca").sslMode == .verifyCA)
         #expect(v6.host == "::1")
         #expect(v6.port == 5433)
         #expect(v6.endpoint == "[::1]:5433/d")
@@ -50,6 +51,8 @@ import Testing
         ("postgresql://u@h;x/d", "the host may hold only"),
         ("postgresql://u@[::1/d", "an IPv6 host needs its ']'"),
         ("postgresql://u@h/d?connect_timeout=0", "connect_timeout must be whole seconds"),
+        ("postgresql://u@127.0.0.1/d?sslmode=verify-full", "verify-full needs a host name, not an IP address"),
+        ("postgresql://u@[::1]/d?sslmode=verify-full", "verify-full needs a host name"),
     ])
     func badURLsAreRefusedWithAReason(_ text: String, _ reason: String) {
         #expect {

@@ -12,7 +12,9 @@ package final class PostgresServer: Sendable {
     package let directory: String
     package static let user = "relay"
     package static let password = "p@ss:w/rd"
-    private let process = Mutex<Process?>(nil)
+    private let process = Mutex<(server: Process, exited: DispatchSemaphore)?>(nil)
+    /// Extra `-c NAME=VALUE` server settings.
+    private let settings: [String: String]
 
     /// The binaries of Debian's `postgresql-15`.
     package static let binaries = "/usr/lib/postgresql/15/bin"
@@ -39,8 +41,11 @@ package final class PostgresServer: Sendable {
         }
     }
 
-    /// `initdb` into a new temporary directory, then starts the server.
-    package init() throws {
+    /// `initdb` into a new temporary directory, then starts the server with `settings` (extra
+    /// `-c` options). `files` are copied into the data directory first, owned by postgres with
+    /// mode 0600 (a TLS key, a `pg_hba.conf`).
+    package init(settings: [String: String] = [:], files: [String: String] = [:]) throws {
+        self.settings = settings
         directory =
             FileManager.default.temporaryDirectory.appendingPathComponent("pg-\(getpid())-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -54,6 +59,13 @@ package final class PostgresServer: Sendable {
                 directory + "/data", "-U", Self.user, "--pwfile=\(passwordFile)", "-A", "scram-sha-256", "--no-sync",
                 "-E", "UTF8",
             ])
+        for (name, source) in files {
+            let target = directory + "/data/" + name
+            try? FileManager.default.removeItem(atPath: target)
+            try FileManager.default.copyItem(atPath: source, toPath: target)
+            try Self.run("/bin/chown", ["postgres:postgres", target])
+            try Self.run("/bin/chmod", ["0600", target])
+        }
         port = try Self.freePort()
         try start()
     }
@@ -62,17 +74,22 @@ package final class PostgresServer: Sendable {
     package func start() throws {
         let server = Process()
         server.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-        server.arguments = [
-            "--reuid=postgres", "--regid=postgres", "--init-groups", "--pdeathsig", "KILL", Self.binaries + "/postgres",
-            "-D", directory + "/data", "-p", "\(port)", "-c", "listen_addresses=127.0.0.1", "-c",
-            "unix_socket_directories=\(directory)", "-c", "fsync=off", "-c", "max_connections=200", "-c",
-            "shared_buffers=32MB",
-        ]
+        server.arguments =
+            [
+                "--reuid=postgres", "--regid=postgres", "--init-groups", "--pdeathsig", "KILL",
+                Self.binaries + "/postgres",
+                "-D", directory + "/data", "-p", "\(port)", "-c", "listen_addresses=127.0.0.1", "-c",
+                "unix_socket_directories=\(directory)", "-c", "fsync=off", "-c", "max_connections=200", "-c",
+                "shared_buffers=32MB",
+            ] + settings.sorted { $0.key < $1.key }.flatMap { ["-c", "\($0.key)=\($0.value)"] }
         server.standardOutput = FileHandle.nullDevice
         server.standardError = FileHandle.nullDevice
         // The kernel's parent-death signal follows the *thread* that spawned the server, so a
         // thread of its own spawns it and lives exactly as long as it does.
+        // Only that thread waits for the server: two waitUntilExit() on one Process race inside
+        // Foundation; kill() waits on `exited` instead.
         let spawned = DispatchSemaphore(value: 0)
+        let exited = DispatchSemaphore(value: 0)
         let failure = Mutex<(any Error)?>(nil)
         let owner = Thread {
             do {
@@ -80,15 +97,17 @@ package final class PostgresServer: Sendable {
             } catch {
                 failure.withLock { $0 = error }
                 spawned.signal()
+                exited.signal()
                 return
             }
             spawned.signal()
             server.waitUntilExit()
+            exited.signal()
         }
         owner.start()
         spawned.wait()
         if let error = failure.withLock({ $0 }) { throw error }
-        process.withLock { $0 = server }
+        process.withLock { $0 = (server, exited) }
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
             if (try? psql("SELECT 1")) != nil { return }
@@ -99,9 +118,14 @@ package final class PostgresServer: Sendable {
 
     /// Kills the server at once (SIGKILL to the postmaster; its backends follow).
     package func kill() {
-        guard let server = process.withLock({ $0 }) else { return }
+        guard
+            let (server, exited) = process.withLock({ running in
+                defer { running = nil }
+                return running
+            })
+        else { return }
         Foundation.kill(server.processIdentifier, SIGKILL)
-        server.waitUntilExit()
+        exited.wait()
         // Backends notice their postmaster is gone and exit; wait until the port is free.
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline, (try? psql("SELECT 1")) != nil { Thread.sleep(forTimeInterval: 0.05) }
@@ -138,7 +162,7 @@ package final class PostgresServer: Sendable {
             "-h", "127.0.0.1", "-p", "\(port)", "-U", Self.user, "-d", database, "-X", "-q", "-A", "-t", "-v",
             "ON_ERROR_STOP=1", "-c", sql,
         ]
-        client.environment = ["PGPASSWORD": Self.password, "PGCONNECT_TIMEOUT": "2"]
+        client.environment = ["PGPASSWORD": Self.password, "PGCONNECT_TIMEOUT": "2", "PGSSLMODE": "prefer"]
         client.standardOutput = output
         client.standardError = errors
         try client.run()

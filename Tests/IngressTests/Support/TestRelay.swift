@@ -5,7 +5,7 @@ import RelayCore
 import Spool
 
 /// A real relay on ephemeral ports with its own data directory, for one test.
-final class TestRelay {
+final class TestRelay: Sendable {
     let relay: Relay
     let logs: LogRecorder
     let dataDirectory: String

@@ -126,11 +126,12 @@ struct ServeCommand: AsyncParsableCommand {
                 settings: settings, secrets: secrets, routes: RouteTable(routes: loaded.routes),
                 routeWarnings: loaded.warnings.map(\.description), logger: logger, tls: tls, adminToken: adminToken,
                 environment: environment)
-            try await relay.start()
         } catch {
             Self.fail("cannot start: \(error)")
             throw ExitCode(1)
         }
+        // The relay binds its listeners inside the group (`Relay.run`), after the group traps
+        // SIGTERM and SIGINT: a signal that comes as soon as it listens stops it gracefully.
         let group = ServiceGroup(
             configuration: .init(
                 services: [.init(service: relay)],
@@ -138,8 +139,11 @@ struct ServeCommand: AsyncParsableCommand {
                 logger: logger))
         do {
             try await group.run()
-        } catch {
+        } catch let error as Relay.ShutdownTimedOut {
             Self.fail("\(error)")
+            throw ExitCode(1)
+        } catch {
+            Self.fail(relay.ingressAddress == nil ? "cannot start: \(error)" : "\(error)")
             throw ExitCode(1)
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import RelayCore
 
 /// Where cluster mode's shared claim store lives: a libpq-style
 /// `postgresql://USER:PASSWORD@HOST:PORT/DATABASE?sslmode=MODE` URL, parsed strictly.
@@ -184,34 +185,17 @@ package struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
 
     /// Percent-decodes `text`; the result must be UTF-8 without control characters.
     private static func decode(_ text: Substring, part: String) throws(Failure) -> String {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(text.utf8.count)
-        var iterator = text.utf8.makeIterator()
-        while let byte = iterator.next() {
-            guard byte == UInt8(ascii: "%") else {
-                bytes.append(byte)
-                continue
-            }
-            guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue) else {
-                throw Failure(message: "the \(part) has a '%' not followed by two hex digits")
-            }
-            bytes.append(high << 4 | low)
-        }
-        guard let decoded = String(validating: bytes, as: UTF8.self) else {
+        let decoded: String
+        do throws(PercentEncoding.Failure) {
+            decoded = try PercentEncoding.decode(text, plusIsSpace: false)
+        } catch .badEscape {
+            throw Failure(message: "the \(part) has a '%' not followed by two hex digits")
+        } catch {
             throw Failure(message: "the \(part) is not valid UTF-8 once decoded")
         }
         guard !decoded.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
             throw Failure(message: "the \(part) holds a control character")
         }
         return decoded
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
-        default: return nil
-        }
     }
 }

@@ -17,12 +17,13 @@ final class StoreMetrics: ClaimStoreObserver {
     init(registry: PrometheusCollectorRegistry) {
         self.registry = registry
         self.factory = PrometheusMetricsFactory(registry: registry)
-        waited = Self.counter(
+        waited = RelayMetrics.counter(
             registry, factory, "store_claims_waited",
             "Claim round trips over 10 ms: they waited for another instance's uncommitted claim of a key.")
-        expiredClaims = Self.counter(
+        expiredClaims = RelayMetrics.counter(
             registry, factory, "store_claims_expired", "Claims deleted past the dedupe window.")
-        let upDescriptor = Self.descriptor("store_up", "", "1 while the shared claim store is reachable, 0 while not.")
+        let upDescriptor = RelayMetrics.descriptor(
+            "store_up", "", "1 while the shared claim store is reachable, 0 while not.")
         up = Metrics.Meter(
             label: upDescriptor.name, dimensions: [], handler: registry.makeGauge(descriptor: upDescriptor),
             factory: factory)
@@ -43,7 +44,7 @@ final class StoreMetrics: ClaimStoreObserver {
     private func timer(_ operation: String) -> Metrics.Timer {
         latency.withLock { timers in
             if let timer = timers[operation] { return timer }
-            let descriptor = Self.descriptor(
+            let descriptor = RelayMetrics.descriptor(
                 "store_round_trip", "seconds", "Round trips to the shared claim store, by operation.")
             let labels = [("operation", operation)]
             let buckets: [Duration] = [
@@ -65,25 +66,11 @@ final class StoreMetrics: ClaimStoreObserver {
         let label = code.utf8.count <= 10 && code.utf8.allSatisfy { $0 < 0x80 && $0 > 0x20 } ? code : "other"
         return errors.withLock { counters in
             if let counter = counters[label] { return counter }
-            let counter = Self.counter(
+            let counter = RelayMetrics.counter(
                 registry, factory, "store_errors", "Shared claim store failures, by SQLSTATE or connection/timeout.",
                 labels: [("code", label)])
             counters[label] = counter
             return counter
         }
-    }
-
-    private static func descriptor(_ name: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
-        MetricNameDescriptor(namespace: "moda", subsystem: "relay", metricName: name, unitName: unit, helpText: help)
-    }
-
-    private static func counter(
-        _ registry: PrometheusCollectorRegistry, _ factory: PrometheusMetricsFactory, _ name: String, _ help: String,
-        labels: [(String, String)] = []
-    ) -> Metrics.Counter {
-        let descriptor = descriptor(name, "total", help)
-        return Metrics.Counter(
-            label: descriptor.name, dimensions: labels,
-            handler: registry.makeCounter(descriptor: descriptor, labels: labels), factory: factory)
     }
 }

@@ -139,11 +139,13 @@ package final class RelayMetrics: Sendable {
     /// Sets the readiness gauge (refreshed at each scrape).
     package func readiness(_ isReady: Bool) { ready.set(isReady ? 1 : 0) }
 
-    private static func descriptor(_ name: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+    /// The descriptor of `moda_relay_<name>_<unit>`.
+    static func descriptor(_ name: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
         MetricNameDescriptor(namespace: "moda", subsystem: "relay", metricName: name, unitName: unit, helpText: help)
     }
 
-    private static func counter(
+    /// A counter `moda_relay_<name>_total` with `labels`, registered in `registry`.
+    static func counter(
         _ registry: PrometheusCollectorRegistry, _ factory: PrometheusMetricsFactory, _ name: String, _ help: String,
         labels: [(String, String)] = []
     ) -> Metrics.Counter {

@@ -15,3 +15,31 @@ func blockingWait<Value: Sendable>(_ future: EventLoopFuture<Value>, limit: Dura
     guard done.wait(timeout: .now() + .nanoseconds(nanos)) == .success else { return nil }
     return outcome.withLock { $0 }
 }
+
+/// Awaits `future` for at most `limit`, without relying on cancellation (postgres-nio's queries
+/// do not stop when their task is cancelled): when the limit passes first, this throws
+/// ``StoreTimeout`` at once and the future is left to finish on its own.
+func boundedWait<Value: Sendable>(_ future: EventLoopFuture<Value>, limit: Duration) async throws -> Value {
+    let resumed = Mutex(false)
+    return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Value, any Error>) in
+        let nanos = Int64(
+            clamping: limit.components.seconds * 1_000_000_000 + limit.components.attoseconds / 1_000_000_000)
+        let timer = future.eventLoop.scheduleTask(in: .nanoseconds(nanos)) {
+            guard
+                resumed.withLock({ done in
+                    defer { done = true }; return !done
+                })
+            else { return }
+            continuation.resume(throwing: StoreTimeout())
+        }
+        future.whenComplete { result in
+            timer.cancel()
+            guard
+                resumed.withLock({ done in
+                    defer { done = true }; return !done
+                })
+            else { return }
+            continuation.resume(with: result)
+        }
+    }
+}

@@ -30,38 +30,40 @@ enum ClaimSchema {
 
     /// Applies what is missing; returns the version the database is at. A database newer than
     /// this build is refused (an older binary must not write to a schema it does not know).
-    static func migrate(_ connection: PostgresConnection, logger: Logger) async throws -> Int {
-        try await connection.query("BEGIN", logger: logger)
+    static func migrate(_ connection: PostgresConnection, limit: Duration, logger: Logger) async throws -> Int {
+        // Each statement bounded: a session that stops answering must not hold the start forever.
+        @discardableResult
+        func run(_ query: PostgresQuery) async throws -> PostgresQueryResult {
+            try await boundedWait(connection.query(query, logger: logger), limit: limit)
+        }
+        try await run("BEGIN")
         do {
-            try await connection.query("SELECT pg_advisory_xact_lock(\(migrationLock))", logger: logger)
-            try await connection.query(
+            try await run("SELECT pg_advisory_xact_lock(\(migrationLock))")
+            try await run(
                 """
                 CREATE TABLE IF NOT EXISTS moda_relay_schema (
                     version integer PRIMARY KEY,
                     applied_at timestamptz NOT NULL DEFAULT now()
                 )
-                """, logger: logger)
+                """)
             var version = 0
-            for try await (found) in try await connection.query(
-                "SELECT coalesce(max(version), 0)::int8 FROM moda_relay_schema", logger: logger
-            ).decode(Int64.self) {
-                version = Int(found)
+            for row in try await run("SELECT coalesce(max(version), 0)::int8 FROM moda_relay_schema").rows {
+                version = Int(try row.decode(Int64.self))
             }
             guard version <= currentVersion else {
                 throw SchemaTooNew(found: version, known: currentVersion)
             }
             for next in (version + 1)...max(version + 1, currentVersion) where next <= currentVersion {
                 for statement in migrations[next - 1] {
-                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                    try await run(PostgresQuery(unsafeSQL: statement))
                 }
-                try await connection.query(
-                    "INSERT INTO moda_relay_schema (version) VALUES (\(Int64(next)))", logger: logger)
+                try await run("INSERT INTO moda_relay_schema (version) VALUES (\(Int64(next)))")
                 logger.notice("shared store: schema migrated", metadata: ["relay.store.schema": "\(next)"])
             }
-            try await connection.query("COMMIT", logger: logger)
+            try await run("COMMIT")
             return currentVersion
         } catch {
-            _ = try? await connection.query("ROLLBACK", logger: logger)
+            _ = try? await boundedWait(connection.query("ROLLBACK", logger: logger), limit: limit)
             throw error
         }
     }

@@ -79,7 +79,8 @@ package struct ClaimStoreMaintenance: Service {
         if maintenance == nil || maintenance!.isClosed {
             let connection = try await store.connect(role: "maintenance")
             do {
-                _ = try await ClaimSchema.migrate(connection, logger: store.logger)
+                _ = try await ClaimSchema.migrate(
+                    connection, limit: store.configuration.roundTripLimit, logger: store.logger)
             } catch {
                 try? await connection.close()
                 throw error
@@ -96,9 +97,8 @@ package struct ClaimStoreMaintenance: Service {
         guard let connection = store.sessions.withLock({ $0.maintenance }) else { return }
         let started = ContinuousClock.now
         do {
-            try await withTimeout(store.configuration.roundTripLimit) {
-                try await connection.query("SELECT 1", logger: store.logger)
-            }
+            _ = try await boundedWait(
+                connection.query("SELECT 1", logger: store.logger), limit: store.configuration.roundTripLimit)
             store.observer?.roundTrip("probe", duration: ContinuousClock.now - started)
         } catch {
             store.observer?.failed(code: StoreFailure(error).code)
@@ -119,7 +119,14 @@ package struct ClaimStoreMaintenance: Service {
                 DELETE FROM moda_relay_claims WHERE key IN (
                     SELECT key FROM moda_relay_claims WHERE accepted_at_ms < \(cutoff) LIMIT \(batch))
                 """
-            let result = try await connection.query(query, logger: store.logger).get()
+            let result: PostgresQueryResult
+            do {
+                result = try await boundedWait(
+                    connection.query(query, logger: store.logger), limit: store.configuration.roundTripLimit)
+            } catch {
+                store.abandon(connection, reason: "expiry failed: \(StoreFailure(error).message)")
+                throw error
+            }
             store.observer?.roundTrip("expire", duration: ContinuousClock.now - started)
             let deleted = result.metadata.rows ?? 0
             total += deleted
@@ -128,24 +135,6 @@ package struct ClaimStoreMaintenance: Service {
         if total > 0 {
             store.observer?.expired(total)
             store.logger.info("shared store: expired claims", metadata: ["relay.store.expired": "\(total)"])
-        }
-    }
-
-    private func withTimeout(_ limit: Duration, _ operation: @escaping @Sendable () async throws -> Void)
-        async throws
-    {
-        try await withThrowingTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                try await operation()
-                return true
-            }
-            group.addTask {
-                try await Task.sleep(for: limit)
-                return false
-            }
-            let finished = try await group.next() ?? false
-            group.cancelAll()
-            if !finished { throw StoreTimeout() }
         }
     }
 }

@@ -285,8 +285,10 @@ package final class PostgresClaimStore: SharedClaims {
             }
             return (sessions.writer, sessions.maintenance)
         }
-        try? await writer?.close()
-        try? await maintenance?.close()
+        // Bounded: a session that stopped answering must not hold the relay's stop.
+        for connection in [writer, maintenance].compactMap({ $0 }) {
+            _ = try? await boundedWait(connection.close(), limit: .seconds(2))
+        }
         try? await group.shutdownGracefully()
     }
 }

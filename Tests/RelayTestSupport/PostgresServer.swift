@@ -116,7 +116,8 @@ package final class PostgresServer: Sendable {
         throw Failure(message: "PostgreSQL did not start on port \(port)")
     }
 
-    /// Kills the server at once (SIGKILL to the postmaster; its backends follow).
+    /// Kills the server at once, as a crash would: SIGKILL to every backend and to the postmaster
+    /// (a backend left alone would keep answering its session for a while).
     package func kill() {
         guard
             let (server, exited) = process.withLock({ running in
@@ -124,6 +125,13 @@ package final class PostgresServer: Sendable {
                 return running
             })
         else { return }
+        let pkill = Process()
+        pkill.executableURL = URL(fileURLWithPath: "/usr/bin/pkill")
+        pkill.arguments = ["-KILL", "-P", "\(server.processIdentifier)"]
+        pkill.standardOutput = FileHandle.nullDevice
+        pkill.standardError = FileHandle.nullDevice
+        try? pkill.run()
+        pkill.waitUntilExit()
         Foundation.kill(server.processIdentifier, SIGKILL)
         exited.wait()
         // Backends notice their postmaster is gone and exit; wait until the port is free.

@@ -148,12 +148,8 @@ extension PostgresClaimStore {
     /// A new session (async), bounded by the connect timeout.
     func connect(role: String) async throws -> PostgresConnection {
         let configuration = try self.configuration.connectionConfiguration(role: role)
-        let id = sessions.withLock { sessions in
-            defer { sessions.nextConnectionID += 1 }
-            return sessions.nextConnectionID
-        }
         return try await PostgresConnection.connect(
-            on: group.next(), configuration: configuration, id: id, logger: logger)
+            on: group.next(), configuration: configuration, id: nextConnectionID(), logger: logger)
     }
 
     /// Marks the store up, if both sessions are open right now (the writer may have given one up

@@ -214,23 +214,16 @@ package final class PostgresClaimStore: SharedClaims {
 
     /// Gives a session up: closes it and marks the store down until the maintenance loop is back.
     func abandon(_ connection: PostgresConnection, reason: String) {
-        let changed = sessions.withLock { sessions -> Bool in
+        sessions.withLock { sessions in
             if sessions.writer === connection {
                 sessions.writer = nil
                 sessions.begun = nil
             }
             if sessions.maintenance === connection { sessions.maintenance = nil }
             sessions.wake = true
-            guard case .up = sessions.state else { return false }
-            sessions.state = .down(reason: reason)
-            return true
         }
         connection.close().whenComplete { _ in _ = connection }
-        if changed {
-            observer?.reachable(false)
-            logger.error(
-                "shared store unreachable: new events are refused (503)", metadata: ["relay.reason": "\(reason)"])
-        }
+        markDown(reason: reason)
     }
 
     /// Whether `transactionID` committed, asked on a session other than the one that lost it.
@@ -262,18 +255,22 @@ package final class PostgresClaimStore: SharedClaims {
     /// the caller closes it.
     private func connectBlocking(role: String) -> PostgresConnection? {
         guard let configuration = try? configuration.connectionConfiguration(role: role) else { return nil }
-        let id = sessions.withLock { sessions in
-            defer { sessions.nextConnectionID += 1 }
-            return sessions.nextConnectionID
-        }
         let future = PostgresConnection.connect(
-            on: group.next(), configuration: configuration, id: id, logger: logger)
+            on: group.next(), configuration: configuration, id: nextConnectionID(), logger: logger)
         guard case .success(let connection)? = blockingWait(future, limit: self.configuration.connectTimeout) else {
             // Too late: whatever connects afterwards is closed at once.
             future.whenSuccess { late in late.close().whenComplete { _ in _ = late } }
             return nil
         }
         return connection
+    }
+
+    /// A new session's number, for postgres-nio's log metadata.
+    func nextConnectionID() -> Int {
+        sessions.withLock { sessions in
+            defer { sessions.nextConnectionID += 1 }
+            return sessions.nextConnectionID
+        }
     }
 
     /// Closes both sessions and the event loop.

@@ -9,7 +9,7 @@ final class StoreMetrics: ClaimStoreObserver {
     private let registry: PrometheusCollectorRegistry
     private let factory: PrometheusMetricsFactory
     private let latency = Mutex<[String: Metrics.Timer]>([:])
-    private let errors = Mutex<[String: Metrics.Counter]>([:])
+    private let errors: CounterFamily
     private let waited: Metrics.Counter
     private let expiredClaims: Metrics.Counter
     private let up: Metrics.Meter
@@ -17,6 +17,9 @@ final class StoreMetrics: ClaimStoreObserver {
     init(registry: PrometheusCollectorRegistry) {
         self.registry = registry
         self.factory = PrometheusMetricsFactory(registry: registry)
+        errors = CounterFamily(
+            registry: registry, factory: factory, name: "store_errors",
+            help: "Shared claim store failures, by SQLSTATE or connection/timeout.")
         waited = RelayMetrics.counter(
             registry, factory, "store_claims_waited",
             "Claim round trips over 10 ms: they waited for another instance's uncommitted claim of a key.")
@@ -64,13 +67,6 @@ final class StoreMetrics: ClaimStoreObserver {
     private func errorCounter(_ code: String) -> Metrics.Counter {
         // SQLSTATEs are five characters from a fixed alphabet; anything else folds into "other".
         let label = code.utf8.count <= 10 && code.utf8.allSatisfy { $0 < 0x80 && $0 > 0x20 } ? code : "other"
-        return errors.withLock { counters in
-            if let counter = counters[label] { return counter }
-            let counter = RelayMetrics.counter(
-                registry, factory, "store_errors", "Shared claim store failures, by SQLSTATE or connection/timeout.",
-                labels: [("code", label)])
-            counters[label] = counter
-            return counter
-        }
+        return errors.counter([("code", label)])
     }
 }

@@ -47,14 +47,14 @@ package final class RelayMetrics: Sendable {
     private let perSink = Mutex<[String: (spooled: Metrics.Counter, bytes: Metrics.Meter, segments: Metrics.Meter)]>([:]
     )
     private let unknownTypes = Mutex<[String: Metrics.Counter]>([:])
-    private let commitFailures = Mutex<[String: Metrics.Counter]>([:])
+    private let commitFailures: CounterFamily
     private let routeStates: [String: Metrics.Meter]
     private let routeReloads: [Bool: Metrics.Counter]
     private let routeReloadSuccessful: Metrics.Meter
     private let ready: Metrics.Meter
     private let tlsReloads: [Bool: Metrics.Counter]
-    private let adminRequests = Mutex<[String: Metrics.Counter]>([:])
-    private let storageFindings = Mutex<[String: Metrics.Counter]>([:])
+    private let adminRequests: CounterFamily
+    private let storageFindings: CounterFamily
 
     package init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
@@ -128,6 +128,15 @@ package final class RelayMetrics: Sendable {
             factory: factory)
         routeReloadSuccessful.set(1)
         let ready = Self.descriptor("ready", "", "1 while /readyz answers 200, 0 while it answers 503.")
+        self.commitFailures = CounterFamily(
+            registry: registry, factory: factory, name: "spool_commit_failures",
+            help: "Events whose durable commit failed, by error code.")
+        self.adminRequests = CounterFamily(
+            registry: registry, factory: factory, name: "admin_requests",
+            help: "Admin listener requests by endpoint and status code.")
+        self.storageFindings = CounterFamily(
+            registry: registry, factory: factory, name: "storage_findings",
+            help: "Damage found in the data directory: torn tails truncated, corrupt ranges skipped, records lost.")
         self.ready = Metrics.Meter(
             label: ready.name, dimensions: [], handler: registry.makeGauge(descriptor: ready), factory: factory)
         // Every series from the start, so `increase()` in an alert sees the first finding.
@@ -188,46 +197,20 @@ package final class RelayMetrics: Sendable {
 
     /// Counts an admin request by endpoint (a fixed set) and status code.
     package func adminRequest(endpoint: String, status: Int) {
-        let key = endpoint + " " + String(status)
-        let counter = adminRequests.withLock { counters in
-            if let counter = counters[key] { return counter }
-            let counter = Self.counter(
-                registry, factory, "admin_requests", "Admin listener requests by endpoint and status code.",
-                labels: [("endpoint", endpoint), ("code", String(status))])
-            counters[key] = counter
-            return counter
-        }
-        counter.increment()
+        adminRequests.counter([("endpoint", endpoint), ("code", String(status))]).increment()
     }
 
     /// Counts damage found in the data directory: `file` is `segment`, `acks`, `seen log` or
     /// `dead letters` (written with `_`), `kind` is `torn_tail`, `corrupt` or `lost_records`.
     package func storageFinding(file: String, kind: String, count: Int64 = 1) {
         let label = String(file.map { $0 == " " ? "_" : $0 })
-        let key = label + " " + kind
-        let counter = storageFindings.withLock { counters in
-            if let counter = counters[key] { return counter }
-            let counter = Self.counter(
-                registry, factory, "storage_findings",
-                "Damage found in the data directory: torn tails truncated, corrupt ranges skipped, records lost.",
-                labels: [("file", label), ("kind", kind)])
-            counters[key] = counter
-            return counter
-        }
+        let counter = storageFindings.counter([("file", label), ("kind", kind)])
         if count > 0 { counter.increment(by: count) }
     }
 
     /// Counts a batch that failed to commit, by spool error code.
     package func commitFailed(code: String) {
-        let counter = commitFailures.withLock { counters in
-            if let counter = counters[code] { return counter }
-            let counter = Self.counter(
-                registry, factory, "spool_commit_failures", "Events whose durable commit failed, by error code.",
-                labels: [("code", code)])
-            counters[code] = counter
-            return counter
-        }
-        counter.increment()
+        commitFailures.counter([("code", code)]).increment()
     }
 
     /// Counts an event whose type is outside the documented set. Types beyond the first

@@ -76,8 +76,7 @@ package final class GroupCommitWriter: Sendable {
         var restored: [SeenEntry] = []
         var elsewhere = Set<String>()
         let chunk = 1000
-        var start = 0
-        while start < complete.count {
+        for start in stride(from: 0, to: complete.count, by: chunk) {
             let part = complete[start..<min(start + chunk, complete.count)]
             let transaction = try claims.begin(claiming: part.map(\.entry.key), nowMillis: nowMillis)
             try transaction.commit()
@@ -88,14 +87,11 @@ package final class GroupCommitWriter: Sendable {
                     elsewhere.insert(item.key)
                 }
             }
-            start += chunk
         }
-        start = 0
-        while start < cutShort.count {
+        for start in stride(from: 0, to: cutShort.count, by: chunk) {
             let part = cutShort[start..<min(start + chunk, cutShort.count)]
             let held = try claims.heldElsewhere(part.map(\.entry.key), nowMillis: nowMillis)
             for item in part where held.contains(item.entry.key) { elsewhere.insert(item.key) }
-            start += chunk
         }
         return (restored, elsewhere)
     }

@@ -185,6 +185,7 @@ final class WriterState {
         // Only now, with every record durable, may the keys become "seen" (invariant 2). A key
         // whose event has a record in a tail segment is recoverable from it, so the seen log's
         // own sync may wait; an unrouted event has no record, so its batch syncs the log.
+        var seenLogError: SpoolError?
         do throws(SpoolError) {
             try dedupe.recordDurable(entries, nowMillis: now, deferSync: !seen.contains { $0.sinks.isEmpty })
         } catch {
@@ -193,12 +194,10 @@ final class WriterState {
             // set still learns the keys. Alone, the seen log is the only record: fail the batch.
             guard transaction != nil else { return fail(error) }
             dedupe.restore(entries, nowMillis: now)
-            for (sink, pending) in sinkBatches { appended[sink, default: 0] += Int(pending.count) }
-            for (_, completion) in accepted { completion(.success(.stored)) }
-            return error
+            seenLogError = error
         }
         for (sink, pending) in sinkBatches { appended[sink, default: 0] += Int(pending.count) }
         for (_, completion) in accepted { completion(.success(.stored)) }
-        return nil
+        return seenLogError
     }
 }

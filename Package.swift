@@ -47,7 +47,7 @@ let package = Package(
         // Durable per-sink spools, group commit, recovery, the persisted seen-set.
         .target(
             name: "Spool",
-            dependencies: []
+            dependencies: ["RelayCore"]
         ),
         // Outbound HTTP: the libcurl multi loop on its own thread.
         .target(
@@ -58,7 +58,7 @@ let package = Package(
         .target(
             name: "ClusterStore",
             dependencies: [
-                "Spool",
+                "RelayCore", "Spool",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -104,7 +104,7 @@ let package = Package(
         ),
         .testTarget(name: "RelayCoreTests", dependencies: ["RelayCore"]),
         .testTarget(name: "RelayConfigTests", dependencies: ["RelayConfig", "RelayCore"]),
-        .testTarget(name: "SpoolTests", dependencies: ["Spool"]),
+        .testTarget(name: "SpoolTests", dependencies: ["Spool", "RelayCore"]),
         .testTarget(
             name: "RelayDispatchTests",
             dependencies: [

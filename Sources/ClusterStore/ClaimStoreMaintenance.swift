@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import PostgresNIO
+import RelayCore
 import ServiceLifecycle
 import Spool
 

@@ -1,4 +1,5 @@
 import Foundation
+import RelayCore
 import Spool
 
 /// A fresh temporary directory, removed by `cleanup()`.

@@ -1,6 +1,7 @@
 import CoreMetrics
 import Metrics
 import Prometheus
+import RelayCore
 import RelayDispatch
 import Spool
 import Synchronization

@@ -24,7 +24,7 @@ package final class SinkWorker: Sendable {
         package var skipped = 0
         package var inFlight = 0
         package var paused: String?
-        /// Consecutive retryable failures reached ``WorkerLoop/circuitThreshold``: only the
+        /// Consecutive retryable failures reached the circuit threshold (5, see ``CircuitBreaker``): only the
         /// oldest record is retried (a probe, on its own backoff) until a delivery succeeds.
         package var circuitOpen = false
         package var consecutiveFailures = 0

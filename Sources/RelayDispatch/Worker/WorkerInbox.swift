@@ -55,12 +55,3 @@ final class WorkerInbox<Event>: @unchecked Sendable {
         pthread_mutex_unlock(mutex)
     }
 }
-
-/// Monotonic time in nanoseconds (CLOCK_MONOTONIC, as the inbox waits on).
-enum MonotonicClock {
-    static func nowNanos() -> UInt64 {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
-    }
-}

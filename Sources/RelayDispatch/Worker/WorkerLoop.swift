@@ -1,24 +1,20 @@
 import Logging
 import RelayCore
 import Spool
-import Synchronization
 
-/// The state a ``SinkWorker``'s thread owns, and its loop.
+/// The thread a ``SinkWorker`` runs: it feeds the sink's ``DeliveryScheduler`` and performs
+/// what it decides (reads, sends, acknowledgements, dead letters), and owns the spool reader.
 final class WorkerLoop {
+    typealias Scheduler = DeliveryScheduler<SystemDeliveryClock, SpoolRecord>
+
     private enum Target {
         case http(HTTPSinkRequestBuilder)
         case slack(SlackSinkRequestBuilder)
         case file(FileSinkWriter)
     }
 
-    private struct Attempt {
-        var record: SpoolRecord
-        var attempts = 0
-        var dueNanos: UInt64
-        var sending = false
-        var sentNanos: UInt64 = 0
-        var last: DeliveryResult?
-    }
+    /// Records a file sink writes per durable batch at most (its `concurrency` if larger).
+    static let fileBatchLimit = 256
 
     private let route: Route
     private let writer: GroupCommitWriter
@@ -26,27 +22,13 @@ final class WorkerLoop {
     private let reader: SpoolReader
     private let deadLetters: DeadLetterLog
     private let target: Target
-    private let machine: RetryMachine
-    private var bucket: TokenBucket?
-    private let window: Int
+    private var scheduler: Scheduler
+    private let clock = SystemDeliveryClock()
     private let inbox: WorkerInbox<SinkWorker.Event>
     private let status: StatusBox
     private let logger: Logger
     private let observer: (any DeliveryObserver)?
-    private var attempts: [UInt64: Attempt] = [:]
-    private var paused: String?
-    private var consecutiveFailures = 0
-    private var circuitOpen: Bool { consecutiveFailures >= Self.circuitThreshold }
-    private var firstUnflushedAck: UInt64?
-    /// The last flush of acknowledgements failed for lack of space.
-    private var acksOutOfSpace = false
-    /// The tail end this worker asked the writer to retire (see ``freeSpaceIfOutOfSpace()``).
-    private var retireRequested: UInt64?
-    private var rng = SystemRandomNumberGenerator()
-
-    /// Consecutive retryable failures that open the circuit: then only the oldest record is
-    /// retried (the probe) until a delivery succeeds.
-    static let circuitThreshold = 5
+    private let space: SpaceReclaimer
 
     init(
         route: Route, writer: GroupCommitWriter, dispatcher: CurlDispatcher, dataDirectory: String,
@@ -70,6 +52,7 @@ final class WorkerLoop {
             writer.segmentsDeleted(sink: route.name, bytes: bytes)
         }
         self.deadLetters = deadLetters
+        let window: Int
         switch route.sink {
         case .http(let url, let headers, let secret):
             target = .http(
@@ -80,120 +63,114 @@ final class WorkerLoop {
             window = route.concurrency
         case .file(let path, let maxBytes, let keep):
             target = .file(try FileSinkWriter(path: path, maxBytes: maxBytes, keep: keep))
-            window = max(route.concurrency, 256)
+            window = max(route.concurrency, Self.fileBatchLimit)
         }
-        machine = RetryMachine(policy: route.retry)
-        bucket = route.rate.map { TokenBucket(rate: $0) }
+        scheduler = Scheduler(
+            configuration: .init(retry: route.retry, rate: route.rate, window: window), clock: clock)
+        space = SpaceReclaimer(sink: route.name, writer: writer, logger: logger)
     }
 
     func run() {
-        var deadline = MonotonicClock.nowNanos()
+        var deadline = clock.now
         while true {
             var stopping = false
-            for event in inbox.take(deadline: deadline) {
+            for event in inbox.take(deadline: deadline.nanoseconds) {
                 switch event {
                 case .wake: break
-                case .resume:
-                    if let reason = paused { logger.notice("sink resumed", metadata: ["relay.reason": "\(reason)"]) }
-                    paused = nil
-                    consecutiveFailures = 0
+                case .resume: perform(scheduler.resume())
                 case .stop: stopping = true
-                case .completed(let sequence, let result): finish(sequence, result)
+                case .completed(let sequence, let result): perform(scheduler.finished(sequence, result))
                 }
             }
             if stopping { break }
-            if paused == nil { refill() }
-            deadline = sendDue()
-            deadline = min(deadline, flushAcks(force: false))
-            freeSpaceIfOutOfSpace()
+            refill()
+            perform(scheduler.poll())
+            space.reclaimIfOutOfSpace(reader: reader) { note(error: $0) }
             publish()
+            deadline = scheduler.nextWake()
         }
         inbox.close()
-        _ = flushAcks(force: true)
+        perform(scheduler.stop())
         publish()
     }
 
     private func refill() {
-        guard attempts.count < window else { return }
+        let limit = scheduler.takeCapacity()
+        guard limit > 0 else { return }
         let elsewhere = writer.acceptedElsewhere
         do {
-            let now = MonotonicClock.nowNanos()
-            for record in try reader.next(
-                limit: window - attempts.count, committed: writer.commitMark(sink: route.name))
-            {
+            for record in try reader.next(limit: limit, committed: writer.commitMark(sink: route.name)) {
                 if !elsewhere.isEmpty, elsewhere.contains(record.dedupeKey) {
                     // Cluster mode: a crash cut this instance's claim short and another instance
                     // accepted the event; that one delivers it.
                     logger.notice(
                         "skipped: another instance accepted this event",
                         metadata: ["relay.event.id": "\(record.dedupeKey)"])
-                    reader.acknowledge(record.sequence)
-                    status.value.withLock { $0.skipped += 1 }
-                    if firstUnflushedAck == nil { firstUnflushedAck = MonotonicClock.nowNanos() }
+                    perform(scheduler.skip(record.sequence))
                     continue
                 }
-                attempts[record.sequence] = Attempt(record: record, dueNanos: now)
+                scheduler.add(record.sequence, acceptedAtMillis: record.acceptedAtMillis, payload: record)
             }
         } catch {
             note(error: "reading the spool failed: \(error)")
         }
     }
 
-    /// Starts every attempt that is due (and allowed by the rate); returns when to look again.
-    private func sendDue() -> UInt64 {
-        let now = MonotonicClock.nowNanos()
-        var next = now + 1_000_000_000
-        // Paused: nothing is sent until a resume arrives through the inbox (which wakes the loop).
-        guard paused == nil else { return next }
-        var fileBatch: [UInt64] = []
-        // An open circuit retries only its oldest record (the probe), on that record's own
-        // backoff; the others wait for the probe to get through.
-        let candidates = circuitOpen ? attempts.keys.min().map { [$0] } ?? [] : attempts.keys.sorted()
-        for sequence in candidates {
-            guard var attempt = attempts[sequence], !attempt.sending else { continue }
-            guard attempt.dueNanos <= now else {
-                next = min(next, attempt.dueNanos)
-                continue
+    private func perform(_ actions: [Scheduler.Action]) {
+        for action in actions {
+            switch action {
+            case .send(let sequences): send(sequences)
+            case .attempted(let attempt): record(attempt)
+            case .failed(let reason): note(error: reason)
+            case .deadLetter(let sequence, let reason, let attempts, let last):
+                writeDeadLetter(sequence, reason: reason, attempts: attempts, last: last)
+            case .acknowledge(let sequence, let settlement): acknowledge(sequence, settlement)
+            case .flushAcknowledgements: flushAcknowledgements()
+            case .paused(let reason):
+                logger.error(
+                    "sink paused: endpoint gone; resume by replay or reload", metadata: ["relay.reason": "\(reason)"])
+            case .resumed(let reason):
+                if let reason { logger.notice("sink resumed", metadata: ["relay.reason": "\(reason)"]) }
+            case .circuitOpened(let reason):
+                logger.warning(
+                    "circuit open: the sink keeps failing; only its oldest event is retried until it gets through",
+                    metadata: ["relay.reason": "\(reason)"])
+            case .circuitClosed: logger.notice("circuit closed: the sink answered")
             }
-            if var limiter = bucket {
-                let wait = limiter.take(nowNanos: now)
-                bucket = limiter
-                if wait > 0 {
-                    next = min(next, now + wait)
-                    break
-                }
+        }
+    }
+
+    private func send(_ sequences: [UInt64]) {
+        switch target {
+        case .http(let builder):
+            let nowSeconds = clock.wallMillis / 1000
+            for sequence in sequences {
+                guard let record = scheduler.payload(sequence) else { continue }
+                submit(sequence, builder.request(for: record, nowSeconds: nowSeconds))
             }
-            attempt.attempts += 1
-            attempt.sending = true
-            attempt.sentNanos = now
-            attempts[sequence] = attempt
-            switch target {
-            case .http(let builder):
-                submit(sequence, builder.request(for: attempt.record, nowSeconds: WallClock.nowMillis() / 1000))
-            case .slack(let builder):
-                switch builder.request(for: attempt.record) {
+        case .slack(let builder):
+            for sequence in sequences {
+                guard let record = scheduler.payload(sequence) else { continue }
+                switch builder.request(for: record) {
                 case .request(let request): submit(sequence, request)
                 case .noTemplate(let type):
                     logger.debug(
                         "no template for this event type; nothing posted", metadata: ["relay.event.type": "\(type)"])
-                    acknowledge(sequence, as: \.skipped)
+                    perform(scheduler.skip(sequence))
                 case .undecodable(let reason):
-                    deadLetter(sequence, reason: reason, pause: false)
+                    perform(scheduler.deadLetterNow(sequence, reason: reason))
                 }
-            case .file:
-                fileBatch.append(sequence)
             }
-        }
-        if case .file(let file) = target, !fileBatch.isEmpty {
+        case .file(let file):
+            let result: DeliveryResult
             do {
-                try file.append(fileBatch.map { attempts[$0]!.record.body })
-                for sequence in fileBatch { finish(sequence, .response(status: 200, retryAfter: nil, bodyExcerpt: "")) }
+                try file.append(sequences.compactMap { scheduler.payload($0)?.body })
+                result = .response(status: 200, retryAfter: nil, bodyExcerpt: "")
             } catch {
-                for sequence in fileBatch { finish(sequence, .transportFailure(.other, message: "\(error)")) }
+                result = .transportFailure(.other, message: "\(error)")
             }
-            next = now
+            for sequence in sequences { perform(scheduler.finished(sequence, result)) }
         }
-        return next
     }
 
     private func submit(_ sequence: UInt64, _ request: OutboundRequest) {
@@ -201,85 +178,32 @@ final class WorkerLoop {
         dispatcher.submit(request) { result, _ in inbox.push(.completed(sequence, result)) }
     }
 
-    private func finish(_ sequence: UInt64, _ result: DeliveryResult) {
-        guard var attempt = attempts[sequence] else { return }
-        attempt.sending = false
-        attempt.last = result
-        let now = WallClock.nowMillis()
-        let latency = Duration.nanoseconds(Int64(MonotonicClock.nowNanos() - attempt.sentNanos))
-        let decision = machine.decide(
-            after: result, attempt: attempt.attempts, acceptedAtMillis: attempt.record.acceptedAtMillis, nowMillis: now,
-            using: &rng)
-        record(attempt, result: result, decision: decision, latency: latency, atMillis: now)
-        countForCircuit(result)
-        switch decision {
-        case .delivered:
-            observer?.attempted(sink: route.name, outcome: "delivered", latency: latency)
-            observer?.delivered(
-                sink: route.name, endToEnd: .milliseconds(max(0, now - attempt.record.acceptedAtMillis)))
-            acknowledge(sequence, as: \.delivered)
-        case .retry(let atMillis, let reason):
-            observer?.attempted(sink: route.name, outcome: "retry", latency: latency)
-            attempt.dueNanos = MonotonicClock.nowNanos() + UInt64(max(0, atMillis - now)) * 1_000_000
-            attempts[sequence] = attempt
-            note(error: reason)
-        case .deadLetter(let reason):
-            observer?.attempted(sink: route.name, outcome: "dead", latency: latency)
-            attempts[sequence] = attempt
-            deadLetter(sequence, reason: reason, pause: false)
-        case .deadLetterAndPause(let reason):
-            observer?.attempted(sink: route.name, outcome: "paused", latency: latency)
-            attempts[sequence] = attempt
-            deadLetter(sequence, reason: reason, pause: true)
-        }
-    }
-
-    /// Retryable failures (5xx, 429, timeouts, connection errors) open the circuit, whether or
-    /// not the record has retries left; any other answer shows the sink is up and closes it.
-    private func countForCircuit(_ result: DeliveryResult) {
-        guard case .retryable(let reason) = DeliveryClass.of(result) else {
-            if circuitOpen { logger.notice("circuit closed: the sink answered") }
-            consecutiveFailures = 0
-            return
-        }
-        consecutiveFailures += 1
-        if consecutiveFailures == Self.circuitThreshold {
-            logger.warning(
-                "circuit open: the sink keeps failing; only its oldest event is retried until it gets through",
-                metadata: ["relay.reason": "\(reason)"])
-        }
-    }
-
-    private func record(
-        _ attempt: Attempt, result: DeliveryResult, decision: RetryMachine.Decision, latency: Duration, atMillis: Int64
-    ) {
-        let outcome: String
-        switch decision {
-        case .delivered: outcome = "delivered"
-        case .retry: outcome = "retry"
-        case .deadLetter: outcome = "dead"
-        case .deadLetterAndPause: outcome = "paused"
-        }
+    private func record(_ attempt: Scheduler.Attempt) {
+        let now = clock.wallMillis
+        let record = attempt.payload
         var entry = DeliveryAttempt(
-            atMillis: atMillis, eventID: attempt.record.dedupeKey, eventType: attempt.record.eventType,
-            attempt: attempt.attempts, outcome: outcome, status: nil, error: nil, latency: latency,
-            responseExcerpt: "")
-        switch result {
-        case .response(let status, _, let excerpt):
-            entry.status = status
+            atMillis: now, eventID: record.dedupeKey, eventType: record.eventType, attempt: attempt.number,
+            outcome: attempt.outcome.rawValue, status: nil, error: nil, latency: attempt.latency, responseExcerpt: "")
+        switch attempt.result {
+        case .response(let code, _, let excerpt):
+            entry.status = code
             entry.responseExcerpt = excerpt
         case .transportFailure(let kind, let message):
             entry.error = "\(kind.rawValue): \(message)"
         }
         status.recent.withLock { $0.record(entry) }
+        observer?.attempted(sink: route.name, outcome: attempt.outcome.rawValue, latency: attempt.latency)
+        if attempt.outcome == .delivered {
+            observer?.delivered(sink: route.name, endToEnd: .milliseconds(max(0, now - record.acceptedAtMillis)))
+        }
     }
 
-    private func deadLetter(_ sequence: UInt64, reason: String, pause: Bool) {
-        guard let attempt = attempts[sequence] else { return }
+    private func writeDeadLetter(_ sequence: UInt64, reason: String, attempts: Int, last: DeliveryResult?) {
+        guard let record = scheduler.payload(sequence) else { return }
         var status: Int?
         var error = ""
         var excerpt = ""
-        switch attempt.last {
+        switch last {
         case .response(let code, _, let body)?:
             status = code
             excerpt = body
@@ -288,84 +212,52 @@ final class WorkerLoop {
         case nil:
             break
         }
-        let record = attempt.record
         let letter = DeadLetter(
             sink: route.name, sequence: sequence, dedupeKey: record.dedupeKey, eventType: record.eventType,
-            acceptedAtMillis: record.acceptedAtMillis, deadAtMillis: WallClock.nowMillis(), attempts: attempt.attempts,
+            acceptedAtMillis: record.acceptedAtMillis, deadAtMillis: clock.wallMillis, attempts: attempts,
             lastStatus: status, lastError: error, responseExcerpt: excerpt, reason: reason, body: record.body)
         do {
             try deadLetters.append([letter])
         } catch {
             // Keep the record; it is tried again after the backoff floor.
             note(error: "writing a dead letter failed: \(error)")
-            attempts[sequence]?.dueNanos = MonotonicClock.nowNanos() + 1_000_000_000
+            scheduler.deadLetterFailed(sequence)
             return
         }
         logger.warning(
             "event dead-lettered",
             metadata: [
-                "relay.event.id": "\(record.dedupeKey)", "relay.reason": "\(reason)",
-                "relay.attempts": "\(attempt.attempts)",
+                "relay.event.id": "\(record.dedupeKey)", "relay.reason": "\(reason)", "relay.attempts": "\(attempts)",
             ])
-        acknowledge(sequence, as: \.deadLetters)
         observer?.deadLettered(sink: route.name)
-        if pause {
-            paused = reason
-            logger.error(
-                "sink paused: endpoint gone; resume by replay or reload", metadata: ["relay.reason": "\(reason)"])
+        perform(scheduler.deadLetterWritten(sequence))
+    }
+
+    private func acknowledge(_ sequence: UInt64, _ settlement: Scheduler.Settlement) {
+        reader.acknowledge(sequence)
+        status.value.withLock { status in
+            switch settlement {
+            case .delivered: status.delivered += 1
+            case .deadLettered: status.deadLetters += 1
+            case .skipped: status.skipped += 1
+            }
         }
     }
 
-    private func acknowledge(_ sequence: UInt64, as counter: WritableKeyPath<SinkWorker.Status, Int>) {
-        attempts[sequence] = nil
-        reader.acknowledge(sequence)
-        status.value.withLock { $0[keyPath: counter] += 1 }
-        if firstUnflushedAck == nil { firstUnflushedAck = MonotonicClock.nowNanos() }
-    }
-
-    /// Flushes acknowledgements when many are pending, 50 ms after the first, or when forced.
-    private func flushAcks(force: Bool) -> UInt64 {
-        let never = UInt64.max
-        guard let first = firstUnflushedAck else { return never }
-        let due = first + 50_000_000
-        guard force || reader.unflushedCount >= 256 || MonotonicClock.nowNanos() >= due else { return due }
+    private func flushAcknowledgements() {
         do throws(SpoolError) {
             try reader.flush()
-            firstUnflushedAck = nil
-            acksOutOfSpace = false
-            return never
+            scheduler.acknowledgementsFlushed(true)
+            space.acknowledgementsFlushed(outOfSpace: false)
         } catch {
-            acksOutOfSpace = error.code == .diskFull
+            scheduler.acknowledgementsFlushed(false)
+            space.acknowledgementsFlushed(outOfSpace: error.code == .diskFull)
             note(error: "flushing acknowledgements failed: \(error)")
-            return MonotonicClock.nowNanos() + 1_000_000_000
         }
-    }
-
-    /// On a full disk (or a spool at its cap), a delivered backlog in the tail segment would
-    /// never be freed: the tail is never deleted. So once every committed record is
-    /// acknowledged, the worker asks the writer to start a new tail, then deletes the old one
-    /// (which needs no space: see ``SpoolReader/flush()``).
-    private func freeSpaceIfOutOfSpace() {
-        let committed = writer.commitMark(sink: route.name)
-        if let requested = retireRequested {
-            do throws(SpoolError) {
-                try reader.flush()
-            } catch {
-                note(error: "freeing delivered segments failed: \(error)")
-            }
-            if reader.drainedTail(committed: committed) != requested { retireRequested = nil }
-            return
-        }
-        guard acksOutOfSpace || writer.isOutOfSpace, let end = reader.drainedTail(committed: committed) else { return }
-        logger.notice(
-            "out of space with every event delivered: retiring the spool's tail segment to free it",
-            metadata: ["relay.sequence": "\(end)"])
-        retireRequested = end
-        writer.retireTail(sink: route.name, drainedThrough: end)
     }
 
     private func note(error: String) {
-        let now = WallClock.nowMillis()
+        let now = clock.wallMillis
         status.value.withLock {
             $0.lastError = error
             $0.lastErrorAtMillis = now
@@ -373,16 +265,17 @@ final class WorkerLoop {
     }
 
     private func publish() {
-        let inFlight = attempts.count
-        let paused = self.paused
+        let inFlight = scheduler.heldCount
+        let paused = scheduler.pausedReason
         let depth = reader.pendingCount(committed: writer.commitMark(sink: route.name))
-        let oldest = attempts.values.map(\.record.acceptedAtMillis).min()
-        let failures = consecutiveFailures
+        let oldest = scheduler.oldestAcceptedAtMillis
+        let failures = scheduler.consecutiveFailures
+        let circuitOpen = scheduler.circuitOpen
         let snapshot = status.value.withLock { status in
             status.inFlight = inFlight
             status.paused = paused
             status.consecutiveFailures = failures
-            status.circuitOpen = failures >= Self.circuitThreshold
+            status.circuitOpen = circuitOpen
             status.depth = depth
             status.oldestAcceptedAtMillis = oldest
             return status

@@ -1,4 +1,5 @@
 import Foundation
+import RelayCore
 import Synchronization
 
 /// The single writer of all spools and the seen log: batches appends from concurrent requests

@@ -1,3 +1,5 @@
+import RelayCore
+
 /// Everything the writer thread owns: the open spools and the commit algorithm.
 final class WriterState {
     let configuration: GroupCommitWriter.Configuration

@@ -2,21 +2,9 @@ import Testing
 
 @testable import RelayCore
 
-/// A deterministic generator (SplitMix64) so jitter is reproducible.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 @Suite struct RetryMachineTests {
     let accepted: Int64 = 1_760_000_000_000
-    var rng = SeededGenerator(state: 42)
+    var rng = SeededRandom(seed: 42)
 
     func response(_ status: Int, retryAfter: String? = nil, body: String = "") -> DeliveryResult {
         .response(status: status, retryAfter: retryAfter, bodyExcerpt: body)

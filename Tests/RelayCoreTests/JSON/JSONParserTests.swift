@@ -116,7 +116,7 @@ import Testing
     /// Property: a string literal of random bytes (no quote, backslash or control byte) parses
     /// exactly when the bytes are valid UTF-8, and then to exactly that text.
     @Test func randomByteStringsParseIffTheyAreValidUTF8() throws {
-        var rng = SeededGenerator(state: 0x5EED_1234)
+        var rng = SeededRandom(seed: 0x5EED_1234)
         var accepted = 0
         for _ in 0..<20_000 {
             let count = Int(rng.next() % 12)
@@ -136,7 +136,7 @@ import Testing
 
     /// Property: any Unicode text written with ``JSONValue/writeEscaped(_:to:)`` parses back to itself.
     @Test func randomUnicodeRoundTrips() throws {
-        var rng = SeededGenerator(state: 42)
+        var rng = SeededRandom(seed: 42)
         for _ in 0..<5_000 {
             var text = ""
             for _ in 0..<Int(rng.next() % 10) {

@@ -1,0 +1,304 @@
+/// The delivery policy of one sink, as a pure state machine: which records to attempt and when,
+/// and what follows each attempt. It composes the ``RetryMachine`` (backoff, `Retry-After`,
+/// `max_attempts`, `max_age`), a ``TokenBucket`` (`rate`), a ``CircuitBreaker`` and an
+/// ``AckBatcher``.
+///
+/// It performs nothing itself. The worker around it feeds it events (records read, an attempt's
+/// result, a dead letter written, a resume) and performs the ``Action``s they return; it sleeps
+/// until ``nextWake()``. Every time comes from `clock`, so tests drive it with a
+/// ``ManualClock``: no sockets, no sleeps.
+///
+/// States of a record: *waiting* (due at a time) → *sending* → delivered (acknowledge),
+/// waiting again (retry), or dead (write a dead letter, then acknowledge; 410 also pauses the
+/// sink). A paused sink sends nothing until ``resume()``.
+package struct DeliveryScheduler<Clock: DeliveryClock, Payload> {
+    /// The sink's delivery limits.
+    package struct Configuration: Sendable {
+        package var retry: RetryPolicy
+        package var rate: Rate?
+        /// Records held at once (in flight or waiting for a retry).
+        package var window: Int
+        package var circuitThreshold = 5
+        package var acknowledgements = AckBatcher()
+        /// How long the worker sleeps at most when nothing is due.
+        package var idleWake: Duration = .seconds(1)
+        /// How long a record waits after its dead letter could not be written.
+        package var storageRetryDelay: Duration = .seconds(1)
+
+        package init(retry: RetryPolicy, rate: Rate?, window: Int) {
+            self.retry = retry
+            self.rate = rate
+            self.window = max(1, window)
+        }
+    }
+
+    /// Why a record left the spool.
+    package enum Settlement: Sendable, Equatable {
+        case delivered
+        case deadLettered
+        /// Never attempted: nothing to send for it, or another instance delivers it.
+        case skipped
+    }
+
+    /// One attempt that ended, for the admin API's recent attempts and the metrics.
+    package struct Attempt {
+        package var sequence: UInt64
+        package var payload: Payload
+        package var acceptedAtMillis: Int64
+        /// 1-based.
+        package var number: Int
+        package var outcome: DeliveryOutcome
+        package var result: DeliveryResult
+        package var latency: Duration
+    }
+
+    /// What the worker must do.
+    package enum Action {
+        /// Attempt these records now, in this order (a file sink writes them as one batch).
+        case send([UInt64])
+        /// An attempt ended: record it for the admin API and the metrics.
+        case attempted(Attempt)
+        /// A retryable failure: the sink's last error.
+        case failed(reason: String)
+        /// Write this record's dead letter, then report ``deadLetterWritten(_:)`` or
+        /// ``deadLetterFailed(_:)``.
+        case deadLetter(UInt64, reason: String, attempts: Int, last: DeliveryResult?)
+        /// Acknowledge the record in the spool.
+        case acknowledge(UInt64, Settlement)
+        /// Flush the spool's acknowledgements, then report ``acknowledgementsFlushed(_:)``.
+        case flushAcknowledgements
+        case paused(reason: String)
+        /// An operator resumed the sink; `reason` is why it was paused, if it was.
+        case resumed(wasPausedFor: String?)
+        case circuitOpened(reason: String)
+        case circuitClosed
+    }
+
+    private struct Pending {
+        var payload: Payload
+        var acceptedAtMillis: Int64
+        var attempts = 0
+        var due: MonotonicInstant
+        var sending = false
+        var sentAt: MonotonicInstant
+        var last: DeliveryResult?
+        /// Set while its dead letter is being written: pause the sink once it is.
+        var pauseAfterDeadLetter: String?
+    }
+
+    package let configuration: Configuration
+    private let clock: Clock
+    private let machine: RetryMachine
+    private var bucket: TokenBucket?
+    private var circuit: CircuitBreaker
+    private var acks: AckBatcher
+    private var random: SeededRandom
+    private var pending: [UInt64: Pending] = [:]
+    /// When the rate next allows an attempt, after it refused one.
+    private var rateReadyAt: MonotonicInstant?
+    /// A slot was freed (or records were skipped) since the last refill: read again soon.
+    private var refillWanted = true
+
+    /// Why the sink is paused, if it is.
+    package private(set) var pausedReason: String?
+
+    package init(configuration: Configuration, clock: Clock, random: SeededRandom = SeededRandom()) {
+        self.configuration = configuration
+        self.clock = clock
+        self.random = random
+        machine = RetryMachine(policy: configuration.retry)
+        bucket = configuration.rate.map { TokenBucket(rate: $0) }
+        circuit = CircuitBreaker(threshold: configuration.circuitThreshold)
+        acks = configuration.acknowledgements
+    }
+
+    // MARK: State
+
+    /// Records held (waiting or in flight).
+    package var heldCount: Int { pending.count }
+    package var consecutiveFailures: Int { circuit.consecutiveFailures }
+    package var circuitOpen: Bool { circuit.isOpen }
+    /// Acceptance time of the oldest record held.
+    package var oldestAcceptedAtMillis: Int64? { pending.values.map(\.acceptedAtMillis).min() }
+    /// Acknowledgements waiting to be flushed.
+    package var unflushedAcknowledgements: Int { acks.pending }
+
+    /// The payload of a held record.
+    package func payload(_ sequence: UInt64) -> Payload? { pending[sequence]?.payload }
+
+    /// How many records to read from the spool now: 0 while paused or full. Clears the
+    /// refill hint used by ``nextWake()``.
+    package mutating func takeCapacity() -> Int {
+        refillWanted = false
+        return pausedReason == nil ? max(0, configuration.window - pending.count) : 0
+    }
+
+    // MARK: Events
+
+    /// A record read from the spool; due at once.
+    package mutating func add(_ sequence: UInt64, acceptedAtMillis: Int64, payload: Payload) {
+        let now = clock.now
+        pending[sequence] = Pending(payload: payload, acceptedAtMillis: acceptedAtMillis, due: now, sentAt: now)
+    }
+
+    /// Settles a record without (further) attempts: nothing to send for it, or it belongs to
+    /// another instance. It need not be held.
+    package mutating func skip(_ sequence: UInt64) -> [Action] {
+        pending[sequence] = nil
+        return settle(sequence, .skipped)
+    }
+
+    /// Dead-letters a held record at once (its body cannot be turned into a request).
+    package mutating func deadLetterNow(_ sequence: UInt64, reason: String) -> [Action] {
+        guard var record = pending[sequence] else { return [] }
+        record.sending = false
+        pending[sequence] = record
+        return [.deadLetter(sequence, reason: reason, attempts: record.attempts, last: record.last)]
+    }
+
+    /// An attempt of a held record ended with `result`.
+    package mutating func finished(_ sequence: UInt64, _ result: DeliveryResult) -> [Action] {
+        guard var record = pending[sequence] else { return [] }
+        let now = clock.now
+        let wall = clock.wallMillis
+        record.sending = false
+        record.last = result
+        let decision = machine.decide(
+            after: result, attempt: record.attempts, acceptedAtMillis: record.acceptedAtMillis, nowMillis: wall,
+            using: &random)
+        var actions: [Action] = []
+        let outcome: DeliveryOutcome
+        switch decision {
+        case .delivered: outcome = .delivered
+        case .retry: outcome = .retry
+        case .deadLetter: outcome = .dead
+        case .deadLetterAndPause: outcome = .paused
+        }
+        actions.append(
+            .attempted(
+                Attempt(
+                    sequence: sequence, payload: record.payload, acceptedAtMillis: record.acceptedAtMillis,
+                    number: record.attempts, outcome: outcome, result: result, latency: record.sentAt.duration(to: now))
+            ))
+        switch circuit.record(result) {
+        case .unchanged: break
+        case .opened(let reason): actions.append(.circuitOpened(reason: reason))
+        case .closed: actions.append(.circuitClosed)
+        }
+        switch decision {
+        case .delivered:
+            pending[sequence] = nil
+            actions += settle(sequence, .delivered)
+        case .retry(let atMillis, let reason):
+            record.due = now.advanced(by: .milliseconds(max(0, atMillis - wall)))
+            pending[sequence] = record
+            actions.append(.failed(reason: reason))
+        case .deadLetter(let reason), .deadLetterAndPause(let reason):
+            if case .deadLetterAndPause = decision { record.pauseAfterDeadLetter = reason }
+            pending[sequence] = record
+            actions.append(.deadLetter(sequence, reason: reason, attempts: record.attempts, last: result))
+        }
+        return actions
+    }
+
+    /// The record's dead letter is durable: acknowledge it (and pause, after 410).
+    package mutating func deadLetterWritten(_ sequence: UInt64) -> [Action] {
+        guard let record = pending.removeValue(forKey: sequence) else { return [] }
+        var actions = settle(sequence, .deadLettered)
+        if let reason = record.pauseAfterDeadLetter {
+            pausedReason = reason
+            actions.append(.paused(reason: reason))
+        }
+        return actions
+    }
+
+    /// The dead letter could not be written: keep the record and attempt it again later.
+    package mutating func deadLetterFailed(_ sequence: UInt64) {
+        guard var record = pending[sequence] else { return }
+        record.pauseAfterDeadLetter = nil
+        record.due = clock.now.advanced(by: configuration.storageRetryDelay)
+        pending[sequence] = record
+    }
+
+    /// The operator says the sink is fixed: lift a pause and close the circuit.
+    package mutating func resume() -> [Action] {
+        let reason = pausedReason
+        pausedReason = nil
+        circuit.reset()
+        refillWanted = true
+        return [.resumed(wasPausedFor: reason)]
+    }
+
+    /// A flush the scheduler asked for succeeded or failed (tried again after a delay).
+    package mutating func acknowledgementsFlushed(_ succeeded: Bool) {
+        acks.flushed(succeeded, at: clock.now)
+    }
+
+    /// Records to send now, and acknowledgements to flush, in that order.
+    package mutating func poll() -> [Action] {
+        let now = clock.now
+        var actions: [Action] = []
+        if pausedReason == nil {
+            var batch: [UInt64] = []
+            for sequence in candidates() {
+                guard var record = pending[sequence], !record.sending, record.due <= now else { continue }
+                if var limiter = bucket {
+                    let wait = limiter.take(nowNanos: now.nanoseconds)
+                    bucket = limiter
+                    if wait > 0 {
+                        rateReadyAt = now.advanced(by: .nanoseconds(Int64(clamping: wait)))
+                        break
+                    }
+                }
+                record.attempts += 1
+                record.sending = true
+                record.sentAt = now
+                pending[sequence] = record
+                batch.append(sequence)
+            }
+            if !batch.isEmpty { actions.append(.send(batch)) }
+        }
+        if acks.shouldFlush(at: now) { actions.append(.flushAcknowledgements) }
+        return actions
+    }
+
+    /// Flushes what is left before the worker stops.
+    package func stop() -> [Action] {
+        acks.pending > 0 ? [.flushAcknowledgements] : []
+    }
+
+    /// When ``poll()`` next has something to do: a record due (and allowed by the rate), a
+    /// flush due, a refill worth trying, or the idle wake.
+    package func nextWake() -> MonotonicInstant {
+        let now = clock.now
+        var next = now.advanced(by: configuration.idleWake)
+        if pausedReason == nil {
+            if refillWanted && pending.count < configuration.window { return now }
+            let waiting =
+                circuit.isOpen ? pending.keys.min().flatMap { pending[$0] }.map { [$0] } ?? [] : Array(pending.values)
+            for record in waiting where !record.sending {
+                next = min(next, max(record.due, rateReadyAt ?? record.due))
+            }
+        }
+        if let due = acks.dueAt { next = min(next, due) }
+        return next
+    }
+
+    // MARK: Helpers
+
+    /// Every held record in sequence order; with the circuit open, only the oldest (the probe).
+    private func candidates() -> [UInt64] {
+        circuit.isOpen ? pending.keys.min().map { [$0] } ?? [] : pending.keys.sorted()
+    }
+
+    private mutating func settle(_ sequence: UInt64, _ settlement: Settlement) -> [Action] {
+        acks.added(at: clock.now)
+        refillWanted = true
+        return [.acknowledge(sequence, settlement)]
+    }
+}
+
+extension DeliveryScheduler.Attempt: Equatable where Payload: Equatable {}
+extension DeliveryScheduler.Action: Equatable where Payload: Equatable {}
+extension DeliveryScheduler.Attempt: Sendable where Payload: Sendable {}
+extension DeliveryScheduler.Action: Sendable where Payload: Sendable {}

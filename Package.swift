@@ -54,6 +54,13 @@ let package = Package(
             name: "RelayDispatch",
             dependencies: ["CCurl", "RelayCore", "Spool", .product(name: "Logging", package: "swift-log")]
         ),
+        // The sink kinds, one folder each: route keys, request builder, the sink, explain.
+        .target(
+            name: "Sinks",
+            dependencies: [
+                "RelayCore", "RelayConfig", "RelayDispatch", "Spool", .product(name: "Yams", package: "Yams"),
+            ]
+        ),
         // Cluster mode: exactly-once acceptance across instances through claims in PostgreSQL.
         .target(
             name: "ClusterStore",
@@ -71,7 +78,7 @@ let package = Package(
         .target(
             name: "Ingress",
             dependencies: [
-                "RelayCore", "RelayConfig", "Spool", "RelayDispatch", "ClusterStore",
+                "RelayCore", "RelayConfig", "Spool", "RelayDispatch", "Sinks", "ClusterStore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -86,7 +93,7 @@ let package = Package(
         .executableTarget(
             name: "ModaRelay",
             dependencies: [
-                "RelayCore", "RelayConfig", "Spool", "Ingress", "RelayDispatch",
+                "RelayCore", "RelayConfig", "Spool", "Ingress", "RelayDispatch", "Sinks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -103,7 +110,7 @@ let package = Package(
             path: "Tests/RelayTestSupport"
         ),
         .testTarget(name: "RelayCoreTests", dependencies: ["RelayCore"]),
-        .testTarget(name: "RelayConfigTests", dependencies: ["RelayConfig", "RelayCore"]),
+        .testTarget(name: "RelayConfigTests", dependencies: ["RelayConfig", "RelayCore", "Sinks"]),
         .testTarget(name: "SpoolTests", dependencies: ["Spool", "RelayCore"]),
         .testTarget(
             name: "RelayDispatchTests",
@@ -112,9 +119,13 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "SinksTests",
+            dependencies: ["Sinks", "RelayCore", "RelayConfig", "RelayDispatch", "Spool", "RelayTestSupport"]
+        ),
+        .testTarget(
             name: "IngressTests",
             dependencies: [
-                "Ingress", "RelayCore", "RelayConfig", "Spool", "ModaRelay", "RelayTestSupport",
+                "Ingress", "RelayCore", "RelayConfig", "Spool", "Sinks", "ModaRelay", "RelayTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

@@ -14,17 +14,27 @@ let package = Package(
     name: "ModaRelayFuzz",
     platforms: [.macOS(.v15)],
     dependencies: [
-        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2")
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .target(name: "RelayCore", dependencies: ["COpenSSL"]),
         .target(name: "RelayConfig", dependencies: ["RelayCore", .product(name: "Yams", package: "Yams")]),
-        .target(name: "Spool"),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .target(name: "Spool", dependencies: ["RelayCore"]),
+        .target(
+            name: "RelayDispatch",
+            dependencies: ["CCurl", "RelayCore", "Spool", .product(name: "Logging", package: "swift-log")]),
+        .target(
+            name: "Sinks",
+            dependencies: [
+                "RelayCore", "RelayConfig", "RelayDispatch", "Spool", .product(name: "Yams", package: "Yams"),
+            ]),
         .target(name: "FuzzSupport", dependencies: ["Spool"]),
         harness("FuzzJSONEvent", ["RelayCore"]),
         harness("FuzzSignature", ["RelayCore"]),
-        harness("FuzzConfig", ["RelayConfig", "RelayCore"]),
+        harness("FuzzConfig", ["RelayConfig", "RelayCore", "Sinks"]),
         harness("FuzzSegment", ["Spool"]),
         harness("FuzzDeadLetters", ["Spool"]),
         harness("FuzzSeenLog", ["Spool"]),

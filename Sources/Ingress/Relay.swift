@@ -7,6 +7,7 @@ import RelayConfig
 import RelayCore
 import RelayDispatch
 import ServiceLifecycle
+import Sinks
 import Spool
 import Synchronization
 import UnixSignals
@@ -111,8 +112,8 @@ package final class Relay: Service, Sendable {
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, eventLoopThreads))
         self.dispatcher = CurlDispatcher()
         self.fleet = SinkFleet(
-            writer: writer, dispatcher: dispatcher, dataDirectory: settings.dataDirectory, logger: logger,
-            observer: DeliveryMetrics(registry: metrics.registry))
+            writer: writer, dispatcher: dispatcher, sinks: SinkRegistry.standard, dataDirectory: settings.dataDirectory,
+            logger: logger, observer: DeliveryMetrics(registry: metrics.registry))
         let fleet = self.fleet
         writer.onCommit { sinks in fleet.wake(sinks) }
         _ = try await fleet.apply(routes)

@@ -3,6 +3,7 @@ import Foundation
 import RelayConfig
 import RelayCore
 import RelayDispatch
+import Sinks
 import Spool
 
 /// `moda-relay explain`: a dry run of routing for one event.
@@ -49,49 +50,7 @@ struct ExplainCommand: ParsableCommand {
                 continue
             }
             print("\(route.name): matches -> \(route.sink.kind)")
-            describe(route, record)
+            for line in SinkRegistry.standard.explain(route: route, record: record) { print(line) }
         }
-    }
-
-    private func describe(_ route: Route, _ record: SpoolRecord) {
-        switch route.sink {
-        case .file(let path, _, _):
-            print(
-                "  append to \(path): \(String(decoding: FileSinkWriter.line(for: record.body).dropLast(), as: UTF8.self))"
-            )
-        case .slack(let url, let templates):
-            switch SlackSinkRequestBuilder(url: url, templates: templates, timeout: route.timeout).request(for: record)
-            {
-            case .request(let request):
-                print("  POST \(Self.redact(url))")
-                print("  body: \(String(decoding: request.body, as: UTF8.self))")
-            case .noTemplate(let type): print("  nothing posted: no template for \(type) and no default")
-            case .undecodable(let reason): print("  would dead-letter: \(reason)")
-            }
-        case .http(let url, let headers, let secret):
-            guard
-                let builder = try? HTTPSinkRequestBuilder(
-                    url: url, headers: headers, signSecret: secret, timeout: route.timeout)
-            else { return }
-            let request = builder.request(for: record, nowSeconds: WallClock.nowMillis() / 1000)
-            print("  POST \(url) (the event body, \(record.body.count) bytes)")
-            for (name, value) in request.headers { print("  \(name): \(Self.redact(header: name, value))") }
-        }
-    }
-
-    /// Parts of a header name that mark a credential.
-    static let credentialWords = ["auth", "token", "key", "secret", "signature", "cookie"]
-
-    /// Credentials in headers are not printed: any header whose name contains one of
-    /// ``credentialWords`` (`Authorization`, `X-Api-Token`, `webhook-signature`, `Set-Cookie`, …).
-    static func redact(header name: String, _ value: String) -> String {
-        let lower = name.lowercased()
-        return credentialWords.contains { lower.contains($0) } ? "<redacted>" : value
-    }
-
-    /// Slack webhook URLs are secrets: keep the host and path start only.
-    static func redact(_ url: String) -> String {
-        guard let range = url.range(of: "/services/") else { return url }
-        return String(url[..<range.upperBound]) + "…"
     }
 }

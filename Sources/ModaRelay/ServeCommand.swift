@@ -5,6 +5,7 @@ import Logging
 import RelayConfig
 import RelayCore
 import ServiceLifecycle
+import Sinks
 
 /// `moda-relay serve`: runs the gateway. Embedded defaults, overridden by `--config` and then
 /// by flags.

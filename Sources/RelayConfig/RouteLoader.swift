@@ -34,8 +34,9 @@ package enum RouteLoader {
         package var warnings: [ConfigDiagnostic] { diagnostics.filter { $0.severity == .warning } }
     }
 
-    /// Loads every route file in `directory`. A missing directory is an error.
-    package static func load(directory: String, environment: [String: String]) -> Result {
+    /// Loads every route file in `directory`, reading sinks of the given `kinds`. A missing
+    /// directory is an error.
+    package static func load(directory: String, environment: [String: String], kinds: [any SinkRouteKeys]) -> Result {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
             return Result(
@@ -66,17 +67,17 @@ package enum RouteLoader {
                     ConfigDiagnostic(file: path, line: 1, column: 1, message: "cannot read file as UTF-8"))
                 continue
             }
-            let (route, diagnostics, pathPosition) = parseWithPositions(
-                text, name: routeName, file: path, environment: environment)
+            let (route, diagnostics, exclusivePosition) = parseWithPositions(
+                text, name: routeName, file: path, environment: environment, kinds: kinds)
             result.diagnostics += diagnostics
             guard let route else { continue }
             // Two file routes on one path would interleave and rotate each other's file.
-            if case .file(let target, _, _) = route.sink {
+            if let target = route.sink.exclusiveResource {
                 let resolved = URL(fileURLWithPath: target).standardized.path
                 if let other = byFile[resolved] {
                     result.diagnostics.append(
                         ConfigDiagnostic(
-                            file: path, line: pathPosition?.line ?? 1, column: pathPosition?.column ?? 1,
+                            file: path, line: exclusivePosition?.line ?? 1, column: exclusivePosition?.column ?? 1,
                             message: "route '\(routeName)' writes to the same file as route '\(other.route)' "
                                 + "(\(other.file)); give each file route its own path"))
                     continue
@@ -90,14 +91,15 @@ package enum RouteLoader {
 
     /// Parses one route file's text.
     package static func parse(
-        _ text: String, name: String, file: String, environment: [String: String]
+        _ text: String, name: String, file: String, environment: [String: String], kinds: [any SinkRouteKeys]
     ) -> (Route?, [ConfigDiagnostic]) {
-        let (route, diagnostics, _) = parseWithPositions(text, name: name, file: file, environment: environment)
+        let (route, diagnostics, _) = parseWithPositions(
+            text, name: name, file: file, environment: environment, kinds: kinds)
         return (route, diagnostics)
     }
 
     private static func parseWithPositions(
-        _ text: String, name: String, file: String, environment: [String: String]
+        _ text: String, name: String, file: String, environment: [String: String], kinds: [any SinkRouteKeys]
     ) -> (Route?, [ConfigDiagnostic], (line: Int, column: Int)?) {
         var reader = YAMLReader(file: file, environment: environment)
         guard name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == ".") }),
@@ -110,8 +112,9 @@ package enum RouteLoader {
         guard let root = reader.parse(text), let pairs = reader.mapping(root, what: "a route") else {
             return (nil, reader.diagnostics, nil)
         }
-        var builder = RouteBuilder(name: name)
+        var builder = RouteBuilder(name: name, kinds: kinds)
         builder.read(pairs, root: root, reader: &reader)
-        return (builder.build(reader: &reader), reader.diagnostics, builder.pathPosition)
+        let route = builder.build(reader: &reader)
+        return (route, reader.diagnostics, builder.exclusivePosition)
     }
 }

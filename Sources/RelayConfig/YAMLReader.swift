@@ -6,33 +6,33 @@ import Yams
 /// Every accessor records a ``ConfigDiagnostic`` (file, line, column) instead of throwing, so one
 /// pass reports every problem in a file. Anchors, aliases, tags and multiple documents are not
 /// part of YAML-lite and are errors.
-struct YAMLReader {
-    let file: String
-    let environment: [String: String]
-    private(set) var diagnostics: [ConfigDiagnostic] = []
+package struct YAMLReader {
+    package let file: String
+    package let environment: [String: String]
+    package private(set) var diagnostics: [ConfigDiagnostic] = []
     /// `${VAR}`s that were referenced but unset, with their positions.
-    private(set) var missingVariables: [(name: String, line: Int, column: Int)] = []
+    package private(set) var missingVariables: [(name: String, line: Int, column: Int)] = []
 
-    init(file: String, environment: [String: String]) {
+    package init(file: String, environment: [String: String]) {
         self.file = file
         self.environment = environment
     }
 
-    var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
+    package var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
 
-    mutating func error(_ message: String, at node: Node?) {
+    package mutating func error(_ message: String, at node: Node?) {
         let mark = node?.mark
         diagnostics.append(
             ConfigDiagnostic(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1, message: message))
     }
 
-    mutating func warning(_ message: String, line: Int, column: Int) {
+    package mutating func warning(_ message: String, line: Int, column: Int) {
         diagnostics.append(
             ConfigDiagnostic(file: file, line: line, column: column, severity: .warning, message: message))
     }
 
     /// Parses `text` into its root node, recording a syntax error with its position.
-    mutating func parse(_ text: String) -> Node? {
+    package mutating func parse(_ text: String) -> Node? {
         do {
             guard let root = try Yams.compose(yaml: text) else {
                 diagnostics.append(ConfigDiagnostic(file: file, line: 1, column: 1, message: "file is empty"))
@@ -84,7 +84,7 @@ struct YAMLReader {
 
     /// The pairs of a mapping node (keys as strings), or nil with an error. Duplicate and
     /// non-scalar keys are errors.
-    mutating func mapping(_ node: Node, what: String) -> [(key: String, keyNode: Node, value: Node)]? {
+    package mutating func mapping(_ node: Node, what: String) -> [(key: String, keyNode: Node, value: Node)]? {
         guard checkLite(node) else { return nil }
         guard let mapping = node.mapping else {
             error("\(what) must be a map", at: node)
@@ -123,7 +123,7 @@ struct YAMLReader {
 
     /// A scalar as a string with `${VAR}` replaced; nil (with an error) for maps and lists, and
     /// nil (with the variable recorded) when a variable is unset.
-    mutating func string(_ node: Node, key: String) -> String? {
+    package mutating func string(_ node: Node, key: String) -> String? {
         guard checkLite(node), let scalar = node.scalar else {
             error("'\(key)' must be a string", at: node)
             return nil
@@ -132,7 +132,7 @@ struct YAMLReader {
     }
 
     /// A scalar or a list of scalars, as strings.
-    mutating func stringList(_ node: Node, key: String) -> [(String, Node)]? {
+    package mutating func stringList(_ node: Node, key: String) -> [(String, Node)]? {
         if let sequence = node.sequence {
             var out: [(String, Node)] = []
             for element in sequence {
@@ -145,7 +145,7 @@ struct YAMLReader {
         return string(node, key: key).map { [($0, node)] }
     }
 
-    mutating func integer(_ node: Node, key: String, range: ClosedRange<Int>) -> Int? {
+    package mutating func integer(_ node: Node, key: String, range: ClosedRange<Int>) -> Int? {
         guard let scalar = node.scalar, scalar.style == .plain, let value = Int(scalar.string) else {
             error("'\(key)' must be an integer", at: node)
             return nil
@@ -157,7 +157,7 @@ struct YAMLReader {
         return value
     }
 
-    mutating func bool(_ node: Node, key: String) -> Bool? {
+    package mutating func bool(_ node: Node, key: String) -> Bool? {
         guard let scalar = node.scalar, scalar.style == .plain else {
             error("'\(key)' must be true or false", at: node)
             return nil
@@ -171,7 +171,7 @@ struct YAMLReader {
         }
     }
 
-    mutating func duration(_ node: Node, key: String) -> Duration? {
+    package mutating func duration(_ node: Node, key: String) -> Duration? {
         guard let text = string(node, key: key) else { return nil }
         guard let value = DurationParser.parse(text), value > .zero else {
             error("'\(key)' must be a positive duration like 250ms, 1s, 10m or 24h, got '\(text)'", at: node)
@@ -181,7 +181,7 @@ struct YAMLReader {
     }
 
     /// A duration that may be zero (`0s`, `0`) or `off`.
-    mutating func durationOrOff(_ node: Node, key: String) -> Duration? {
+    package mutating func durationOrOff(_ node: Node, key: String) -> Duration? {
         guard let text = string(node, key: key) else { return nil }
         guard let value = DurationParser.parseOrOff(text) else {
             error("'\(key)' must be a duration like 500ms, 5s or 1m, or off; got '\(text)'", at: node)
@@ -190,7 +190,7 @@ struct YAMLReader {
         return value
     }
 
-    mutating func size(_ node: Node, key: String) -> Int64? {
+    package mutating func size(_ node: Node, key: String) -> Int64? {
         guard let text = string(node, key: key) else { return nil }
         guard let value = SizeParser.parse(text), value > 0 else {
             error("'\(key)' must be a positive size like 1048576, 512KiB or 64MiB, got '\(text)'", at: node)
@@ -200,7 +200,7 @@ struct YAMLReader {
     }
 
     /// A match value: plain `true`/`false`/numbers/`null` keep their type; everything else is a string.
-    mutating func matchScalar(_ node: Node, key: String) -> RouteMatch.Scalar? {
+    package mutating func matchScalar(_ node: Node, key: String) -> RouteMatch.Scalar? {
         guard let scalar = node.scalar else {
             error("'\(key)' must be a scalar or a list of scalars", at: node)
             return nil
@@ -221,7 +221,7 @@ struct YAMLReader {
 
     /// Replaces `${NAME}` with the environment's value. An unset variable is recorded and nil
     /// returned; malformed references are errors.
-    mutating func expand(_ text: String, at node: Node) -> String? {
+    package mutating func expand(_ text: String, at node: Node) -> String? {
         guard text.contains("${") else { return text }
         var out = ""
         var rest = Substring(text)

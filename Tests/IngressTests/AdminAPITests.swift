@@ -1,5 +1,6 @@
 import Foundation
 import RelayTestSupport
+import Sinks
 import Synchronization
 import Testing
 
@@ -29,7 +30,7 @@ import Testing
 
     func httpRoute(_ name: String, _ url: String, attempts: Int = 2) -> Route {
         Route(
-            name: name, sink: .http(url: url, headers: [], signSecret: nil),
+            name: name, sink: HTTPSinkSettings(url: url, headers: []),
             retry: try! RetryPolicy(
                 maxAttempts: attempts, initialBackoff: .milliseconds(10), maximumBackoff: .milliseconds(20),
                 maxAge: .seconds(3600)),

@@ -2,6 +2,7 @@ import Foundation
 import RelayConfig
 import RelayCore
 import RelayTestSupport
+import Sinks
 import Spool
 import Synchronization
 import Testing
@@ -17,7 +18,7 @@ import Testing
         return try await TestRelay(
             routes: [
                 Route(
-                    name: "hook", sink: .http(url: sink, headers: [], signSecret: nil),
+                    name: "hook", sink: HTTPSinkSettings(url: sink, headers: []),
                     retry: try! RetryPolicy(
                         maxAttempts: 50, initialBackoff: .milliseconds(10), maximumBackoff: .milliseconds(50),
                         maxAge: .seconds(3600)),

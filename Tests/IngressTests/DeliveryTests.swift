@@ -1,5 +1,6 @@
 import Foundation
 import RelayTestSupport
+import Sinks
 import Synchronization
 import Testing
 
@@ -15,7 +16,7 @@ import Testing
         -> Route
     {
         Route(
-            name: name, sink: .http(url: url, headers: [("X-Team", "platform")], signSecret: nil), retry: retry,
+            name: name, sink: HTTPSinkSettings(url: url, headers: [("X-Team", "platform")]), retry: retry,
             timeout: timeout)
     }
 
@@ -43,11 +44,11 @@ import Testing
 
     @Test func slackGetsTheRenderedEscapedText() async throws {
         let server = try await ScriptedSinkServer { _, _ in .respond(status: 200, body: "ok") }
-        let templates = SlackTemplates(byType: [
+        let templates = TemplatesByType(byType: [
             (Glob("task.succeeded"), try Template("Weekly deck ready: {{data.result.canvas_url}} <{{data.id}}>"))
         ])
         let relay = try await TestRelay(routes: [
-            Route(name: "slack", sink: .slack(url: server.url, templates: templates))
+            Route(name: "slack", sink: SlackSinkSettings(url: server.url, templates: templates))
         ])
         #expect(try relay.post(SignedEvent.body(id: "evt_slack")).status == 200)
         #expect(try await eventually { server.requests.count == 1 })

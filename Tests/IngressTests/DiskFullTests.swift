@@ -1,5 +1,6 @@
 import Foundation
 import RelayTestSupport
+import Sinks
 import Synchronization
 import Testing
 
@@ -25,7 +26,7 @@ struct DiskFullTests {
         let sinkStatus = Switch()
         let server = try await ScriptedSinkServer { _, _ in .respond(status: sinkStatus.value) }
         let route = Route(
-            name: "forward", sink: .http(url: server.url, headers: [], signSecret: nil),
+            name: "forward", sink: HTTPSinkSettings(url: server.url, headers: []),
             retry: try RetryPolicy(
                 maxAttempts: 1000, initialBackoff: .milliseconds(20), maximumBackoff: .milliseconds(50),
                 maxAge: .seconds(3600)),

@@ -1,5 +1,6 @@
 import Foundation
 import RelayTestSupport
+import Sinks
 import Testing
 
 @testable import Ingress
@@ -22,7 +23,7 @@ import Testing
         let relay = try await TestRelay(
             routes: [
                 TestRelay.fileRoute("archive"),
-                Route(name: "forward", sink: .http(url: server.url, headers: [], signSecret: nil)),
+                Route(name: "forward", sink: HTTPSinkSettings(url: server.url, headers: [])),
             ],
             configure: {
                 $0.spoolMaxBytes = 4096

@@ -3,6 +3,7 @@ import Testing
 
 @testable import RelayConfig
 @testable import RelayCore
+@testable import Sinks
 
 @Suite struct RouteLoaderTests {
     func parse(_ text: String, name: String = "r", env: [String: String] = [:]) -> (Route?, [ConfigDiagnostic]) {
@@ -38,7 +39,8 @@ import Testing
         let r = try #require(route)
         #expect(r.name == "weekly-deck-slack")
         #expect(r.enabled)
-        guard case .slack(let url, let templates) = r.sink else { Issue.record("not slack"); return }
+        let slack = try #require(r.sink as? SlackSinkSettings)
+        let (url, templates) = (slack.url, slack.templates)
         #expect(url == "https://hooks.slack.com/services/T/B/X")
         #expect(templates.template(for: "task.failed")?.source.hasPrefix("Weekly deck failed") == true)
         #expect(r.match.types.map(\.pattern) == ["task.succeeded", "task.failed"])
@@ -78,8 +80,8 @@ import Testing
         #expect(d1.isEmpty)
         let h = try #require(http)
         #expect(
-            h.sink
-                == .http(
+            h.sink as? HTTPSinkSettings
+                == HTTPSinkSettings(
                     url: "https://internal.example/hooks/moda",
                     headers: [("Authorization", "Bearer t0k"), ("X-Team", "platform")],
                     signSecret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"))
@@ -89,17 +91,19 @@ import Testing
             "sink: file\npath: ./data/archive/events.jsonl\nmax_bytes: 10MiB\nkeep: 3\nenabled: false\n")
         #expect(d2.isEmpty)
         let f = try #require(file)
-        #expect(f.sink == .file(path: "./data/archive/events.jsonl", maxBytes: 10 << 20, keep: 3))
+        #expect(
+            f.sink as? FileSinkSettings
+                == FileSinkSettings(path: "./data/archive/events.jsonl", maxBytes: 10 << 20, keep: 3))
         #expect(!f.enabled)
     }
 
     @Test(arguments: [
         (
             "sink: file\npath: /x\ncolour: red\n",
-            "3:1: unknown key 'colour'; expected one of concurrency, enabled, headers, keep, match, max_bytes, path, rate, retry, sign_secret, sink, text, timeout, url"
+            "3:1: unknown key 'colour'; expected one of concurrency, content, enabled, headers, keep, match, max_bytes, path, rate, retry, sign_secret, sink, text, timeout, url"
         ),
-        ("sink: ftp\npath: /x\n", "1:7: unknown sink 'ftp'; expected file, http or slack"),
-        ("path: /x\n", "1:1: missing required key 'sink' (file, http or slack)"),
+        ("sink: ftp\npath: /x\n", "1:7: unknown sink 'ftp'; expected file, http, slack or discord"),
+        ("path: /x\n", "1:1: missing required key 'sink' (file, http, slack or discord)"),
         ("sink: http\n", "1:7: missing required key 'url' for a http sink"),
         ("sink: file\n", "1:7: missing required key 'path' for a file sink"),
         ("sink: file\npath: /x\nconcurrency: many\n", "3:14: 'concurrency' must be an integer"),
@@ -206,7 +210,7 @@ import Testing
                 == [
                     "\(dir)/archive.yml:1:1: route 'archive' is also defined in \(dir)/archive.yaml",
                     "\(dir)/broken.yaml:1:7: missing required key 'path' for a file sink",
-                    "\(dir)/broken.yaml:2:1: unknown key 'bogus'; expected one of concurrency, enabled, headers, keep, match, max_bytes, path, rate, retry, sign_secret, sink, text, timeout, url",
+                    "\(dir)/broken.yaml:2:1: unknown key 'bogus'; expected one of concurrency, content, enabled, headers, keep, match, max_bytes, path, rate, retry, sign_secret, sink, text, timeout, url",
                 ].sorted())
         #expect(RouteLoader.load(directory: dir + "/missing", environment: [:]).errors.count == 1)
     }

@@ -2,6 +2,7 @@ import Logging
 import RelayConfig
 import RelayCore
 import RelayDispatch
+import Sinks
 
 extension Relay {
     /// What a routes reload did.

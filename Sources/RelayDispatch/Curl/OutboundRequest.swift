@@ -15,11 +15,16 @@ package struct OutboundRequest: Sendable {
     package var maxResponseBytes: Int
     /// PEM file of CA certificates to trust instead of the system's (HTTPS to a private CA).
     package var caFile: String?
+    /// Lower-case names of answer headers that, like `Retry-After`, say in (possibly fractional)
+    /// seconds when to try again: Discord's `x-ratelimit-reset-after`. The later of them and
+    /// `Retry-After` becomes the result's `retryAfter`, rounded up to whole seconds.
+    package var retryHintHeaders: [String]
 
     package init(
         method: Method = .post, url: String, headers: [(String, String)], body: [UInt8], timeout: Duration,
-        maxResponseBytes: Int = 2048, caFile: String? = nil
+        maxResponseBytes: Int = 2048, caFile: String? = nil, retryHintHeaders: [String] = []
     ) {
+        self.retryHintHeaders = retryHintHeaders
         self.method = method
         self.url = url
         self.headers = headers

@@ -12,6 +12,9 @@ final class Transfer {
     /// Most bytes of the response body kept (the request's `maxResponseBytes`).
     private var bodyLimit = 2048
     var retryAfter: String?
+    /// The largest value of the request's retry-hint headers, in seconds.
+    private var hintSeconds: Double?
+    private var retryHintHeaders: [String] = []
 
     init(handle: UnsafeMutableRawPointer, completion: @escaping CurlDispatcher.Completion) {
         self.handle = handle
@@ -21,6 +24,7 @@ final class Transfer {
 
     /// Sets every option for `request`; false if libcurl refused one.
     func configure(_ request: OutboundRequest) -> Bool {
+        retryHintHeaders = request.retryHintHeaders
         var list: UnsafeMutablePointer<curl_slist>? = nil
         for (name, value) in request.headers { list = curl_slist_append(list, "\(name): \(value)") }
         // No "Expect: 100-continue" round trip before bodies over 1 KiB.
@@ -84,7 +88,8 @@ final class Transfer {
         var status = 0
         _ = relay_curl_easy_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
         return .response(
-            status: status, retryAfter: retryAfter, bodyExcerpt: String(decoding: bodyExcerpt, as: UTF8.self))
+            status: status, retryAfter: RetryHint.combine(retryAfter: retryAfter, hintSeconds: hintSeconds),
+            bodyExcerpt: String(decoding: bodyExcerpt, as: UTF8.self))
     }
 
     /// Frees the header list; the easy handle goes back to the dispatcher's pool.
@@ -101,10 +106,17 @@ final class Transfer {
     fileprivate func header(_ line: String) {
         if line.hasPrefix("HTTP/") {
             retryAfter = nil  // a new response (after 1xx): forget the previous one's headers
+            hintSeconds = nil
             return
         }
-        guard let colon = line.firstIndex(of: ":"), line[..<colon].lowercased() == "retry-after" else { return }
-        retryAfter = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let colon = line.firstIndex(of: ":") else { return }
+        let name = line[..<colon].lowercased()
+        let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
+        if name == "retry-after" {
+            retryAfter = value
+        } else if retryHintHeaders.contains(name), let seconds = RetryHint.seconds(value) {
+            hintSeconds = max(hintSeconds ?? 0, seconds)
+        }
     }
 }
 

@@ -32,11 +32,13 @@ package final class SinkFleet: Sendable {
     private let dataDirectory: String
     private let logger: Logger
     private let observer: (any DeliveryObserver)?
+    private let sinks: any SinkFactory
 
     package init(
-        writer: GroupCommitWriter, dispatcher: CurlDispatcher, dataDirectory: String, logger: Logger,
-        observer: (any DeliveryObserver)?
+        writer: GroupCommitWriter, dispatcher: CurlDispatcher, sinks: any SinkFactory, dataDirectory: String,
+        logger: Logger, observer: (any DeliveryObserver)?
     ) {
+        self.sinks = sinks
         self.writer = writer
         self.dispatcher = dispatcher
         self.dataDirectory = dataDirectory
@@ -132,7 +134,8 @@ package final class SinkFleet: Sendable {
 
     private func start(_ route: Route) throws -> SinkWorker {
         let worker = try SinkWorker(
-            route: route, writer: writer, dispatcher: dispatcher, dataDirectory: dataDirectory,
+            route: route, sink: try sinks.makeSink(for: route), writer: writer, dispatcher: dispatcher,
+            dataDirectory: dataDirectory,
             deadLetters: try deadLetters(sink: route.name), logger: logger, observer: observer)
         workers.withLock { $0[route.name] = worker }
         worker.wake()

@@ -4,11 +4,11 @@ import RelayCore
 import Spool
 import Synchronization
 
-/// Delivers one route's spool to its sink, on a thread of its own.
+/// Delivers one route's spool to its ``Sink``, on a thread of its own.
 ///
 /// Semantics (see ``RetryMachine`` for the timing):
-/// - Records are taken in sequence order, at most `concurrency` at a time (for `file` sinks, up
-///   to 256 per durable batch); a record's slot is held through its retries, so memory per sink
+/// - Records are taken in sequence order, at most the sink's window at a time (its
+///   `concurrency`; a `file` sink holds up to 256 per durable batch); a record's slot is held through its retries, so memory per sink
 ///   is bounded whatever the backlog.
 /// - `rate` paces attempts with a token bucket.
 /// - Delivered records are acknowledged in the spool; dead ones are written to the sink's
@@ -54,13 +54,13 @@ package final class SinkWorker: Sendable {
 
     /// Opens the route's spool reader and dead-letter log and starts the thread.
     package init(
-        route: Route, writer: GroupCommitWriter, dispatcher: CurlDispatcher, dataDirectory: String,
+        route: Route, sink: any Sink, writer: GroupCommitWriter, dispatcher: CurlDispatcher, dataDirectory: String,
         deadLetters: DeadLetterLog, logger: Logger, observer: (any DeliveryObserver)? = nil
     ) throws {
         self.route = route
         self.deadLetters = deadLetters
         let loop = try WorkerLoop(
-            route: route, writer: writer, dispatcher: dispatcher, dataDirectory: dataDirectory,
+            route: route, sink: sink, writer: writer, dispatcher: dispatcher, dataDirectory: dataDirectory,
             deadLetters: deadLetters, logger: logger, inbox: inbox, status: status, observer: observer)
         let box = LoopBox(loop)
         let thread = Thread { [self] in

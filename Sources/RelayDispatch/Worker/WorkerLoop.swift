@@ -7,21 +7,12 @@ import Spool
 final class WorkerLoop {
     typealias Scheduler = DeliveryScheduler<SystemDeliveryClock, SpoolRecord>
 
-    private enum Target {
-        case http(HTTPSinkRequestBuilder)
-        case slack(SlackSinkRequestBuilder)
-        case file(FileSinkWriter)
-    }
-
-    /// Records a file sink writes per durable batch at most (its `concurrency` if larger).
-    static let fileBatchLimit = 256
-
     private let route: Route
     private let writer: GroupCommitWriter
     private let dispatcher: CurlDispatcher
     private let reader: SpoolReader
     private let deadLetters: DeadLetterLog
-    private let target: Target
+    private let sink: any Sink
     private var scheduler: Scheduler
     private let clock = SystemDeliveryClock()
     private let inbox: WorkerInbox<SinkWorker.Event>
@@ -31,7 +22,7 @@ final class WorkerLoop {
     private let space: SpaceReclaimer
 
     init(
-        route: Route, writer: GroupCommitWriter, dispatcher: CurlDispatcher, dataDirectory: String,
+        route: Route, sink: any Sink, writer: GroupCommitWriter, dispatcher: CurlDispatcher, dataDirectory: String,
         deadLetters: DeadLetterLog, logger: Logger, inbox: WorkerInbox<SinkWorker.Event>, status: StatusBox,
         observer: (any DeliveryObserver)?
     ) throws {
@@ -52,21 +43,11 @@ final class WorkerLoop {
             writer.segmentsDeleted(sink: route.name, bytes: bytes)
         }
         self.deadLetters = deadLetters
-        let window: Int
-        switch route.sink {
-        case .http(let url, let headers, let secret):
-            target = .http(
-                try HTTPSinkRequestBuilder(url: url, headers: headers, signSecret: secret, timeout: route.timeout))
-            window = route.concurrency
-        case .slack(let url, let templates):
-            target = .slack(SlackSinkRequestBuilder(url: url, templates: templates, timeout: route.timeout))
-            window = route.concurrency
-        case .file(let path, let maxBytes, let keep):
-            target = .file(try FileSinkWriter(path: path, maxBytes: maxBytes, keep: keep))
-            window = max(route.concurrency, Self.fileBatchLimit)
-        }
+        self.sink = sink
         scheduler = Scheduler(
-            configuration: .init(retry: route.retry, rate: route.rate, window: window), clock: clock)
+            configuration: .init(
+                retry: route.retry, rate: route.rate, window: sink.window(concurrency: route.concurrency)),
+            clock: clock)
         space = SpaceReclaimer(sink: route.name, writer: writer, logger: logger)
     }
 
@@ -79,7 +60,7 @@ final class WorkerLoop {
                 case .wake: break
                 case .resume: perform(scheduler.resume())
                 case .stop: stopping = true
-                case .completed(let sequence, let result): perform(scheduler.finished(sequence, result))
+                case .completed(let sequence, let result): perform(scheduler.finished(sequence, sink.interpret(result)))
                 }
             }
             if stopping { break }
@@ -141,35 +122,18 @@ final class WorkerLoop {
     }
 
     private func send(_ sequences: [UInt64]) {
-        switch target {
-        case .http(let builder):
-            let nowSeconds = clock.wallMillis / 1000
-            for sequence in sequences {
-                guard let record = scheduler.payload(sequence) else { continue }
-                submit(sequence, builder.request(for: record, nowSeconds: nowSeconds))
+        let records = sequences.compactMap { scheduler.payload($0) }
+        for (record, attempt) in zip(records, sink.attempt(records, atMillis: clock.wallMillis)) {
+            switch attempt {
+            case .request(let request): submit(record.sequence, request)
+            case .finished(let result): perform(scheduler.finished(record.sequence, sink.interpret(result)))
+            case .skip(let reason):
+                logger.debug(
+                    "nothing to send; skipped",
+                    metadata: ["relay.event.id": "\(record.dedupeKey)", "relay.reason": "\(reason)"])
+                perform(scheduler.skip(record.sequence))
+            case .deadLetter(let reason): perform(scheduler.deadLetterNow(record.sequence, reason: reason))
             }
-        case .slack(let builder):
-            for sequence in sequences {
-                guard let record = scheduler.payload(sequence) else { continue }
-                switch builder.request(for: record) {
-                case .request(let request): submit(sequence, request)
-                case .noTemplate(let type):
-                    logger.debug(
-                        "no template for this event type; nothing posted", metadata: ["relay.event.type": "\(type)"])
-                    perform(scheduler.skip(sequence))
-                case .undecodable(let reason):
-                    perform(scheduler.deadLetterNow(sequence, reason: reason))
-                }
-            }
-        case .file(let file):
-            let result: DeliveryResult
-            do {
-                try file.append(sequences.compactMap { scheduler.payload($0)?.body })
-                result = .response(status: 200, retryAfter: nil, bodyExcerpt: "")
-            } catch {
-                result = .transportFailure(.other, message: "\(error)")
-            }
-            for sequence in sequences { perform(scheduler.finished(sequence, result)) }
         }
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import Ingress
 import RelayConfig
 import RelayCore
+import Sinks
 import Spool
 
 /// A real relay on ephemeral ports with its own data directory, for one test.
@@ -28,9 +29,10 @@ final class TestRelay: Sendable {
         configure(&settings)
         // File sinks write inside this test's own directory.
         let routes = routes.map { route in
-            guard case .file(_, let maxBytes, let keep) = route.sink else { return route }
+            guard let file = route.sink as? FileSinkSettings else { return route }
             var route = route
-            route.sink = .file(path: data + "/files/\(route.name).jsonl", maxBytes: maxBytes, keep: keep)
+            route.sink = FileSinkSettings(
+                path: data + "/files/\(route.name).jsonl", maxBytes: file.maxBytes, keep: file.keep)
             return route
         }
         let logs = LogRecorder()
@@ -49,7 +51,8 @@ final class TestRelay: Sendable {
 
     static func fileRoute(_ name: String, match: RouteMatch = RouteMatch(), enabled: Bool = true) -> Route {
         Route(
-            name: name, sink: .file(path: "/tmp/unused-\(name).jsonl", maxBytes: 1 << 20, keep: 1), match: match,
+            name: name, sink: FileSinkSettings(path: "/tmp/unused-\(name).jsonl", maxBytes: 1 << 20, keep: 1),
+            match: match,
             enabled: enabled, disabledReason: enabled ? nil : "test")
     }
 

@@ -47,20 +47,36 @@ import Testing
     @Test func routeTableSkipsDisabledRoutes() throws {
         let e = try event(#"{"id":"e1","type":"task.succeeded"}"#)
         let table = RouteTable(routes: [
-            Route(name: "b", sink: .file(path: "/tmp/b", maxBytes: 1, keep: 1)),
-            Route(name: "a", sink: .file(path: "/tmp/a", maxBytes: 1, keep: 1)),
-            Route(name: "off", sink: .file(path: "/tmp/c", maxBytes: 1, keep: 1), enabled: false, disabledReason: "x"),
+            Route(name: "b", sink: ProbeSink()),
+            Route(name: "a", sink: ProbeSink()),
+            Route(name: "off", sink: ProbeSink(), enabled: false, disabledReason: "x"),
             Route(
-                name: "other", sink: .file(path: "/tmp/d", maxBytes: 1, keep: 1),
+                name: "other", sink: ProbeSink(),
                 match: RouteMatch(types: [Glob("export.*")])),
         ])
         #expect(table.routes(for: e).map(\.name) == ["a", "b"])
     }
 
-    @Test func slackDefaults() {
-        let route = Route(name: "s", sink: .slack(url: "https://hooks.slack.com/x", templates: SlackTemplates()))
-        #expect(route.concurrency == 1)
-        #expect(route.rate == Rate(count: 1, per: .seconds(1)))
-        #expect(Route(name: "h", sink: .http(url: "http://x", headers: [], signSecret: nil)).concurrency == 4)
+    @Test func aRouteTakesItsSinkKindsDefaults() {
+        let route = Route(name: "p", sink: ProbeSink())
+        #expect(route.concurrency == 2)
+        #expect(route.rate == Rate(count: 3, per: .seconds(60)))
+        let set = Route(name: "p", sink: ProbeSink(), concurrency: 9, rate: Rate(count: 1, per: .seconds(1)))
+        #expect(set.concurrency == 9)
+        #expect(set.rate == Rate(count: 1, per: .seconds(1)))
     }
+
+    @Test func routesCompareTheirSinkSettings() {
+        #expect(Route(name: "p", sink: ProbeSink(target: "a")) == Route(name: "p", sink: ProbeSink(target: "a")))
+        #expect(Route(name: "p", sink: ProbeSink(target: "a")) != Route(name: "p", sink: ProbeSink(target: "b")))
+    }
+}
+
+/// A sink kind of the tests' own: the core knows no kinds.
+struct ProbeSink: SinkSettings, Equatable {
+    static let kind = "probe"
+    static let defaultConcurrency = 2
+    static let defaultRate: Rate? = Rate(count: 3, per: .seconds(60))
+    var target = "t"
+    var description: String { "probe \(target)" }
 }

@@ -3,7 +3,7 @@ import Spool
 import Synchronization
 import Testing
 
-@testable import RelayDispatch
+@testable import Sinks
 
 #if canImport(Glibc)
     import Glibc

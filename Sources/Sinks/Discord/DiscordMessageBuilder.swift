@@ -1,9 +1,9 @@
 import RelayCore
+import RelayDispatch
 import Spool
 
-/// Builds the Slack incoming-webhook POST for one spooled event: `{"text": …}` rendered from
-/// the template chosen by event type, every substituted value escaped for Slack.
-package struct SlackSinkRequestBuilder: Sendable {
+/// Builds the Discord webhook POST for one spooled event.
+package struct DiscordMessageBuilder: Sendable {
     /// What building produced.
     package enum Built: Sendable {
         case request(OutboundRequest)
@@ -13,11 +13,14 @@ package struct SlackSinkRequestBuilder: Sendable {
         case undecodable(reason: String)
     }
 
+    /// Discord's rate-limit header, honoured like `Retry-After`.
+    static let resetAfterHeader = "x-ratelimit-reset-after"
+
     package let url: String
-    package let templates: SlackTemplates
+    package let templates: TemplatesByType
     package let timeout: Duration
 
-    package init(url: String, templates: SlackTemplates, timeout: Duration) {
+    package init(url: String, templates: TemplatesByType, timeout: Duration) {
         self.url = url
         self.templates = templates
         self.timeout = timeout
@@ -33,9 +36,10 @@ package struct SlackSinkRequestBuilder: Sendable {
         } catch {
             return .undecodable(reason: "spooled body is not JSON: \(error)")
         }
-        var body = "{\"text\":"
-        JSONValue.writeEscaped(template.render(json, escape: SlackTemplates.escape), to: &body)
-        body += "}"
+        let content = DiscordText.truncated(template.render(json, escape: DiscordText.escape))
+        var body = "{\"content\":"
+        JSONValue.writeEscaped(content, to: &body)
+        body += ",\"allowed_mentions\":{\"parse\":[]}}"
         return .request(
             OutboundRequest(
                 url: url,
@@ -43,6 +47,6 @@ package struct SlackSinkRequestBuilder: Sendable {
                     ("Content-Type", "application/json"), ("User-Agent", "moda-relay"),
                     (SinkHeaders.eventID, record.dedupeKey),
                 ],
-                body: Array(body.utf8), timeout: timeout))
+                body: Array(body.utf8), timeout: timeout, retryHintHeaders: [Self.resetAfterHeader]))
     }
 }

@@ -1,4 +1,5 @@
 import RelayCore
+import RelayDispatch
 import Spool
 
 /// Builds the POST an `http` route sends for one spooled event: the original body byte for
@@ -32,11 +33,4 @@ package struct HTTPSinkRequestBuilder: Sendable {
         if let signer { all += signer.headers(id: record.dedupeKey, timestamp: nowSeconds, body: record.body) }
         return OutboundRequest(url: url, headers: all, body: record.body, timeout: timeout)
     }
-}
-
-/// Header names every sink request carries, so a downstream can dedupe (delivery is
-/// at-least-once).
-package enum SinkHeaders {
-    package static let eventID = "X-Moda-Event-Id"
-    package static let eventType = "X-Moda-Event-Type"
 }

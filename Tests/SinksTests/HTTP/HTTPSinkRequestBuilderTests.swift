@@ -3,17 +3,12 @@ import Testing
 
 @testable import RelayCore
 @testable import RelayDispatch
+@testable import Sinks
 @testable import Spool
 
-@Suite struct SinkRequestBuilderTests {
-    func record(_ body: String, key: String = "evt_01HT9", type: String = "task.failed") -> SpoolRecord {
-        SpoolRecord(
-            sequence: 7, acceptedAtMillis: 1_760_000_000_000, dedupeKey: key, eventType: type, body: Array(body.utf8))
-    }
-
-    func header(_ request: OutboundRequest, _ name: String) -> String? {
-        request.headers.first { $0.0.lowercased() == name.lowercased() }?.1
-    }
+@Suite struct HTTPSinkRequestBuilderTests {
+    func record(_ body: String) -> SpoolRecord { SinkTestRecords.record(body) }
+    func header(_ request: OutboundRequest, _ name: String) -> String? { SinkTestRecords.header(request, name) }
 
     /// Verifies a Standard Webhooks signature with Python's hmac/base64, an implementation
     /// independent of ours.
@@ -62,53 +57,5 @@ import Testing
         #expect(header(request, "webhook-signature") == expected)
         let unsigned = try HTTPSinkRequestBuilder(url: "http://x", headers: [], signSecret: nil, timeout: .seconds(1))
         #expect(header(unsigned.request(for: record(body), nowSeconds: 1), "webhook-signature") == nil)
-    }
-
-    @Test func slackRendersTheTemplateForTheTypeEscapedAndAsJSON() throws {
-        let templates = SlackTemplates(
-            byType: [
-                (Glob("task.succeeded"), try Template("Weekly deck ready: {{data.result.canvas_url}}")),
-                (
-                    Glob("task.failed"),
-                    try Template("Weekly deck failed: {{data.error.message}} (request_id={{data.error.request_id}})")
-                ),
-            ],
-            fallback: nil)
-        let builder = SlackSinkRequestBuilder(
-            url: "https://hooks.slack.com/services/T/B/X", templates: templates, timeout: .seconds(10))
-        let body =
-            #"{"id":"evt_2","type":"task.failed","data":{"error":{"message":"<!channel> \"quota\" & <https://evil|click>","request_id":"req_42"}}}"#
-        guard case .request(let request) = builder.request(for: record(body, key: "evt_2")) else {
-            Issue.record("expected a request")
-            return
-        }
-        let json = try JSONSerialization.jsonObject(with: Data(request.body)) as? [String: String]
-        #expect(
-            json == [
-                "text":
-                    "Weekly deck failed: &lt;!channel&gt; \"quota\" &amp; &lt;https://evil|click&gt; (request_id=req_42)"
-            ])
-        #expect(header(request, "content-type") == "application/json")
-        #expect(header(request, "x-moda-event-id") == "evt_2")
-        guard case .noTemplate(type: "export.failed") = builder.request(for: record("{}", type: "export.failed")) else {
-            Issue.record("a type without a template and no default posts nothing")
-            return
-        }
-    }
-
-    @Test func slackDefaultTemplateCoversLegacyEvents() throws {
-        let builder = SlackSinkRequestBuilder(
-            url: "https://hooks.slack.com/x", templates: SlackTemplates(fallback: SlackTemplates.builtInDefault),
-            timeout: .seconds(1))
-        let legacy = #"{"event":"job.completed","job_id":"990e8400","status":"completed"}"#
-        guard
-            case .request(let request) = builder.request(
-                for: record(legacy, key: "job:990e8400:job.completed", type: "job.completed"))
-        else {
-            Issue.record("expected a request")
-            return
-        }
-        let json = try JSONSerialization.jsonObject(with: Data(request.body)) as? [String: String]
-        #expect(json == ["text": "Moda event job.completed (990e8400)"])
     }
 }

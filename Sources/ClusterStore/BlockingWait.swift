@@ -11,7 +11,7 @@ func blockingWait<Value: Sendable>(_ future: EventLoopFuture<Value>, limit: Dura
         outcome.withLock { $0 = result }
         done.signal()
     }
-    let nanos = Int(clamping: limit.components.seconds * 1_000_000_000 + limit.components.attoseconds / 1_000_000_000)
+    let nanos = Int(clamping: limit.wholeNanoseconds)
     guard done.wait(timeout: .now() + .nanoseconds(nanos)) == .success else { return nil }
     return outcome.withLock { $0 }
 }
@@ -22,8 +22,7 @@ func blockingWait<Value: Sendable>(_ future: EventLoopFuture<Value>, limit: Dura
 func boundedWait<Value: Sendable>(_ future: EventLoopFuture<Value>, limit: Duration) async throws -> Value {
     let resumed = Mutex(false)
     return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Value, any Error>) in
-        let nanos = Int64(
-            clamping: limit.components.seconds * 1_000_000_000 + limit.components.attoseconds / 1_000_000_000)
+        let nanos = limit.wholeNanoseconds
         let timer = future.eventLoop.scheduleTask(in: .nanoseconds(nanos)) {
             guard
                 resumed.withLock({ done in

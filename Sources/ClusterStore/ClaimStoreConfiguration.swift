@@ -82,7 +82,7 @@ package struct ClaimStoreConfiguration: Sendable {
         }
         var configuration = PostgresConnection.Configuration(
             host: host, port: port, username: user, password: password, database: database, tls: tlsSetting)
-        configuration.options.connectTimeout = .nanoseconds(Int64(connectTimeout.components.seconds) * 1_000_000_000)
+        configuration.options.connectTimeout = .nanoseconds(connectTimeout.wholeNanoseconds)
         // postgres-nio sends the host as SNI (and NIOSSL checks the certificate against it) when it
         // is a name; `PostgresURL` refuses verify-full with an IP address.
         let lockMillis = max(1, lockTimeout.milliseconds)

@@ -64,7 +64,7 @@ package final class Relay: Service, Sendable {
         self.adminToken = adminToken.map { Array($0.utf8) }
         self.environment = environment
         let now = WallClock.nowMillis()
-        let windowMillis = Int64(settings.dedupeWindow.components.seconds * 1000)
+        let windowMillis = settings.dedupeWindow.wholeMilliseconds
         let integrity = self.integrity
         integrity.observe { finding in
             metrics.storageFinding(file: finding.fileKind, kind: finding.kind.rawValue)
@@ -79,7 +79,7 @@ package final class Relay: Service, Sendable {
             }
         }
         let dedupe = try LocalDedupeStore(
-            directory: settings.dataDirectory + "/seen", windowMillis: windowMillis, nowMillis: now,
+            directory: DataDirectory(settings.dataDirectory).seen, windowMillis: windowMillis, nowMillis: now,
             integrity: integrity)
         let cluster = try await ClusterMode.start(settings: settings, metrics: metrics, logger: logger)
         self.cluster = cluster
@@ -107,7 +107,7 @@ package final class Relay: Service, Sendable {
             metadata: ["relay.sinks": "\(writer.recovery.count)", "relay.seen": "\(dedupe.count)"])
         self.pipeline = AcceptPipeline(
             verifier: SignatureVerifier(
-                secrets: secrets, toleranceSeconds: settings.timestampTolerance.components.seconds),
+                secrets: secrets, toleranceSeconds: (settings.timestampTolerance.wholeMilliseconds + 999) / 1000),
             routes: routes, writer: writer, metrics: metrics, logger: logger)
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, eventLoopThreads))
         self.dispatcher = CurlDispatcher()
@@ -136,10 +136,10 @@ package final class Relay: Service, Sendable {
         cluster?.startMaintenance()
         let webhook = WebhookHandler.Configuration(
             path: settings.path, maxBodyBytes: settings.maxBodyBytes,
-            requestTimeout: .nanoseconds(Int64(settings.requestTimeout / .nanoseconds(1))),
-            headerTimeout: .nanoseconds(Int64(settings.headerTimeout / .nanoseconds(1))))
+            requestTimeout: .nanoseconds(settings.requestTimeout.wholeNanoseconds),
+            headerTimeout: .nanoseconds(settings.headerTimeout.wholeNanoseconds))
         let budget = self.budget
-        let idle = TimeAmount.seconds(settings.idleTimeout.components.seconds)
+        let idle = TimeAmount.nanoseconds(settings.idleTimeout.wholeNanoseconds)
         let pipeline = self.pipeline
         let metrics = self.metrics
         let logger = self.logger
@@ -267,7 +267,7 @@ package final class Relay: Service, Sendable {
         if shuttingDown { problems.append("shutting down") }
         if let problem = cluster?.problem { problems.append(problem) }
         if let error = writer.lastError { problems.append("spool: last commit failed: \(error)") }
-        for directory in [settings.dataDirectory + "/spool", settings.dataDirectory + "/seen"]
+        for directory in [DataDirectory(settings.dataDirectory).spools, DataDirectory(settings.dataDirectory).seen]
         where !SpoolFiles.isWritableDirectory(directory) {
             problems.append("spool: \(directory) is not writable")
         }

@@ -5,7 +5,7 @@ import Testing
 @Suite struct RecentAttemptsTests {
     func attempt(_ n: Int) -> DeliveryAttempt {
         DeliveryAttempt(
-            atMillis: Int64(n), eventID: "evt_\(n)", eventType: "task.succeeded", attempt: 1, outcome: "delivered",
+            atMillis: Int64(n), eventID: "evt_\(n)", eventType: "task.succeeded", attempt: 1, outcome: .delivered,
             status: 200, error: nil, latency: .milliseconds(n), responseExcerpt: "ok")
     }
 

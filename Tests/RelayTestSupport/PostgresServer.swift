@@ -125,6 +125,9 @@ package final class PostgresServer: Sendable {
                 return running
             })
         else { return }
+        // Freeze the postmaster first, so it cannot fork a backend for a reconnecting client
+        // between the backends' death and its own: everything dies at once, as in a crash.
+        Foundation.kill(server.processIdentifier, SIGSTOP)
         let pkill = Process()
         pkill.executableURL = URL(fileURLWithPath: "/usr/bin/pkill")
         pkill.arguments = ["-KILL", "-P", "\(server.processIdentifier)"]

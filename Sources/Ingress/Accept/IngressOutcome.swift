@@ -1,3 +1,5 @@
+import RelayCore
+
 /// How the ingress answers one webhook request: the status, the JSON body's reason, and the
 /// metric outcome.
 package struct IngressOutcome: Sendable, Equatable {
@@ -35,10 +37,10 @@ package struct IngressOutcome: Sendable, Equatable {
         out += isSuccess ? "{\"ok\":true" : "{\"ok\":false"
         if outcome == .duplicate { out += ",\"duplicate\":true" }
         out += ",\"reason\":"
-        JSONText.escape(reason, into: &out)
+        JSONValue.writeEscaped(reason, to: &out)
         if let eventID {
             out += ",\"event_id\":"
-            JSONText.escape(eventID, into: &out)
+            JSONValue.writeEscaped(eventID, to: &out)
         }
         if let sinks {
             out += ",\"sinks\":"
@@ -46,33 +48,5 @@ package struct IngressOutcome: Sendable, Equatable {
         }
         out += "}"
         return out
-    }
-}
-
-/// JSON string escaping for response bodies.
-package enum JSONText {
-    /// Appends `text` as a JSON string literal. Byte-level: quotes, backslashes and control
-    /// characters are escaped; everything else (including multi-byte UTF-8) is copied as is.
-    package static func escape(_ text: String, into out: inout String) {
-        var text = text
-        let needsEscaping = text.withUTF8 { bytes in
-            bytes.contains { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 }
-        }
-        out += "\""
-        guard needsEscaping else {
-            out += text
-            out += "\""
-            return
-        }
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case _ where scalar.value < 0x20:
-                out += "\\u00" + (scalar.value < 0x10 ? "0" : "") + String(scalar.value, radix: 16)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        out += "\""
     }
 }

@@ -170,7 +170,7 @@ final class AdminAPI: Sendable {
             JSONValue.object([
                 "sink": .string(sink), "at": .time(millis: attempt.atMillis), "event_id": .string(attempt.eventID),
                 "event_type": .string(attempt.eventType), "attempt": .int(attempt.attempt),
-                "outcome": .string(attempt.outcome), "status": attempt.status.map { .int($0) } ?? .null,
+                "outcome": .string(attempt.outcome.rawValue), "status": attempt.status.map { .int($0) } ?? .null,
                 "error": .optional(attempt.error),
                 "latency_ms": .seconds(Double(attempt.latency / .microseconds(1)) / 1000),
                 "response_excerpt": .string(attempt.responseExcerpt),
@@ -294,11 +294,6 @@ final class AdminAPI: Sendable {
     /// bytes longer than the real one pass the length check.
     static func authorized(_ request: AdminRequest, token: [UInt8]) -> Bool {
         guard let header = request.authorization, header.lowercased().hasPrefix("bearer ") else { return false }
-        let given = Array(header.utf8.dropFirst(7))
-        var difference: UInt8 = 0
-        for index in token.indices {
-            difference |= token[index] ^ (index < given.count ? given[index] : 0)
-        }
-        return difference == 0 && given.count == token.count
+        return ConstantTime.equalSecret(Array(header.utf8.dropFirst(7)), token)
     }
 }

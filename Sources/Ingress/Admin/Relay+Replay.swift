@@ -68,14 +68,13 @@ extension Relay {
 
     /// Sinks with a dead-letter file.
     package func deadLetterSinks() -> [String] {
-        let directory = settings.dataDirectory + "/dead"
-        return SpoolFiles.list(directory).filter { $0.hasSuffix(".dead") }.map { String($0.dropLast(5)) }.sorted()
+        DataDirectory(settings.dataDirectory).deadLetterSinks()
     }
 
     /// Records waiting in the spool of a sink no worker runs for (disabled or orphaned).
     func offlineDepth(sink: String) -> Int {
-        let directory = settings.dataDirectory + "/spool/" + sink
-        guard let reader = try? SpoolReader(sink: sink, directory: directory) else { return 0 }
+        guard let reader = try? SpoolReader(sink: sink, directory: DataDirectory(settings.dataDirectory).spool(sink))
+        else { return 0 }
         return reader.pendingCount(committed: writer.commitMark(sink: sink))
     }
 

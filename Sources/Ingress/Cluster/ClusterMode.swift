@@ -36,7 +36,7 @@ package final class ClusterMode: Sendable {
             instanceID: instance)
         configuration.lockTimeout = settings.postgresLockTimeout
         configuration.connectTimeout = .seconds(url.connectTimeoutSeconds)
-        configuration.windowMillis = Int64(settings.dedupeWindow.components.seconds * 1000)
+        configuration.windowMillis = settings.dedupeWindow.wholeMilliseconds
         let store = PostgresClaimStore(
             configuration: configuration, logger: logger, observer: StoreMetrics(registry: metrics.registry))
         let cluster = ClusterMode(store: store)

@@ -8,7 +8,7 @@ import Spool
 enum InstanceIdentity {
     static func resolve(configured: String?, dataDirectory: String) throws -> String {
         if let configured { return configured }
-        let path = dataDirectory + "/instance-id"
+        let path = DataDirectory(dataDirectory).instanceID
         if let text = try? String(contentsOfFile: path, encoding: .utf8) {
             let name = text.trimmingCharacters(in: .whitespacesAndNewlines)
             guard RelaySettings.isValidInstanceID(name) else {

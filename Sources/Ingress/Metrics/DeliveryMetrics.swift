@@ -16,7 +16,7 @@ import Synchronization
 /// - `moda_relay_sink_in_flight{sink}`, `moda_relay_sink_circuit_open{sink}` (1 while open or paused)
 package final class DeliveryMetrics: DeliveryObserver {
     private struct Sink {
-        var attempts: [String: Metrics.Counter]
+        var attempts: [DeliveryOutcome: Metrics.Counter]
         var duration: Metrics.Timer
         var endToEnd: Metrics.Timer
         var dead: Metrics.Counter
@@ -40,7 +40,7 @@ package final class DeliveryMetrics: DeliveryObserver {
         self.factory = PrometheusMetricsFactory(registry: registry)
     }
 
-    package func attempted(sink: String, outcome: String, latency: Duration) {
+    package func attempted(sink: String, outcome: DeliveryOutcome, latency: Duration) {
         let metrics = self.metrics(sink)
         metrics.attempts[outcome]?.increment()
         metrics.duration.record(duration: latency)
@@ -92,9 +92,9 @@ package final class DeliveryMetrics: DeliveryObserver {
                 factory: factory)
         }
         let attemptsDescriptor = descriptor("delivery_attempts", "total", "Delivery attempts by sink and outcome.")
-        var attempts: [String: Metrics.Counter] = [:]
-        for outcome in ["delivered", "retry", "dead", "paused"] {
-            let withOutcome = labels + [("outcome", outcome)]
+        var attempts: [DeliveryOutcome: Metrics.Counter] = [:]
+        for outcome in DeliveryOutcome.allCases {
+            let withOutcome = labels + [("outcome", outcome.rawValue)]
             attempts[outcome] = Metrics.Counter(
                 label: attemptsDescriptor.name, dimensions: withOutcome,
                 handler: registry.makeCounter(descriptor: attemptsDescriptor, labels: withOutcome), factory: factory)

@@ -79,6 +79,6 @@ package struct RetryMachine: Sendable {
     }
 
     static func millis(_ duration: Duration) -> Int64 {
-        duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+        duration.wholeMilliseconds
     }
 }

@@ -9,7 +9,7 @@ package struct TokenBucket: Sendable {
 
     package init(rate: Rate) {
         capacity = Double(rate.count)
-        let perNanos = Double(rate.per.components.seconds) * 1e9 + Double(rate.per.components.attoseconds) / 1e9
+        let perNanos = rate.per.secondsValue * 1e9
         nanosPerToken = perNanos / Double(rate.count)
         tokens = capacity
     }

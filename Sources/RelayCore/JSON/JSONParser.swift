@@ -416,19 +416,10 @@ package struct JSONParser {
             guard bytes.count - position >= 4 else { return nil }
             var value: UInt32 = 0
             for offset in 0..<4 {
-                guard let digit = Self.hexDigit(bytes[position + offset]) else { return nil }
+                guard let digit = Hex.value(bytes[position + offset]) else { return nil }
                 value = value << 4 | UInt32(digit)
             }
             return value
-        }
-
-        static func hexDigit(_ byte: UInt8) -> UInt8? {
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
-            default: return nil
-            }
         }
 
         mutating func parseHex4() throws(Error) -> UInt32 {

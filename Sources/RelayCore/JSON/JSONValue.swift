@@ -88,9 +88,20 @@ package enum JSONValue: Sendable, Equatable {
         }
     }
 
-    /// Appends `text` as a JSON string literal, escaping quotes, backslashes and control characters.
+    /// Appends `text` as a JSON string literal, escaping quotes, backslashes and control characters
+    /// (everything else, multi-byte UTF-8 included, is copied as is). Text that needs no escaping,
+    /// the common case, is appended whole.
     package static func writeEscaped(_ text: String, to out: inout String) {
+        var text = text
+        let plain = text.withUTF8 { bytes in
+            !bytes.contains { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 }
+        }
         out += "\""
+        if plain {
+            out += text
+            out += "\""
+            return
+        }
         for scalar in text.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""

@@ -86,7 +86,7 @@ package struct SignatureVerifier: Sendable {
         var digest = [UInt8](repeating: 0, count: 32)
         for key in keys {
             key.sign(timestamp: checked.timestamp, body: body, into: &digest)
-            for candidate in checked.candidates where constantTimeEqual(candidate, digest) {
+            for candidate in checked.candidates where ConstantTime.equal(candidate, digest) {
                 return
             }
         }
@@ -125,12 +125,6 @@ package struct SignatureVerifier: Sendable {
         return result
     }
 
-    private func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        guard a.count == b.count else { return false }
-        return a.withUnsafeBytes { pa in
-            b.withUnsafeBytes { pb in CRYPTO_memcmp(pa.baseAddress, pb.baseAddress, pa.count) == 0 }
-        }
-    }
 }
 
 extension String {

@@ -120,20 +120,3 @@ package final class CurlDispatcher: Sendable {
         finished.signal()
     }
 }
-
-/// The multi handle, shared with `submit` only for `curl_multi_wakeup`, which libcurl documents
-/// as safe to call from any thread.
-private struct MultiHandle: @unchecked Sendable {
-    let handle: UnsafeMutableRawPointer
-    init(_ handle: UnsafeMutableRawPointer) { self.handle = handle }
-}
-
-/// `curl_global_init`, exactly once per process.
-enum CurlGlobal {
-    private static let once: Void = {
-        let code = curl_global_init(Int(CURL_GLOBAL_ALL))
-        precondition(code == CURLE_OK, "curl_global_init failed")
-    }()
-
-    static func initialize() { _ = once }
-}

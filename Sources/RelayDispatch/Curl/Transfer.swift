@@ -30,11 +30,7 @@ final class Transfer {
         // No "Expect: 100-continue" round trip before bodies over 1 KiB.
         list = curl_slist_append(list, "Expect:")
         headerList = list
-        let timeoutMillis = max(
-            1,
-            Int(
-                request.timeout.components.seconds * 1000 + request.timeout.components.attoseconds
-                    / 1_000_000_000_000_000))
+        let timeoutMillis = max(1, Int(request.timeout.wholeMilliseconds))
         let me = Unmanaged.passUnretained(self).toOpaque()
         bodyLimit = request.maxResponseBytes
         var ok = relay_curl_easy_setopt_string(handle, CURLOPT_URL, request.url) == CURLE_OK

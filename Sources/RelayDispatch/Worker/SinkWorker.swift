@@ -48,7 +48,7 @@ package final class SinkWorker: Sendable {
     package let route: Route
     /// The sink's dead letters (shared with the admin API).
     package let deadLetters: DeadLetterLog
-    private let inbox = WorkerInbox<Event>()
+    private let inbox = BlockingQueue<Event>()
     private let status = StatusBox()
     private let finished = ExitSignal()
 
@@ -93,19 +93,6 @@ package final class SinkWorker: Sendable {
         inbox.push(.stop)
         await finished.wait()
     }
-}
-
-/// Hears what delivery workers do, for metrics. Called on worker threads; must return quickly.
-package protocol DeliveryObserver: Sendable {
-    /// One attempt ended: `outcome` is `delivered`, `retry`, `dead` or `paused`; `latency` is the
-    /// attempt's own duration.
-    func attempted(sink: String, outcome: String, latency: Duration)
-    /// A record was delivered `endToEnd` after the relay accepted it.
-    func delivered(sink: String, endToEnd: Duration)
-    /// A record was dead-lettered.
-    func deadLettered(sink: String)
-    /// The sink's state after a loop turn.
-    func state(sink: String, status: SinkWorker.Status)
 }
 
 /// The worker's status, shared between its thread and readers.

@@ -15,7 +15,7 @@ final class WorkerLoop {
     private let sink: any Sink
     private var scheduler: Scheduler
     private let clock = SystemDeliveryClock()
-    private let inbox: WorkerInbox<SinkWorker.Event>
+    private let inbox: BlockingQueue<SinkWorker.Event>
     private let status: StatusBox
     private let logger: Logger
     private let observer: (any DeliveryObserver)?
@@ -23,7 +23,7 @@ final class WorkerLoop {
 
     init(
         route: Route, sink: any Sink, writer: GroupCommitWriter, dispatcher: CurlDispatcher, dataDirectory: String,
-        deadLetters: DeadLetterLog, logger: Logger, inbox: WorkerInbox<SinkWorker.Event>, status: StatusBox,
+        deadLetters: DeadLetterLog, logger: Logger, inbox: BlockingQueue<SinkWorker.Event>, status: StatusBox,
         observer: (any DeliveryObserver)?
     ) throws {
         self.route = route
@@ -36,7 +36,7 @@ final class WorkerLoop {
         logger[metadataKey: "relay.sink"] = "\(route.name)"
         self.logger = logger
         reader = try SpoolReader(
-            sink: route.name, directory: dataDirectory + "/spool/" + route.name,
+            sink: route.name, directory: DataDirectory(dataDirectory).spool(route.name),
             integrity: writer.configuration.integrity
         ) {
             [writer] bytes in
@@ -55,7 +55,7 @@ final class WorkerLoop {
         var deadline = clock.now
         while true {
             var stopping = false
-            for event in inbox.take(deadline: deadline.nanoseconds) {
+            for event in inbox.take(deadline: deadline) ?? [] {
                 switch event {
                 case .wake: break
                 case .resume: perform(scheduler.resume())
@@ -147,7 +147,7 @@ final class WorkerLoop {
         let record = attempt.payload
         var entry = DeliveryAttempt(
             atMillis: now, eventID: record.dedupeKey, eventType: record.eventType, attempt: attempt.number,
-            outcome: attempt.outcome.rawValue, status: nil, error: nil, latency: attempt.latency, responseExcerpt: "")
+            outcome: attempt.outcome, status: nil, error: nil, latency: attempt.latency, responseExcerpt: "")
         switch attempt.result {
         case .response(let code, _, let excerpt):
             entry.status = code
@@ -156,7 +156,7 @@ final class WorkerLoop {
             entry.error = "\(kind.rawValue): \(message)"
         }
         status.recent.withLock { $0.record(entry) }
-        observer?.attempted(sink: route.name, outcome: attempt.outcome.rawValue, latency: attempt.latency)
+        observer?.attempted(sink: route.name, outcome: attempt.outcome, latency: attempt.latency)
         if attempt.outcome == .delivered {
             observer?.delivered(sink: route.name, endToEnd: .milliseconds(max(0, now - record.acceptedAtMillis)))
         }

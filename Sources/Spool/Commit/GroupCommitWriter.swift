@@ -44,7 +44,7 @@ package final class GroupCommitWriter: Sendable {
         case wake
     }
 
-    private let queue = CommitQueue<Job>()
+    private let queue = BlockingQueue<Job>()
     /// Called after each successful commit with the sinks it appended to, and after a tail was
     /// retired (on the writer thread).
     private let commitObservers = Mutex<[@Sendable (Set<String>) -> Void]>([])

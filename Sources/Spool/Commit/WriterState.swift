@@ -8,7 +8,6 @@ final class WriterState {
     let claims: (any SharedClaims)?
     let spoolRoot: String
     private var spools: [String: SinkSpool] = [:]
-    private var appended: [String: Int] = [:]
     private var rollbacks: [String: Int] = [:]
 
     init(
@@ -17,7 +16,7 @@ final class WriterState {
         self.configuration = configuration
         self.dedupe = dedupe
         self.claims = claims
-        self.spoolRoot = configuration.dataDirectory + "/spool"
+        self.spoolRoot = DataDirectory(configuration.dataDirectory).spools
         try SpoolFiles.makeDirectory(spoolRoot)
     }
 
@@ -52,7 +51,7 @@ final class WriterState {
         var out: [String: SpoolStats] = [:]
         for (name, spool) in spools {
             out[name] = SpoolStats(
-                bytes: spool.totalBytes, segments: spool.segments.count, recordsAppended: appended[name] ?? 0,
+                bytes: spool.totalBytes, segments: spool.segments.count,
                 nextSequence: spool.nextSequence, rollbacks: rollbacks[name] ?? 0)
         }
         return out
@@ -198,7 +197,6 @@ final class WriterState {
             dedupe.restore(entries, nowMillis: now)
             seenLogError = error
         }
-        for (sink, pending) in sinkBatches { appended[sink, default: 0] += Int(pending.count) }
         for (_, completion) in accepted { completion(.success(.stored)) }
         return seenLogError
     }

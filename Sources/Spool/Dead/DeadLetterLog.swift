@@ -81,7 +81,7 @@ package final class DeadLetterLog: Sendable {
         try SpoolFiles.makeDirectory(directory)
         self.directory = directory
         self.integrity = integrity
-        path = directory + "/" + sink + ".dead"
+        path = DataDirectory.deadLetterFile(in: directory, sink: sink)
         unlink(path + ".compacting")  // a compaction a crash interrupted; the old file is whole
         let (index, length) = try Self.load(path: path, integrity: integrity)
         let file = try AppendFile(path: path, length: length)

@@ -21,8 +21,8 @@ package final class SinkSpool {
     /// is a rename, which needs no free space: that is what lets a drained tail be freed on a
     /// full disk. Its name has the length of a segment's name, so renaming it never grows the
     /// directory.
-    static let spareName = "spare-segment.unused.tmp"
-    private static let spareDraftName = "spare-segment.making.tmp"
+    static let spareName = DataDirectory.spareSegmentName
+    private static let spareDraftName = DataDirectory.spareSegmentDraftName
 
     /// What recovery found in the tail segment.
     package struct Recovery {
@@ -48,8 +48,7 @@ package final class SinkSpool {
         self.directory = directory
         self.segmentBytes = segmentBytes
         try SpoolFiles.makeDirectory(directory)
-        let names = SpoolFiles.list(directory).filter { $0.hasSuffix(".seg") }
-        var firsts = names.compactMap { UInt64($0.dropLast(4)) }.sorted()
+        var firsts = DataDirectory.segmentFirsts(in: directory).sorted()
         var total = 0
         for first in firsts.dropLast() { total += SpoolFiles.size(Self.segmentPath(directory, first)) }
         if firsts.isEmpty {
@@ -108,8 +107,7 @@ package final class SinkSpool {
     /// Accounts for segments a reader deleted: `bytes` freed, segment list re-read.
     package func segmentsDeleted(bytes: Int) {
         totalBytes = max(0, totalBytes - bytes)
-        segments = SpoolFiles.list(directory).filter { $0.hasSuffix(".seg") }.compactMap { UInt64($0.dropLast(4)) }
-            .sorted()
+        segments = DataDirectory.segmentFirsts(in: directory).sorted()
     }
 
     /// Frees the recovered tail records once their keys are in the seen-set.
@@ -145,8 +143,7 @@ package final class SinkSpool {
     }
 
     static func segmentPath(_ directory: String, _ first: UInt64) -> String {
-        let digits = String(first)
-        return directory + "/" + String(repeating: "0", count: max(0, 20 - digits.count)) + digits + ".seg"
+        DataDirectory.segmentFile(in: directory, first: first)
     }
 
     /// A new segment: the spare renamed if there is one, else a new file.

@@ -1,12 +1,7 @@
 // # The spool: on-disk format and invariants
 //
-// Layout under the data directory:
-//
-//     spool/<sink>/<first-seq, 20 digits>.seg   append-only segments of one sink
-//     spool/<sink>/<first-seq, 20 digits>.acks  delivered-or-dead sequences of that segment
-//     spool/<sink>/spare-segment.unused.tmp      an empty segment made in advance (see 6)
-//     seen/<unix-hour, 12 digits>.log            the dedupe log, one file per hour
-//     dead/<sink>.dead                           dead letters and replay marks (`DeadLetterLog`)
+// The layout of the data directory (segments, their `.acks`, the spare segment, the seen log,
+// dead letters, the instance id) is ``DataDirectory``'s, in `Files/DataDirectory.swift`.
 //
 // Every segment and seen-log file starts with an 8-byte magic (`MRSPOOL1` / `MRSEEN01`) and
 // then holds frames:

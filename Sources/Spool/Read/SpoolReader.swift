@@ -145,7 +145,7 @@ package final class SpoolReader {
             let end = segments[index + 1]
             guard UInt64(acked[first]?.count ?? 0) >= end - first else { break }
             if reader?.first == first { reader = nil }
-            let segment = SpoolSink.segmentPath(directory, first)
+            let segment = DataDirectory.segmentFile(in: directory, first: first)
             freed += SpoolFiles.size(segment) + SpoolFiles.size(ackPath(first))
             unlink(segment)
             unlink(ackPath(first))
@@ -171,7 +171,7 @@ package final class SpoolReader {
                 refreshSegments()
                 let first = segmentFirst(for: position)
                 guard segments.contains(first) else { return nil }
-                let path = SpoolSink.segmentPath(directory, first)
+                let path = DataDirectory.segmentFile(in: directory, first: first)
                 reader = (first, try SegmentReader(path: path, firstSequence: first))
             }
             let settled = position < committed.nextSequence
@@ -208,7 +208,7 @@ package final class SpoolReader {
     /// Sequences that cannot be read back: acknowledged as given up, and reported.
     private func writeOff(_ lost: Range<UInt64>) {
         guard !lost.isEmpty else { return }
-        let path = SpoolSink.segmentPath(directory, segmentFirst(for: lost.lowerBound))
+        let path = DataDirectory.segmentFile(in: directory, first: segmentFirst(for: lost.lowerBound))
         guard UInt64(lost.count) <= Self.largestLoss else {
             integrity?.report(.init(kind: .lostRecords, fileKind: "segment", path: path, range: lost))
             return
@@ -221,8 +221,7 @@ package final class SpoolReader {
     }
 
     private func refreshSegments() {
-        segments = SpoolFiles.list(directory).filter { $0.hasSuffix(".seg") }.compactMap { UInt64($0.dropLast(4)) }
-            .sorted()
+        segments = DataDirectory.segmentFirsts(in: directory).sorted()
     }
 
     private func segmentFirst(for sequence: UInt64) -> UInt64 {
@@ -234,14 +233,6 @@ package final class SpoolReader {
     }
 
     private func ackPath(_ first: UInt64) -> String {
-        let digits = String(first)
-        return directory + "/" + String(repeating: "0", count: max(0, 20 - digits.count)) + digits + ".acks"
-    }
-}
-
-/// Naming shared by the writer and the reader.
-package enum SpoolSink {
-    package static func segmentPath(_ directory: String, _ first: UInt64) -> String {
-        SinkSpool.segmentPath(directory, first)
+        DataDirectory.acknowledgementsFile(in: directory, first: first)
     }
 }

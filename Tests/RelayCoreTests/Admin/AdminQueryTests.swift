@@ -22,15 +22,15 @@ import Testing
     }
 
     @Test func deliveryStatusFilters() {
-        #expect(DeliveryStatusFilter("dead") == .outcome("dead"))
+        #expect(DeliveryStatusFilter("dead") == .outcome(.dead))
         #expect(DeliveryStatusFilter("error") == .noAnswer)
         #expect(DeliveryStatusFilter("503") == .code(503))
         #expect(DeliveryStatusFilter("4xx") == .codeClass(4))
         for bad in ["600", "099", "6xx", "5x", "50x", "+50", "sometimes", "", "9999999999999999999999"] {
             #expect(DeliveryStatusFilter(bad) == nil, "\(bad)")
         }
-        #expect(DeliveryStatusFilter.codeClass(5).matches(outcome: "retry", status: 503))
-        #expect(!DeliveryStatusFilter.codeClass(5).matches(outcome: "retry", status: nil))
+        #expect(DeliveryStatusFilter.codeClass(5).matches(outcome: .retry, status: 503))
+        #expect(!DeliveryStatusFilter.codeClass(5).matches(outcome: .retry, status: nil))
     }
 
     @Test func replayBodies() throws {

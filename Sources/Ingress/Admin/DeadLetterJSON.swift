@@ -1,0 +1,29 @@
+import RelayCore
+import RelayDispatch
+import Spool
+
+/// Dead letters as the admin API writes them.
+enum DeadLetterJSON {
+    static func entry(_ entry: DeadLetterLog.Entry, sink: String, body: Bool) -> JSONValue {
+        guard case .object(var fields) = letter(entry.letter) else { return .null }
+        fields["sink"] = .string(sink)
+        fields["history"] = .array(entry.history.map(letter))
+        if body {
+            let parsed = try? JSONParser.parse(entry.letter.body)
+            fields["event"] = parsed ?? .string(String(decoding: entry.letter.body, as: UTF8.self))
+        }
+        return .object(fields)
+    }
+
+    private static func letter(_ letter: DeadLetter) -> JSONValue {
+        .object([
+            "id": .string(letter.dedupeKey), "event_type": .string(letter.eventType),
+            "sequence": .int(letter.sequence), "accepted_at": .time(millis: letter.acceptedAtMillis),
+            "dead_at": .time(millis: letter.deadAtMillis), "attempts": .int(letter.attempts),
+            "last_status": letter.lastStatus.map { .int($0) } ?? .null,
+            "last_error": letter.lastError.isEmpty ? .null : .string(letter.lastError),
+            "reason": .string(letter.reason), "response_excerpt": .string(letter.responseExcerpt),
+            "body_bytes": .int(letter.body.count),
+        ])
+    }
+}

@@ -22,7 +22,10 @@ struct CheckCommand: ParsableCommand {
         var settings = RelaySettings()
         var configErrors = 0
         if let config {
-            for diagnostic in RelaySettings.load(file: config, into: &settings) {
+            var diagnostics = RelaySettings.load(file: config, into: &settings)
+            // The checks between settings, as `serve` makes them.
+            diagnostics += settings.problems.map { ConfigDiagnostic(file: config, line: 1, column: 1, message: $0) }
+            for diagnostic in diagnostics {
                 print(diagnostic.description)
                 if diagnostic.severity == .error { configErrors += 1 }
             }

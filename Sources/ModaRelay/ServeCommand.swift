@@ -83,7 +83,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let settings = try resolveSettings()
-        let level = Logger.Level(rawValue: settings.logLevel) ?? .info
+        let level = Logger.Level(rawValue: settings.logLevel.rawValue) ?? .info
         let format = settings.logFormat
         LoggingSystem.bootstrap { label in
             switch format {
@@ -96,12 +96,13 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = Logger(label: "moda-relay")
         let environment = ProcessInfo.processInfo.environment
 
-        let secrets = try loadSecrets(settings: settings, environment: environment)
-        let adminToken = try loadAdminToken(settings: settings)
-        guard adminToken != nil || settings.adminListen.isLoopback else {
-            Self.fail(
-                "admin_listen \(settings.adminListen) is reachable from other hosts, so the admin API needs a token: "
-                    + "set admin_token_file (or --admin-token-file), or listen on 127.0.0.1")
+        let secrets: [String]
+        let adminToken: String?
+        do throws(SigningSecrets.Problem) {
+            secrets = try SigningSecrets.load(settings: settings, environment: environment)
+            adminToken = try AdminToken.load(settings: settings)
+        } catch {
+            Self.fail(error.message)
             throw ExitCode(1)
         }
         var tls: TLSCredentials?
@@ -149,117 +150,52 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 
+    /// The embedded defaults, then `--config`, then the flags, each value read by
+    /// ``SettingValue`` exactly as in the file; then the checks between settings.
     private func resolveSettings() throws -> RelaySettings {
         var settings = try RelaySettings.embedded(overriddenBy: config)
-        let environmentURL = ProcessInfo.processInfo.environment["MODA_RELAY_POSTGRES_URL"].flatMap {
-            $0.isEmpty ? nil : $0
-        }
-        if let text = postgresURL ?? environmentURL {
-            let source = postgresURL != nil ? "--postgres-url" : "MODA_RELAY_POSTGRES_URL"
-            do throws(PostgresURL.Failure) {
-                settings.postgresURL = try PostgresURL(parsing: text)
-            } catch {
-                Self.fail("\(source) \(error.message)")
-                throw ExitCode(1)
-            }
-        }
-        if let instanceID {
-            guard RelaySettings.isValidInstanceID(instanceID) else {
-                Self.fail("--instance-id must be 1 to 64 of A-Z a-z 0-9 . _ -, got '\(instanceID)'")
-                throw ExitCode(1)
-            }
-            settings.instanceID = instanceID
-        }
-        if let listen { settings.listen = try Self.hostPort(listen, flag: "--listen") }
-        if let adminListen { settings.adminListen = try Self.hostPort(adminListen, flag: "--admin-listen") }
-        if let routes { settings.routesDirectory = routes }
-        if let dataDir { settings.dataDirectory = dataDir }
-        if let path {
-            guard path.hasPrefix("/") else {
-                Self.fail("--path must start with '/', got '\(path)'")
-                throw ExitCode(1)
-            }
-            settings.path = path
-        }
-        if let secretFile { settings.secretFile = secretFile }
-        if let tlsCert { settings.tlsCertificateFile = tlsCert }
-        if let tlsKey { settings.tlsKeyFile = tlsKey }
-        if (settings.tlsCertificateFile == nil) != (settings.tlsKeyFile == nil) {
-            Self.fail("--tls-cert and --tls-key go together: give both or neither")
-            throw ExitCode(1)
-        }
-        if let adminTokenFile { settings.adminTokenFile = adminTokenFile }
-        if let shutdownTimeout {
-            guard let value = DurationParser.parse(shutdownTimeout), value > .zero else {
-                Self.fail("--shutdown-timeout must be a duration like 10s, got '\(shutdownTimeout)'")
-                throw ExitCode(1)
-            }
-            settings.shutdownTimeout = value
-        }
-        if let shutdownDelay {
-            settings.shutdownDelay = try Self.durationOrOff(shutdownDelay, flag: "--shutdown-delay")
-        }
-        if let routesWatchInterval {
-            settings.routesWatchInterval = try Self.durationOrOff(routesWatchInterval, flag: "--routes-watch-interval")
-        }
-        if let logFormat {
-            guard let format = RelaySettings.LogFormat(rawValue: logFormat) else {
-                Self.fail("--log-format must be text or json, got '\(logFormat)'")
-                throw ExitCode(1)
-            }
-            settings.logFormat = format
-        }
-        if let logLevel {
-            guard RelaySettings.logLevels.contains(logLevel) else {
-                Self.fail(
-                    "--log-level must be one of \(RelaySettings.logLevels.joined(separator: ", ")), got '\(logLevel)'")
-                throw ExitCode(1)
-            }
-            settings.logLevel = logLevel
-        }
-        return settings
-    }
-
-    private func loadSecrets(settings: RelaySettings, environment: [String: String]) throws -> [String] {
-        var file: (path: String, text: String)?
-        if let path = settings.secretFile {
-            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-                Self.fail("cannot read secret file \(path)")
-                throw ExitCode(1)
-            }
-            file = (path, text)
-        }
-        do {
-            return try SigningSecrets.load(environment: environment["MODA_WEBHOOK_SECRET"], file: file)
+        do throws(SettingValue.Invalid) {
+            try applyFlags(to: &settings)
         } catch {
             Self.fail(error.message)
             throw ExitCode(1)
         }
+        for problem in settings.problems { Self.fail(problem) }
+        guard settings.problems.isEmpty else { throw ExitCode(1) }
+        return settings
     }
 
-    private func loadAdminToken(settings: RelaySettings) throws -> String? {
-        guard let file = settings.adminTokenFile else { return nil }
-        guard let token = AdminTokenFile.read(file) else {
-            Self.fail("cannot read an admin token from \(file) (it must hold one non-empty line)")
-            throw ExitCode(1)
+    private func applyFlags(to settings: inout RelaySettings) throws(SettingValue.Invalid) {
+        let environmentURL = ProcessInfo.processInfo.environment["MODA_RELAY_POSTGRES_URL"].flatMap {
+            $0.isEmpty ? nil : $0
         }
-        return token
-    }
-
-    private static func durationOrOff(_ text: String, flag: String) throws -> Duration {
-        guard let value = DurationParser.parseOrOff(text) else {
-            fail("\(flag) must be a duration like 500ms, 5s or 1m, or off; got '\(text)'")
-            throw ExitCode(1)
+        if let postgresURL {
+            settings.postgresURL = try SettingValue.postgresURL(postgresURL, name: "--postgres-url")
+        } else if let environmentURL {
+            settings.postgresURL = try SettingValue.postgresURL(environmentURL, name: "MODA_RELAY_POSTGRES_URL")
         }
-        return value
-    }
-
-    private static func hostPort(_ text: String, flag: String) throws -> HostPort {
-        guard let value = HostPort(parsing: text) else {
-            fail("\(flag) must be HOST:PORT, got '\(text)'")
-            throw ExitCode(1)
+        if let instanceID { settings.instanceID = try SettingValue.instanceID(instanceID, name: "--instance-id") }
+        if let listen { settings.listen = try SettingValue.hostPort(listen, name: "--listen") }
+        if let adminListen { settings.adminListen = try SettingValue.hostPort(adminListen, name: "--admin-listen") }
+        if let routes { settings.routesDirectory = routes }
+        if let dataDir { settings.dataDirectory = dataDir }
+        if let path { settings.path = try SettingValue.urlPath(path, name: "--path") }
+        if let secretFile { settings.secretFile = secretFile }
+        if let tlsCert { settings.tlsCertificateFile = tlsCert }
+        if let tlsKey { settings.tlsKeyFile = tlsKey }
+        if let adminTokenFile { settings.adminTokenFile = adminTokenFile }
+        if let shutdownTimeout {
+            settings.shutdownTimeout = try SettingValue.duration(shutdownTimeout, name: "--shutdown-timeout")
         }
-        return value
+        if let shutdownDelay {
+            settings.shutdownDelay = try SettingValue.durationOrOff(shutdownDelay, name: "--shutdown-delay")
+        }
+        if let routesWatchInterval {
+            settings.routesWatchInterval = try SettingValue.durationOrOff(
+                routesWatchInterval, name: "--routes-watch-interval")
+        }
+        if let logFormat { settings.logFormat = try SettingValue.logFormat(logFormat, name: "--log-format") }
+        if let logLevel { settings.logLevel = try SettingValue.logLevel(logLevel, name: "--log-level") }
     }
 
     static func fail(_ message: String) {
@@ -279,14 +215,5 @@ extension RelaySettings {
             throw ExitCode(1)
         }
         return settings
-    }
-}
-
-/// The admin token file: its first non-empty line, trimmed.
-enum AdminTokenFile {
-    static func read(_ path: String) -> String? {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
-        return text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
-            .first { !$0.isEmpty }
     }
 }

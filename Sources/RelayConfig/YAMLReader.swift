@@ -172,22 +172,12 @@ package struct YAMLReader {
     }
 
     package mutating func duration(_ node: Node, key: String) -> Duration? {
-        guard let text = string(node, key: key) else { return nil }
-        guard let value = DurationParser.parse(text), value > .zero else {
-            error("'\(key)' must be a positive duration like 250ms, 1s, 10m or 24h, got '\(text)'", at: node)
-            return nil
-        }
-        return value
+        setting(node, key: key, SettingValue.duration)
     }
 
     /// A duration that may be zero (`0s`, `0`) or `off`.
     package mutating func durationOrOff(_ node: Node, key: String) -> Duration? {
-        guard let text = string(node, key: key) else { return nil }
-        guard let value = DurationParser.parseOrOff(text) else {
-            error("'\(key)' must be a duration like 500ms, 5s or 1m, or off; got '\(text)'", at: node)
-            return nil
-        }
-        return value
+        setting(node, key: key, SettingValue.durationOrOff)
     }
 
     package mutating func size(_ node: Node, key: String) -> Int64? {

@@ -71,6 +71,24 @@ import Testing
         #expect(okStatus == 0)
     }
 
+    /// `check` makes the checks between settings that `serve` makes, so a public admin listener
+    /// without a token fails in CI, not at deploy.
+    @Test func checkRefusesWhatServeRefuses() throws {
+        let ws = try Workspace(routes: ["archive.yaml": "sink: file\npath: $ROOT/a.jsonl\n"])
+        defer { ws.cleanup() }
+        try "admin_listen: 0.0.0.0:9090\n".write(toFile: ws.root + "/relay.yaml", atomically: true, encoding: .utf8)
+        let (status, stdout, _) = try RelayProcess.run([
+            "check", "--config", ws.root + "/relay.yaml", "--routes", ws.routes,
+        ])
+        #expect(status == 1)
+        #expect(stdout.contains(ws.root + "/relay.yaml:1:1: admin_listen 0.0.0.0:9090 is reachable from other hosts"))
+        let (serveStatus, _, stderr) = try RelayProcess.run(
+            ["serve", "--config", ws.root + "/relay.yaml", "--routes", ws.routes, "--data-dir", ws.data],
+            environment: ["MODA_WEBHOOK_SECRET": "whsec_0123456789abcdef0123"])
+        #expect(serveStatus == 1)
+        #expect(stderr.contains("admin_listen 0.0.0.0:9090 is reachable from other hosts"))
+    }
+
     @Test func shippedRoutesPassCheck() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()

@@ -26,7 +26,7 @@ struct AdminOptions: ParsableArguments {
         while base.hasSuffix("/") { base.removeLast() }
         var token: String?
         if let file = adminTokenFile ?? settings.adminTokenFile {
-            guard let read = AdminTokenFile.read(file) else {
+            guard let read = AdminToken.read(file) else {
                 ServeCommand.fail("cannot read an admin token from \(file)")
                 throw ExitCode(1)
             }

@@ -57,7 +57,11 @@ package struct DeliveryScheduler<Clock: DeliveryClock, Payload> {
     package var consecutiveFailures: Int { circuit.consecutiveFailures }
     package var circuitOpen: Bool { circuit.isOpen }
     /// Acceptance time of the oldest record held.
-    package var oldestAcceptedAtMillis: Int64? { pending.values.map(\.acceptedAtMillis).min() }
+    package var oldestAcceptedAtMillis: Int64? {
+        var oldest: Int64?
+        for record in pending.values { oldest = min(oldest ?? record.acceptedAtMillis, record.acceptedAtMillis) }
+        return oldest
+    }
     /// Acknowledgements waiting to be flushed.
     package var unflushedAcknowledgements: Int { acks.pending }
 
@@ -96,7 +100,8 @@ package struct DeliveryScheduler<Clock: DeliveryClock, Payload> {
 
     /// An attempt of a held record ended with `result`.
     package mutating func finished(_ sequence: UInt64, _ result: DeliveryResult) -> [Action] {
-        guard var record = pending[sequence] else { return [] }
+        // Taken out, so the common case (delivered) leaves no second reference to the record.
+        guard var record = pending.removeValue(forKey: sequence) else { return [] }
         let now = clock.now
         let wall = clock.wallMillis
         record.sending = false
@@ -125,7 +130,6 @@ package struct DeliveryScheduler<Clock: DeliveryClock, Payload> {
         }
         switch decision {
         case .delivered:
-            pending[sequence] = nil
             actions += settle(sequence, .delivered)
         case .retry(let atMillis, let reason):
             record.due = now.advanced(by: .milliseconds(max(0, atMillis - wall)))
@@ -179,19 +183,20 @@ package struct DeliveryScheduler<Clock: DeliveryClock, Payload> {
         if pausedReason == nil {
             var batch: [UInt64] = []
             for sequence in candidates() {
-                guard var record = pending[sequence], !record.sending, record.due <= now else { continue }
-                if var limiter = bucket {
-                    let wait = limiter.take(nowNanos: now.nanoseconds)
-                    bucket = limiter
+                guard let index = pending.index(forKey: sequence), !pending.values[index].sending,
+                    pending.values[index].due <= now
+                else { continue }
+                if bucket != nil {
+                    let wait = bucket!.take(nowNanos: now.nanoseconds)
                     if wait > 0 {
                         rateReadyAt = now.advanced(by: .nanoseconds(Int64(clamping: wait)))
                         break
                     }
                 }
-                record.attempts += 1
-                record.sending = true
-                record.sentAt = now
-                pending[sequence] = record
+                // In place: copying the record out and back would retain and release its body.
+                pending.values[index].attempts += 1
+                pending.values[index].sending = true
+                pending.values[index].sentAt = now
                 batch.append(sequence)
             }
             if !batch.isEmpty { actions.append(.send(batch)) }
@@ -212,10 +217,14 @@ package struct DeliveryScheduler<Clock: DeliveryClock, Payload> {
         var next = now.advanced(by: configuration.idleWake)
         if pausedReason == nil {
             if refillWanted && pending.count < configuration.window { return now }
-            let waiting =
-                circuit.isOpen ? pending.keys.min().flatMap { pending[$0] }.map { [$0] } ?? [] : Array(pending.values)
-            for record in waiting where !record.sending {
-                next = min(next, max(record.due, rateReadyAt ?? record.due))
+            if circuit.isOpen {
+                if let oldest = pending.keys.min(), let record = pending[oldest], !record.sending {
+                    next = min(next, max(record.due, rateReadyAt ?? record.due))
+                }
+            } else {
+                for record in pending.values where !record.sending {
+                    next = min(next, max(record.due, rateReadyAt ?? record.due))
+                }
             }
         }
         if let due = acks.dueAt { next = min(next, due) }

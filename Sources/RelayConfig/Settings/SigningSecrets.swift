@@ -1,3 +1,5 @@
+import Foundation
+
 /// Moda's webhook signing secrets, from `MODA_WEBHOOK_SECRET` (comma-separated) and a secret
 /// file (one per line, `#` comments), checked before the relay starts.
 ///
@@ -12,6 +14,18 @@ package enum SigningSecrets {
     package struct Problem: Error, Sendable, Equatable, CustomStringConvertible {
         package var message: String
         package var description: String { message }
+    }
+
+    /// The secrets of `MODA_WEBHOOK_SECRET` in `environment` and of `settings.secretFile`.
+    package static func load(settings: RelaySettings, environment: [String: String]) throws(Problem) -> [String] {
+        var file: (path: String, text: String)?
+        if let path = settings.secretFile {
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw Problem(message: "cannot read secret file \(path)")
+            }
+            file = (path, text)
+        }
+        return try load(environment: environment["MODA_WEBHOOK_SECRET"], file: file)
     }
 
     /// The secrets, in order: the environment's entries, then the file's lines.

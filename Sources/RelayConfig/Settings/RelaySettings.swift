@@ -74,7 +74,7 @@ package struct RelaySettings: Sendable, Equatable {
     /// How often the routes directory is checked for changes; zero: reload on SIGHUP only.
     package var routesWatchInterval: Duration = .seconds(1)
     package var logFormat = LogFormat.text
-    package var logLevel = "info"
+    package var logLevel = LogLevel.info
     /// The shared claim store of cluster mode; nil: this instance dedupes on its own.
     package var postgresURL: PostgresURL?
     /// This instance's name in the shared store; nil: the one kept in the data directory.
@@ -90,7 +90,8 @@ package struct RelaySettings: Sendable, Equatable {
 
     package init() {}
 
-    /// Applies the keys of the YAML file at `file`; problems come back with positions.
+    /// Applies the keys of the YAML file at `file`; problems come back with positions. Problems
+    /// between settings (``problems``) are checked once every layer is applied.
     package static func load(file: String, into settings: inout RelaySettings) -> [ConfigDiagnostic] {
         guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8)
         else {
@@ -109,22 +110,12 @@ package struct RelaySettings: Sendable, Equatable {
         }
         for (key, keyNode, value) in pairs {
             switch key {
-            case "listen", "admin_listen":
-                guard let text = reader.string(value, key: key) else { continue }
-                guard let hostPort = HostPort(parsing: text) else {
-                    reader.error("'\(key)' must be HOST:PORT, got '\(text)'", at: value)
-                    continue
-                }
-                if key == "listen" { settings.listen = hostPort } else { settings.adminListen = hostPort }
+            case "listen": settings.listen = reader.setting(value, key: key, SettingValue.hostPort) ?? settings.listen
+            case "admin_listen":
+                settings.adminListen = reader.setting(value, key: key, SettingValue.hostPort) ?? settings.adminListen
             case "routes": settings.routesDirectory = reader.string(value, key: key) ?? settings.routesDirectory
             case "data_dir": settings.dataDirectory = reader.string(value, key: key) ?? settings.dataDirectory
-            case "path":
-                guard let text = reader.string(value, key: key) else { continue }
-                guard text.hasPrefix("/") else {
-                    reader.error("'path' must start with '/'", at: value)
-                    continue
-                }
-                settings.path = text
+            case "path": settings.path = reader.setting(value, key: key, SettingValue.urlPath) ?? settings.path
             case "secret_file": settings.secretFile = reader.string(value, key: key)
             case "timestamp_tolerance":
                 settings.timestampTolerance = reader.duration(value, key: key) ?? settings.timestampTolerance
@@ -174,43 +165,19 @@ package struct RelaySettings: Sendable, Equatable {
             case "routes_watch_interval":
                 settings.routesWatchInterval = reader.durationOrOff(value, key: key) ?? settings.routesWatchInterval
             case "postgres_url":
-                guard let text = reader.string(value, key: key) else { continue }
-                do throws(PostgresURL.Failure) {
-                    settings.postgresURL = try PostgresURL(parsing: text)
-                } catch {
-                    reader.error("'postgres_url' \(error.message)", at: value)
-                }
+                settings.postgresURL =
+                    reader.setting(value, key: key, SettingValue.postgresURL) ?? settings.postgresURL
             case "instance_id":
-                guard let text = reader.string(value, key: key) else { continue }
-                guard Self.isValidInstanceID(text) else {
-                    reader.error("'instance_id' must be 1 to 64 of A-Z a-z 0-9 . _ -, got '\(text)'", at: value)
-                    continue
-                }
-                settings.instanceID = text
+                settings.instanceID = reader.setting(value, key: key, SettingValue.instanceID) ?? settings.instanceID
             case "postgres_lock_timeout":
                 settings.postgresLockTimeout = reader.duration(value, key: key) ?? settings.postgresLockTimeout
             case "log_format":
-                guard let text = reader.string(value, key: key) else { continue }
-                guard let format = LogFormat(rawValue: text) else {
-                    reader.error("'log_format' must be text or json, got '\(text)'", at: value)
-                    continue
-                }
-                settings.logFormat = format
+                settings.logFormat = reader.setting(value, key: key, SettingValue.logFormat) ?? settings.logFormat
             case "log_level":
-                guard let text = reader.string(value, key: key) else { continue }
-                guard Self.logLevels.contains(text) else {
-                    reader.error(
-                        "'log_level' must be one of \(Self.logLevels.joined(separator: ", ")), got '\(text)'", at: value
-                    )
-                    continue
-                }
-                settings.logLevel = text
+                settings.logLevel = reader.setting(value, key: key, SettingValue.logLevel) ?? settings.logLevel
             default:
                 reader.error("unknown key '\(key)' in the config file", at: keyNode)
             }
-        }
-        if (settings.tlsCertificateFile == nil) != (settings.tlsKeyFile == nil) {
-            reader.error("'tls_cert' and 'tls_key' go together: set both or neither", at: nil)
         }
         for missing in reader.missingVariables {
             reader.error("environment variable \(missing.name) is not set", at: nil)
@@ -238,6 +205,8 @@ extension RelaySettings {
             }
     }
 
-    /// The log levels `log_level` and `--log-level` accept.
-    package static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+    /// How much is logged: `log_level` and `--log-level`.
+    package enum LogLevel: String, Sendable, Equatable, CaseIterable {
+        case trace, debug, info, notice, warning, error, critical
+    }
 }

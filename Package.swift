@@ -127,6 +127,7 @@ let package = Package(
             dependencies: [
                 "Ingress", "RelayCore", "RelayConfig", "Spool", "Sinks", "ModaRelay", "RelayTestSupport",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),

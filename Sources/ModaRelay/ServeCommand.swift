@@ -132,18 +132,14 @@ struct ServeCommand: AsyncParsableCommand {
             Self.fail("cannot start: \(error)")
             throw ExitCode(1)
         }
-        // The relay binds its listeners inside the group (`Relay.run`), after the group traps
-        // SIGTERM and SIGINT: a signal that comes as soon as it listens stops it gracefully.
-        let group = ServiceGroup(
-            configuration: .init(
-                services: [.init(service: relay)],
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger))
+        // The listeners bind inside the group, after it traps SIGTERM and SIGINT: a signal that
+        // comes as soon as the relay listens stops it gracefully. The deadline, stopped first,
+        // bounds the whole shutdown by `shutdown_timeout`.
+        let deadline = ShutdownDeadline(limit: settings.shutdownTimeout, logger: logger)
+        let group = relay.serviceGroup(signals: [.sigterm, .sigint], extra: [deadline], logger: logger)
         do {
             try await group.run()
-        } catch let error as Relay.ShutdownTimedOut {
-            Self.fail("\(error)")
-            throw ExitCode(1)
+            deadline.disarm()
         } catch {
             Self.fail(relay.ingressAddress == nil ? "cannot start: \(error)" : "\(error)")
             throw ExitCode(1)

@@ -53,7 +53,7 @@ import Testing
         #expect(!rejected.succeeded)
         #expect(rejected.errors.count == 1)
         #expect(rejected.errors.first?.description.hasPrefix(ws.routes + "/b.yaml:3:1: unknown key 'retries'") == true)
-        #expect(relay.relay.pipeline.routeTable.routes.map(\.name) == ["a", "b"])
+        #expect(relay.relay.routes.table.routes.map(\.name) == ["a", "b"])
         #expect(try relay.post(SignedEvent.body(id: "evt_r3")).json["sinks"] as? Int == 2)
         #expect(try relay.metric(#"moda_relay_routes_reload_total{result="error"}"#) == 1)
         #expect(try relay.metric("moda_relay_routes_last_reload_successful") == 0)

@@ -10,7 +10,7 @@ import Synchronization
 /// answers 2xx before that commit (invariant 1).
 package final class AcceptPipeline: Sendable {
     private let verifier: SignatureVerifier
-    private let routes: Mutex<RouteTable>
+    private let routes: RouteState
     private let writer: GroupCommitWriter
     private let ledger: InFlightLedger
     private let metrics: RelayMetrics
@@ -19,21 +19,18 @@ package final class AcceptPipeline: Sendable {
     private let requestIDs = RequestIDGenerator()
 
     package init(
-        verifier: SignatureVerifier, routes: RouteTable, writer: GroupCommitWriter, metrics: RelayMetrics,
+        verifier: SignatureVerifier, routes: RouteState, writer: GroupCommitWriter, metrics: RelayMetrics,
         logger: Logger,
         clock: @escaping @Sendable () -> Int64 = WallClock.nowMillis
     ) {
         self.verifier = verifier
-        self.routes = Mutex(routes)
+        self.routes = routes
         self.writer = writer
         self.ledger = InFlightLedger(dedupe: writer.dedupe)
         self.metrics = metrics
         self.logger = logger
         self.clock = clock
     }
-
-    /// The routes in force.
-    package var routeTable: RouteTable { routes.withLock { $0 } }
 
     /// The pipeline's clock, in milliseconds since the epoch.
     package func nowMillis() -> Int64 { clock() }
@@ -49,9 +46,6 @@ package final class AcceptPipeline: Sendable {
         }
     }
 
-    /// Replaces the route table (hot reload).
-    package func replaceRoutes(_ table: RouteTable) { routes.withLock { $0 = table } }
-
     /// Handles one complete request body. `answer` is called exactly once.
     ///
     /// The hot path allocates little: log metadata and the request id are built only when a line
@@ -61,7 +55,7 @@ package final class AcceptPipeline: Sendable {
     ) {
         let now = clock()
         let requestNumber = requestIDs.nextNumber()
-        let table = routes.withLock { $0 }
+        let table = routes.table
         let event: Event
         switch body.withUnsafeBytes({
             verifyAndDecode(

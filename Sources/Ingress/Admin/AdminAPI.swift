@@ -21,21 +21,21 @@ import Spool
 /// name, IP literals cannot be rebound), and a POST must be `application/json` (415), which a
 /// cross-site form or `text/plain` fetch cannot send without a CORS preflight the API never grants.
 final class AdminAPI: Sendable {
-    private let relay: Relay
+    private let backend: any AdminBackend
     private let allowedHosts: Set<String>
 
-    init(relay: Relay) {
-        self.relay = relay
-        self.allowedHosts = Set(["localhost"] + relay.settings.adminHosts)
+    init(backend: any AdminBackend) {
+        self.backend = backend
+        self.allowedHosts = Set(["localhost"] + backend.adminHosts)
     }
 
     func count(endpoint: String, status: Int) {
-        relay.metrics.adminRequest(endpoint: endpoint, status: status)
+        backend.countAdminRequest(endpoint: endpoint, status: status)
     }
 
     /// Logs a refusal made outside ``handle(_:respond:)`` (framing, deadlines).
     func refused(_ status: Int, reason: String) {
-        relay.logger.warning(
+        backend.logger.warning(
             "admin request refused",
             metadata: ["relay.admin.endpoint": "other", "relay.status": "\(status)", "relay.reason": "\(reason)"])
     }
@@ -61,10 +61,10 @@ final class AdminAPI: Sendable {
     /// Answers `request` through `respond`, exactly once (possibly later, from another thread).
     func handle(_ request: AdminRequest, respond: @escaping @Sendable (AdminResponse) -> Void) {
         let endpoint = Self.endpoint(request.path)
-        let answer: @Sendable (AdminResponse) -> Void = { [relay] response in
-            relay.metrics.adminRequest(endpoint: endpoint, status: response.status)
+        let answer: @Sendable (AdminResponse) -> Void = { [backend] response in
+            backend.countAdminRequest(endpoint: endpoint, status: response.status)
             if response.status >= 400, endpoint != "healthz", endpoint != "readyz" {
-                relay.logger.warning(
+                backend.logger.warning(
                     "admin request refused",
                     metadata: [
                         "relay.admin.endpoint": "\(endpoint)", "relay.status": "\(response.status)",
@@ -85,7 +85,7 @@ final class AdminAPI: Sendable {
             answer(.error(415, "POST bodies must be Content-Type: application/json"))
             return
         }
-        if request.path.hasPrefix("/admin/"), let token = relay.adminToken, !Self.authorized(request, token: token) {
+        if request.path.hasPrefix("/admin/"), let token = backend.adminToken, !Self.authorized(request, token: token) {
             var response = AdminResponse.error(401, "missing or wrong bearer token: send Authorization: Bearer <token>")
             response.headers.append(("www-authenticate", "Bearer realm=\"moda-relay admin\""))
             answer(response)
@@ -95,17 +95,17 @@ final class AdminAPI: Sendable {
         case ("GET", "/healthz"), ("HEAD", "/healthz"):
             answer(.json(200, .object(["ok": .bool(true)])))
         case ("GET", "/readyz"), ("HEAD", "/readyz"):
-            let ready = relay.readiness()
+            let ready = backend.readiness()
             answer(AdminResponse(status: ready.isReady ? 200 : 503, body: Array(ready.json.utf8)))
         case ("GET", "/metrics"), ("HEAD", "/metrics"):
             answer(
                 AdminResponse(
-                    status: 200, body: relay.metricsExposition(),
+                    status: 200, body: backend.metricsExposition(),
                     contentType: "text/plain; version=0.0.4; charset=utf-8"))
         case ("GET", "/admin/sinks"):
-            blocking(answer) { [relay] in
-                var document: [String: JSONValue] = ["sinks": .array(SinkReport.all(relay).map(\.json))]
-                if let cluster = relay.cluster { document["store"] = cluster.json }
+            blocking(answer) { [backend] in
+                var document: [String: JSONValue] = ["sinks": .array(backend.sinkReports().map(\.json))]
+                if let store = backend.storeReport { document["store"] = store }
                 return .json(200, .object(document))
             }
         case ("GET", "/admin/deliveries"):
@@ -113,7 +113,7 @@ final class AdminAPI: Sendable {
         case ("GET", "/admin/dead"):
             blocking(answer) { [self] in dead(request.query) }
         case ("POST", "/admin/dead/replay"):
-            blocking(answer) { [relay] in Self.replay(relay, body: request.body) }
+            blocking(answer) { [backend] in Self.replay(backend, body: request.body) }
         case (_, "/healthz"), (_, "/readyz"), (_, "/metrics"), (_, "/admin/sinks"), (_, "/admin/deliveries"),
             (_, "/admin/dead"):
             var response = AdminResponse.error(405, "method \(request.method) not allowed; use GET")
@@ -132,13 +132,7 @@ final class AdminAPI: Sendable {
     private func blocking(
         _ answer: @escaping @Sendable (AdminResponse) -> Void, _ work: @escaping @Sendable () -> AdminResponse
     ) {
-        relay.blockingPool.submit { state in
-            guard case .active = state else {
-                answer(.error(503, "shutting down"))
-                return
-            }
-            answer(work())
-        }
+        backend.runBlocking { active in answer(active ? work() : .error(503, "shutting down")) }
     }
 
     private func deliveries(_ query: [String: String]) -> AdminResponse {
@@ -148,15 +142,15 @@ final class AdminAPI: Sendable {
         } catch {
             return .error(400, error.reason)
         }
-        let workers = relay.fleet.all
+        let recent = backend.recentAttempts()
         var attempts: [(String, DeliveryAttempt)] = []
         if let sink = query["sink"] {
-            guard let worker = workers[sink] else {
+            guard let list = recent[sink] else {
                 return .error(404, "no running sink named '\(sink)' (see /admin/sinks)")
             }
-            attempts = worker.recentAttempts.map { (sink, $0) }
+            attempts = list.map { (sink, $0) }
         } else {
-            for (sink, worker) in workers { attempts += worker.recentAttempts.map { (sink, $0) } }
+            for (sink, list) in recent { attempts += list.map { (sink, $0) } }
             attempts.sort { $0.1.atMillis > $1.1.atMillis }
         }
         if let status = query["status"] {
@@ -194,18 +188,18 @@ final class AdminAPI: Sendable {
         }
         let sinks: [String]
         if let sink = query["sink"] {
-            guard relay.deadLetterSinks().contains(sink) || relay.fleet.worker(sink) != nil else {
+            guard backend.deadLetterSinks().contains(sink) || backend.isRunning(sink: sink) else {
                 return .error(404, "no sink named '\(sink)' has dead letters or a running worker")
             }
             sinks = [sink]
         } else {
-            sinks = relay.deadLetterSinks()
+            sinks = backend.deadLetterSinks()
         }
         let filter = DeadLetterLog.Filter(sinceMillis: since, untilMillis: until)
         let withBody = AdminQuery.flag(query["body"])
         if sinks.count == 1, let sink = sinks.first {
             do {
-                let page = try relay.fleet.deadLetters(sink: sink).page(filter, offset: offset, limit: limit)
+                let page = try backend.deadLetters(sink: sink).page(filter, offset: offset, limit: limit)
                 return .json(
                     200,
                     .object([
@@ -220,7 +214,7 @@ final class AdminAPI: Sendable {
         var chosen: [(sink: String, log: DeadLetterLog, selection: DeadLetterLog.Selection)] = []
         for sink in sinks {
             do {
-                let log = try relay.fleet.deadLetters(sink: sink)
+                let log = try backend.deadLetters(sink: sink)
                 chosen.append((sink, log, log.select(filter, times: offset + limit)))
             } catch {
                 return .error(500, "cannot read the dead letters of '\(sink)': \(error)")
@@ -260,7 +254,7 @@ final class AdminAPI: Sendable {
             ]))
     }
 
-    private static func replay(_ relay: Relay, body: [UInt8]) -> AdminResponse {
+    private static func replay(_ backend: any AdminBackend, body: [UInt8]) -> AdminResponse {
         let request: ReplayRequest
         do throws(AdminQuery.Invalid) {
             request = try ReplayRequest(json: body)
@@ -268,9 +262,7 @@ final class AdminAPI: Sendable {
             return .error(400, error.reason)
         }
         do {
-            let report = try relay.replayDeadLetters(
-                sink: request.sink, ids: request.ids, sinceMillis: request.since, untilMillis: request.until)
-            return .json(200, report.json)
+            return .json(200, try backend.replay(request).json)
         } catch {
             return .error(error.status, error.reason)
         }

@@ -27,3 +27,14 @@ enum DeadLetterJSON {
         ])
     }
 }
+
+extension ReplayReport {
+    /// The answer of `POST /admin/dead/replay`.
+    var json: JSONValue {
+        .object([
+            "ok": .bool(failed.isEmpty), "sink": .string(sink), "replayed": .int(replayed.count),
+            "ids": .array(replayed.map(JSONValue.string)), "not_found": .array(notFound.map(JSONValue.string)),
+            "failed": .object(failed.mapValues(JSONValue.string)),
+        ])
+    }
+}

@@ -4,7 +4,7 @@ import Spool
 
 /// One sink as `GET /admin/sinks` shows it: every route in force, every running worker (a
 /// removed route still draining included) and every spool on disk (an orphan included).
-struct SinkReport {
+package struct SinkReport {
     var name: String
     var kind: String?
     /// `running`, `paused`, `circuit open`, `draining`, `disabled` or `orphaned`.
@@ -34,12 +34,13 @@ struct SinkReport {
     }
 
     /// Every sink the relay knows, by name.
-    static func all(_ relay: Relay) -> [SinkReport] {
-        let table = relay.pipeline.routeTable
+    static func all(
+        routes table: RouteTable, fleet: SinkFleet, writer: GroupCommitWriter, dataDirectory: DataDirectory
+    ) -> [SinkReport] {
         let routes = Dictionary(uniqueKeysWithValues: table.routes.map { ($0.name, $0) })
-        let workers = relay.fleet.all
-        let stats = relay.writer.statistics()
-        let dead = Set(relay.deadLetterSinks())
+        let workers = fleet.all
+        let stats = writer.statistics()
+        let dead = Set(dataDirectory.deadLetterSinks())
         let names = Set(routes.keys).union(workers.keys).union(stats.keys).sorted()
         let now = WallClock.nowMillis()
         return names.compactMap { name -> SinkReport? in
@@ -48,7 +49,7 @@ struct SinkReport {
                 name: name, kind: (workers[name]?.route ?? routes[name]).map(\.sink.kind), state: "running",
                 depth: 0, bytes: spool.bytes, segments: spool.segments, inFlight: 0, delivered: 0, deadLetters: 0)
             if dead.contains(name) || workers[name] != nil {
-                report.deadLetters = (try? relay.fleet.deadLetters(sink: name).liveCount) ?? 0
+                report.deadLetters = (try? fleet.deadLetters(sink: name).liveCount) ?? 0
             }
             if let worker = workers[name] {
                 let status = worker.currentStatus
@@ -73,7 +74,7 @@ struct SinkReport {
                 }
                 return report
             }
-            report.depth = relay.offlineDepth(sink: name)
+            report.depth = offlineDepth(sink: name, writer: writer, dataDirectory: dataDirectory)
             if let route = routes[name] {
                 report.state = route.enabled ? "stopped" : "disabled"
                 report.reason = route.disabledReason ?? (route.enabled ? nil : "disabled")
@@ -86,5 +87,11 @@ struct SinkReport {
             }
             return report
         }
+    }
+
+    /// Records waiting in the spool of a sink no worker runs for (disabled or orphaned).
+    private static func offlineDepth(sink: String, writer: GroupCommitWriter, dataDirectory: DataDirectory) -> Int {
+        guard let reader = try? SpoolReader(sink: sink, directory: dataDirectory.spool(sink)) else { return 0 }
+        return reader.pendingCount(committed: writer.commitMark(sink: sink))
     }
 }

@@ -6,11 +6,10 @@ import Spool
 import Synchronization
 
 /// Cluster mode as the relay runs it: the PostgreSQL claim store, reached at start (recovery
-/// needs it), and its maintenance loop, which runs from ``startMaintenance()`` until ``stop()``.
+/// needs it), and its maintenance loop, a `Service` of the relay's group.
 package final class ClusterMode: Sendable {
     package let store: PostgresClaimStore
     package let maintenance: ClaimStoreMaintenance
-    private let task = Mutex<Task<Void, Never>?>(nil)
 
     private init(store: PostgresClaimStore) {
         self.store = store
@@ -45,23 +44,6 @@ package final class ClusterMode: Sendable {
             metadata: ["relay.store": "\(url.endpoint)", "relay.instance": "\(instance)"])
         try await cluster.maintenance.connectAtStart()
         return cluster
-    }
-
-    /// Starts the maintenance loop (reconnects, probes, expiry).
-    func startMaintenance() {
-        let maintenance = self.maintenance
-        task.withLock { task in
-            guard task == nil else { return }
-            task = Task { try? await maintenance.run() }
-        }
-    }
-
-    /// Ends the maintenance loop and closes the sessions (after the writer has closed).
-    func stop() async {
-        let running = task.withLock { $0 }
-        running?.cancel()
-        await running?.value
-        if running == nil { await store.shutdown() }
     }
 
     /// The store's state for `/admin/sinks` (and `moda-relay sinks`).

@@ -45,10 +45,9 @@ extension Relay {
             noteReload(error: "\(error)")
             return RouteReload(startFailure: "\(error)")
         }
-        pipeline.replaceRoutes(table)
+        routes.replace(table, warnings: loaded.warnings.map(\.description))
         let enabled = table.enabled.count
         metrics.routes(enabled: enabled, disabled: table.routes.count - enabled)
-        state.withLock { $0.routeWarnings = loaded.warnings.map(\.description) }
         for warning in loaded.warnings {
             logger.warning("route disabled", metadata: ["relay.diagnostic": "\(warning.description)"])
         }
@@ -90,7 +89,7 @@ extension Relay {
 
     private func noteReload(error: String?) {
         metrics.routeReload(success: error == nil)
-        state.withLock { $0.lastReloadError = error }
+        routes.noteReload(error: error)
     }
 
     private enum Trigger {
@@ -101,15 +100,12 @@ extension Relay {
     /// Until cancelled: reloads on SIGHUP and when the routes directory changes, and stops the
     /// workers of removed routes once they have drained.
     func maintain() async {
-        let hangups = state.withLock { $0.hangups }
         let watching = settings.routesWatchInterval > .zero
         let tick = watching ? settings.routesWatchInterval : .seconds(1)
         let (triggers, continuation) = AsyncStream.makeStream(of: Trigger.self, bufferingPolicy: .bufferingNewest(16))
         await withTaskGroup(of: Void.self) { tasks in
-            if let hangups {
-                tasks.addTask {
-                    for await _ in hangups { continuation.yield(.hangup) }
-                }
+            tasks.addTask {
+                for await _ in self.hangups { continuation.yield(.hangup) }
             }
             tasks.addTask {
                 while !Task.isCancelled {

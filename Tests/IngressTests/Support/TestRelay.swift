@@ -2,12 +2,16 @@ import Foundation
 import Ingress
 import RelayConfig
 import RelayCore
+import ServiceLifecycle
 import Sinks
 import Spool
 
 /// A real relay on ephemeral ports with its own data directory, for one test.
 final class TestRelay: Sendable {
     let relay: Relay
+    /// The relay's services, run as `serve` runs them.
+    let group: ServiceGroup
+    private let running: Task<Void, any Error>
     let logs: LogRecorder
     let dataDirectory: String
     let port: Int
@@ -41,7 +45,10 @@ final class TestRelay: Sendable {
             routes: RouteTable(routes: routes),
             routeWarnings: routes.filter { !$0.enabled }.map { "route '\($0.name)' is disabled" },
             logger: logs.logger(), eventLoopThreads: 2, adminToken: adminToken, environment: environment)
-        try await relay.start()
+        let group = relay.serviceGroup(logger: logs.logger())
+        running = Task { try await group.run() }
+        try await relay.listening.wait()
+        self.group = group
         self.relay = relay
         self.logs = logs
         self.dataDirectory = data
@@ -56,9 +63,10 @@ final class TestRelay: Sendable {
             enabled: enabled, disabledReason: enabled ? nil : "test")
     }
 
-    /// Stops the relay and removes its data.
+    /// Stops the relay gracefully (its service group, in order) and removes its data.
     func shutdown(keepData: Bool = false) async {
-        await relay.stop()
+        await group.triggerGracefulShutdown()
+        _ = try? await running.value
         if !keepData { try? FileManager.default.removeItem(atPath: dataDirectory) }
     }
 

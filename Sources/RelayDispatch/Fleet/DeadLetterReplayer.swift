@@ -1,36 +1,24 @@
 import Dispatch
+import Logging
 import RelayCore
-import RelayDispatch
 import Spool
 import Synchronization
 
-/// A refusal of an admin action, with the HTTP status it maps to.
-package struct AdminFailure: Error, Sendable {
-    package var status: Int
-    package var reason: String
-}
+/// Puts dead letters back into their sink's spool, in chunks of group commits, and marks them
+/// replayed. Used by the admin API's `POST /admin/dead/replay`; knows nothing of HTTP.
+package struct DeadLetterReplayer: Sendable {
+    package let writer: GroupCommitWriter
+    package let fleet: SinkFleet
+    package let logger: Logger
 
-/// What a replay did.
-package struct ReplayReport: Sendable {
-    package var sink: String
-    package var replayed: [String] = []
-    /// Requested ids with no live dead letter in the sink.
-    package var notFound: [String] = []
-    /// Ids whose re-enqueue failed (they stay dead letters), with the error.
-    package var failed: [String: String] = [:]
-
-    var json: JSONValue {
-        .object([
-            "ok": .bool(failed.isEmpty), "sink": .string(sink), "replayed": .int(replayed.count),
-            "ids": .array(replayed.map(JSONValue.string)), "not_found": .array(notFound.map(JSONValue.string)),
-            "failed": .object(failed.mapValues(JSONValue.string)),
-        ])
+    package init(writer: GroupCommitWriter, fleet: SinkFleet, logger: Logger) {
+        self.writer = writer
+        self.fleet = fleet
+        self.logger = logger
     }
-}
 
-extension Relay {
     /// Dead letters re-enqueued per group commit during a replay.
-    static let replayChunk = 256
+    package static let chunkSize = 256
 
     /// Appends one chunk of chosen events to the sink's spool (one group commit) and waits;
     /// returns the keys now durable again, and records them (or their errors) in `report`.
@@ -66,35 +54,23 @@ extension Relay {
         return replayed
     }
 
-    /// Sinks with a dead-letter file.
-    package func deadLetterSinks() -> [String] {
-        DataDirectory(settings.dataDirectory).deadLetterSinks()
-    }
-
-    /// Records waiting in the spool of a sink no worker runs for (disabled or orphaned).
-    func offlineDepth(sink: String) -> Int {
-        guard let reader = try? SpoolReader(sink: sink, directory: DataDirectory(settings.dataDirectory).spool(sink))
-        else { return 0 }
-        return reader.pendingCount(committed: writer.commitMark(sink: sink))
-    }
-
     /// Re-enqueues dead letters of `sink` for delivery: those with the given ids, or dead
     /// between `sinceMillis` and `untilMillis`, or all. Each goes back into the sink's spool as a
     /// new record (durable first), then its letter is marked replayed; if it dies again, its new
     /// letter carries the earlier ones as history. A paused sink resumes.
     ///
     /// Blocks (file reads, waiting for the commit, an fsync): call it on a blocking pool.
-    package func replayDeadLetters(
-        sink: String, ids: [String]?, sinceMillis: Int64?, untilMillis: Int64?
-    ) throws(AdminFailure) -> ReplayReport {
+    package func replay(
+        sink: String, ids: [String]?, sinceMillis: Int64?, untilMillis: Int64?, routes: RouteTable
+    ) throws(ReplayFailure) -> ReplayReport {
         guard let worker = fleet.worker(sink) else {
-            if let route = pipeline.routeTable.routes.first(where: { $0.name == sink }) {
-                throw AdminFailure(
+            if let route = routes.routes.first(where: { $0.name == sink }) {
+                throw ReplayFailure(
                     status: 409,
                     reason:
                         "route '\(sink)' is disabled (\(route.disabledReason ?? "disabled")); enable it, then replay")
             }
-            throw AdminFailure(status: 404, reason: "no route named '\(sink)' runs; replay needs its route")
+            throw ReplayFailure(status: 404, reason: "no route named '\(sink)' runs; replay needs its route")
         }
         let log = worker.deadLetters
         let selection = log.select(DeadLetterLog.Filter(sinceMillis: sinceMillis, untilMillis: untilMillis, ids: ids))
@@ -104,7 +80,7 @@ extension Relay {
         // In chunks: memory holds one chunk of bodies, however many letters are replayed.
         var start = 0
         while start < selection.count {
-            let range = start..<min(selection.count, start + Self.replayChunk)
+            let range = start..<min(selection.count, start + Self.chunkSize)
             start = range.upperBound
             let chosen: [DeadLetterLog.Entry]
             do {
@@ -115,7 +91,7 @@ extension Relay {
                 }
                 chosen = entries
             } catch {
-                throw AdminFailure(status: 500, reason: "cannot read the dead letters of '\(sink)': \(error)")
+                throw ReplayFailure(status: 500, reason: "cannot read the dead letters of '\(sink)': \(error)")
             }
             let replayed = replayChunk(chosen, sink: sink, atMillis: now, report: &report)
             do {

@@ -1,0 +1,46 @@
+import Logging
+import RelayCore
+import RelayDispatch
+import Spool
+
+extension Relay: AdminBackend {
+    package var adminHosts: [String] { settings.adminHosts }
+
+    package func countAdminRequest(endpoint: String, status: Int) {
+        metrics.adminRequest(endpoint: endpoint, status: status)
+    }
+
+    package func sinkReports() -> [SinkReport] {
+        SinkReport.all(
+            routes: routes.table, fleet: fleet, writer: writer, dataDirectory: DataDirectory(settings.dataDirectory))
+    }
+
+    package var storeReport: JSONValue? { cluster?.json }
+
+    package func recentAttempts() -> [String: [DeliveryAttempt]] {
+        fleet.all.mapValues(\.recentAttempts)
+    }
+
+    package func deadLetterSinks() -> [String] {
+        DataDirectory(settings.dataDirectory).deadLetterSinks()
+    }
+
+    package func isRunning(sink: String) -> Bool { fleet.worker(sink) != nil }
+
+    package func deadLetters(sink: String) throws(SpoolError) -> DeadLetterLog {
+        try fleet.deadLetters(sink: sink)
+    }
+
+    package func replay(_ request: ReplayRequest) throws(ReplayFailure) -> ReplayReport {
+        try DeadLetterReplayer(writer: writer, fleet: fleet, logger: logger).replay(
+            sink: request.sink, ids: request.ids, sinceMillis: request.since, untilMillis: request.until,
+            routes: routes.table)
+    }
+
+    package func runBlocking(_ work: @escaping @Sendable (_ active: Bool) -> Void) {
+        blockingPool.submit { state in
+            guard case .active = state else { return work(false) }
+            work(true)
+        }
+    }
+}

@@ -292,22 +292,6 @@ final class WebhookHandler: ChannelDuplexHandler, RemovableChannelHandler {
                     "relay.peer": "\(context.channel.remoteAddress?.ipAddress ?? "?")",
                 ])
         }
-        let body = outcome.jsonBody
-        var headers = HTTPHeaders()
-        headers.add(name: "content-type", value: "application/json")
-        headers.add(name: "content-length", value: String(body.utf8.count))
-        headers.add(name: "connection", value: keepAlive ? "keep-alive" : "close")
-        if outcome.status == 405 { headers.add(name: "allow", value: "POST") }
-        let head = HTTPResponseHead(
-            version: .http1_1, status: HTTPResponseStatus(statusCode: outcome.status), headers: headers)
-        context.write(wrapOutboundOut(.head(head)), promise: nil)
-        context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))), promise: nil)
-        if keepAlive {
-            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
-        } else {
-            context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
-                context.close(promise: nil)
-            }
-        }
+        IngressResponse.write(outcome, keepAlive: keepAlive, to: context)
     }
 }

@@ -212,7 +212,7 @@ import Testing
         #expect(try relay.post(SignedEvent.body(id: "evt_gone_1")).status == 200)
         #expect(try await eventually { relay.relay.fleet.worker("hook")?.currentStatus.paused != nil })
         #expect(try relay.post(SignedEvent.body(id: "evt_gone_2")).status == 200)
-        try await Task.sleep(for: .milliseconds(200))
+        #expect(try await relay.workerSettles("hook", depth: 1))
         #expect(server.requests.count == 1)  // paused: the second waits
         status.set(200)
         #expect(try relay.admin("POST", "/admin/dead/replay", json: #"{"sink":"hook"}"#).json["replayed"] as? Int == 1)

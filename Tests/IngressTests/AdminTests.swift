@@ -29,18 +29,24 @@ import Testing
         await relay.shutdown()
     }
 
+    /// As root (CI) permission bits do not stop writes, so the spool directory is made unwritable
+    /// for real: a read-only bind mount over it. Otherwise its mode is taken away.
     @Test func readinessFailsWhenTheSpoolIsNotWritable() async throws {
         let relay = try await TestRelay()
+        #expect(try relay.admin("/readyz").status == 200)
         let spool = relay.dataDirectory + "/spool"
-        chmod(spool, 0o500)
-        defer { chmod(spool, 0o700) }
-        // root bypasses permission bits; only assert when the check can observe them.
-        if access(spool, W_OK) != 0 {
-            let ready = try relay.admin("/readyz")
-            #expect(ready.status == 503)
-            #expect((ready.json["reasons"] as? [String])?.first?.contains("not writable") == true)
+        let restore: () -> Void
+        if SmallFilesystem.isAvailable {
+            restore = try SmallFilesystem.bindReadOnly(spool)
+        } else {
+            chmod(spool, 0o500)
+            restore = { chmod(spool, 0o700) }
         }
-        chmod(spool, 0o700)
+        let ready = try relay.admin("/readyz")
+        restore()
+        #expect(ready.status == 503)
+        #expect((ready.json["reasons"] as? [String])?.contains { $0.contains("\(spool) is not writable") } == true)
+        #expect(try relay.admin("/readyz").status == 200)
         await relay.shutdown()
     }
 }

@@ -139,7 +139,7 @@ import Testing
         for id in ["evt_rec_mine", "evt_rec_theirs", "evt_rec_nobody"] {
             #expect(try second.post(SignedEvent.body(id: id)).json["duplicate"] as? Bool == true, "\(id)")
         }
-        try await Task.sleep(for: .milliseconds(200))
+        #expect(try await second.workerSettles("hook", delivered: 2))
         #expect(!sink.requests.contains { $0.header("x-moda-event-id") == "evt_rec_theirs" })
         await second.shutdown()
         await sink.shutdown()

@@ -58,7 +58,8 @@ import Testing
         #expect(owner == "a")
         // Nothing was spooled at b, and a second copy at a is a local duplicate.
         #expect(try a.post(body).json["duplicate"] as? Bool == true)
-        try await Task.sleep(for: .milliseconds(200))
+        #expect(try await a.workerSettles("hook", delivered: 1))
+        #expect(try await b.workerSettles("hook"))
         #expect(deliveries(sink)["evt_cluster_retry"] == 1)
         await a.shutdown()
         await b.shutdown()
@@ -91,7 +92,8 @@ import Testing
             #expect(byID[id]?.sorted() == ["accepted", "duplicate"], "\(id): \(byID[id] ?? [])")
         }
         #expect(try await eventually { deliveries(sink).values.reduce(0, +) >= ids.count })
-        try await Task.sleep(for: .milliseconds(300))
+        #expect(try await a.workerSettles("hook"))
+        #expect(try await b.workerSettles("hook"))
         let delivered = deliveries(sink)
         #expect(delivered.count == ids.count)
         #expect(delivered.values.allSatisfy { $0 == 1 })
@@ -176,7 +178,7 @@ import Testing
             try server.psql("SELECT count(*) FROM moda_relay_claims WHERE key = '\(refused)'", database: database)
                 == "0")
         #expect(try await eventually { deliveries(sink)["evt_fine_meanwhile"] == 1 })
-        try await Task.sleep(for: .milliseconds(200))
+        #expect(try await a.workerSettles("hook", delivered: 1))
         #expect(deliveries(sink)["evt_refused_at_commit"] == nil)
 
         try server.psql("DROP TRIGGER refuse_one ON moda_relay_claims", database: database)

@@ -28,7 +28,9 @@ import Testing
         await relay.shutdown()
     }
 
-    /// Invariant 3: copies that arrive while the original commits wait for it.
+    /// Invariant 3 end to end: of fifty copies at once, one is new, the rest are duplicates, and
+    /// the spool holds one record. That the copies wait for the original (rather than being
+    /// answered by the writer's own dedupe) is `InFlightLedgerTests`'.
     @Test func fiftyConcurrentCopiesGiveOneNewAndFortyNineDuplicates() async throws {
         let relay = try await TestRelay()
         let body = SignedEvent.body(id: "evt_copies")

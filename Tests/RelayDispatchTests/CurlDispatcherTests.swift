@@ -119,7 +119,9 @@ import Testing
         let dispatcher = CurlDispatcher()
         let result = Mutex<DeliveryResult?>(nil)
         dispatcher.submit(request(server.url, timeout: .seconds(60))) { outcome, _ in result.withLock { $0 = outcome } }
-        while server.requests.isEmpty { try await Task.sleep(for: .milliseconds(10)) }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while server.requests.isEmpty, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        try #require(!server.requests.isEmpty, "the transfer never reached the server")
         await dispatcher.stop()
         #expect(result.withLock { $0 } == .transportFailure(.other, message: "dispatcher stopped"))
         let late = await send(dispatcher, request(server.url))

@@ -28,6 +28,18 @@ final class SmallFilesystem {
         return Int(info.f_bavail) * Int(info.f_frsize)
     }
 
+    /// Mounts a read-only view of `directory` over itself (a bind mount), so even root cannot
+    /// create files in it; files already open keep working. Returns the undo.
+    static func bindReadOnly(_ directory: String) throws -> () -> Void {
+        for arguments in [["--bind", directory, directory], ["-o", "remount,bind,ro", directory]] {
+            let status = try run("/bin/mount", arguments)
+            guard status == 0 else {
+                throw RawConnection.Failure(description: "mount \(arguments) failed with status \(status)")
+            }
+        }
+        return { _ = try? run("/bin/umount", [directory]) }
+    }
+
     /// Unmounts (lazily, so open files do not block it) and removes the mount point.
     func unmount() {
         _ = try? Self.run("/bin/umount", ["-l", path])

@@ -70,6 +70,17 @@ final class TestRelay: Sendable {
         if !keepData { try? FileManager.default.removeItem(atPath: dataDirectory) }
     }
 
+    /// Waits until the worker of `sink` has published a state in which its spool holds `depth`
+    /// undelivered records and it holds none of them: everything it would have sent by then
+    /// has been sent and answered. A barrier for asserting that something did not happen,
+    /// instead of sleeping a fixed time. `delivered`: at least this many delivered too.
+    func workerSettles(_ sink: String, depth: Int = 0, delivered: Int = 0) async throws -> Bool {
+        try await eventually {
+            guard let status = relay.fleet.worker(sink)?.currentStatus else { return false }
+            return status.depth == depth && status.inFlight == 0 && status.delivered >= delivered
+        }
+    }
+
     /// POSTs a signed event on a new connection and reads the answer.
     func post(_ body: [UInt8], headers: [(String, String)]? = nil) throws -> RawConnection.Response {
         let connection = try RawConnection(port: port)

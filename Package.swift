@@ -103,6 +103,7 @@ let package = Package(
         .target(
             name: "RelayTestSupport",
             dependencies: [
+                "RelayCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -121,6 +122,13 @@ let package = Package(
         .testTarget(
             name: "SinksTests",
             dependencies: ["Sinks", "RelayCore", "RelayConfig", "RelayDispatch", "Spool", "RelayTestSupport"]
+        ),
+        // The `moda-relay` command as an operator runs it: the real binary, its flags and output.
+        .testTarget(
+            name: "ModaRelayTests",
+            dependencies: [
+                "ModaRelay", "RelayCore", "RelayTestSupport", .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "IngressTests",

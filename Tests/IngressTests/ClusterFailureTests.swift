@@ -39,8 +39,15 @@ import Testing
         }
         for client in clients { client.start() }
         try await Task.sleep(for: .milliseconds(300))
+        let killed = ContinuousClock.now
         server.kill()
-        #expect(try await eventually { answers.withLock { $0.last?.status } == 503 })
+        let storeLog = {
+            a.logs.all.filter { $0.at >= killed }.map { "\($0.at - killed) \($0.message) \($0.metadata)" }
+                .joined(separator: "\n")
+        }
+        #expect(
+            try await eventually { answers.withLock { $0.last?.status } == 503 },
+            "kill took \(ContinuousClock.now - killed); log since:\n\(storeLog())")
         let ready = try a.admin("/readyz")
         #expect(ready.status == 503)
         #expect(ready.body.contains("shared store"))

@@ -7,6 +7,7 @@ final class LogRecorder: Sendable {
         var level: Logger.Level
         var message: String
         var metadata: [String: String]
+        var at = ContinuousClock.now
     }
 
     private let entries = Mutex<[Entry]>([])

@@ -1,4 +1,5 @@
 import Foundation
+import RelayTestSupport
 
 /// Throwaway TLS material made with the `openssl` command: a CA and a localhost certificate
 /// it signed (SAN localhost and 127.0.0.1).

@@ -2,6 +2,7 @@ import Foundation
 import Ingress
 import RelayConfig
 import RelayCore
+import RelayTestSupport
 import ServiceLifecycle
 import Sinks
 import Spool

@@ -1,4 +1,5 @@
 import Foundation
+import RelayTestSupport
 import Testing
 
 /// The command line as a user meets it: `serve` refusing to start, `check`, graceful stop.

@@ -6,26 +6,28 @@ import Foundation
 
 /// A tiny blocking HTTP/1.1 client over a real TCP socket, so tests control exactly what is
 /// sent (a Content-Length without its body, pipelined requests, many open connections).
-final class RawConnection {
-    struct Response {
-        var status: Int
-        var headers: [String: String]
-        var body: String
+public final class RawConnection {
+    public struct Response {
+        public var status: Int
+        public var headers: [String: String]
+        public var body: String
 
         /// The JSON body as a dictionary.
-        var json: [String: Any] {
+        public var json: [String: Any] {
             (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] ?? [:]
         }
     }
 
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
+
+        public init(description: String) { self.description = description }
     }
 
-    let fd: Int32
+    public let fd: Int32
     private var buffer: [UInt8] = []
 
-    init(port: Int) throws {
+    public init(port: Int) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket failed") }
         var address = sockaddr_in()
@@ -47,7 +49,7 @@ final class RawConnection {
 
     deinit { close(fd) }
 
-    func send(_ bytes: [UInt8]) throws {
+    public func send(_ bytes: [UInt8]) throws {
         var sent = 0
         while sent < bytes.count {
             let n = bytes.withUnsafeBytes {
@@ -58,11 +60,11 @@ final class RawConnection {
         }
     }
 
-    func send(_ text: String) throws { try send(Array(text.utf8)) }
+    public func send(_ text: String) throws { try send(Array(text.utf8)) }
 
     /// Sends all of `bytes` on a socket from any thread (for writers that must not block the
     /// test's reads); stops at the first error.
-    static func send(_ bytes: [UInt8], on fd: Int32) {
+    public static func send(_ bytes: [UInt8], on fd: Int32) {
         var sent = 0
         while sent < bytes.count {
             let n = bytes.withUnsafeBytes {
@@ -74,7 +76,7 @@ final class RawConnection {
     }
 
     /// Sends a request: head, then `body` (omit with `sendBody: false` to test early answers).
-    func request(
+    public func request(
         method: String = "POST", path: String = "/webhooks/moda", headers: [(String, String)] = [], body: [UInt8] = [],
         contentLength: Int? = nil, sendBody: Bool = true
     ) throws {
@@ -86,7 +88,7 @@ final class RawConnection {
     }
 
     /// Reads one response (Content-Length framed).
-    func readResponse() throws -> Response {
+    public func readResponse() throws -> Response {
         while true {
             if let headEnd = find([13, 10, 13, 10]) {
                 let head = String(decoding: buffer[0..<headEnd], as: UTF8.self)
@@ -113,7 +115,7 @@ final class RawConnection {
     }
 
     /// True if the server closed the connection (EOF) within the receive timeout.
-    func isClosedByPeer() -> Bool {
+    public func isClosedByPeer() -> Bool {
         var byte: UInt8 = 0
         return recv(fd, &byte, 1, 0) == 0
     }

@@ -1,4 +1,5 @@
 import Foundation
+import RelayTestSupport
 import Testing
 
 /// `moda-relay send` and `moda-relay explain`, as an operator runs them.
@@ -73,6 +74,11 @@ import Testing
               Cookie: session=c00kie-s3cr3t
               X-Team: platform
             """,
+            "discord.yaml": """
+            sink: discord
+            url: https://discord.com/api/webhooks/123/T0KEN-SECRET
+            content: "**Failed**: {{data.error.message}}"
+            """,
             "exports.yaml": "sink: file\npath: $ROOT/out.jsonl\nmatch:\n  type: export.*\n",
             "off.yaml": "sink: http\nurl: ${UNSET_URL_FOR_TEST}\n",
         ])
@@ -98,6 +104,12 @@ import Testing
         #expect(
             lines.contains(
                 "  body: {\"text\":\"Deck failed: &lt;!here&gt; boom \u{0600}&lt;!channel&gt;\u{0301} (request_id=req_1)\"}"
+            ))
+        #expect(lines.contains("discord: matches -> discord"))
+        #expect(lines.contains("  POST https://discord.com/api/webhooks/…"))
+        #expect(
+            lines.contains(
+                #"  body: {"content":"**Failed**: \\<!here\\> boom \#u{0600}\\<!channel\\>\#u{0301}","allowed_mentions":{"parse":[]}}"#
             ))
         #expect(!out.contains("s3cr3t") && !out.contains("SECRET"))
         // Hardening finding 15: every credential-like header is redacted, others are shown.

@@ -6,25 +6,27 @@ import Synchronization
 #endif
 
 /// The real `moda-relay` binary, run as a child process.
-final class RelayProcess {
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
+public final class RelayProcess {
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
+
+        public init(description: String) { self.description = description }
     }
 
     /// `moda-relay` next to the test bundle (both live in the build's products directory).
-    static var binary: String {
+    public static var binary: String {
         let exe =
             (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         return URL(fileURLWithPath: exe).deletingLastPathComponent().appendingPathComponent("moda-relay").path
     }
 
-    let process = Process()
+    public let process = Process()
     private let stderrLines = Lines()
-    private(set) var port = 0
-    private(set) var adminPort = 0
+    public private(set) var port = 0
+    public private(set) var adminPort = 0
 
     /// Starts `moda-relay` with `arguments` and `environment` (added to a minimal base).
-    init(arguments: [String], environment: [String: String]) throws {
+    public init(arguments: [String], environment: [String: String]) throws {
         guard FileManager.default.isExecutableFile(atPath: Self.binary) else {
             throw Failure(description: "moda-relay binary not found at \(Self.binary); build the package first")
         }
@@ -49,10 +51,10 @@ final class RelayProcess {
         try process.run()
     }
 
-    var stderr: [String] { stderrLines.all }
+    public var stderr: [String] { stderrLines.all }
 
     /// Waits for the "relay listening" line and reads the bound ports from it.
-    func waitUntilListening(timeout: Duration = .seconds(30)) async throws {
+    public func waitUntilListening(timeout: Duration = .seconds(30)) async throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if let line = stderr.first(where: { $0.contains("relay listening") }) {
@@ -76,23 +78,23 @@ final class RelayProcess {
     }
 
     /// Sends `signal` (SIGHUP, SIGTERM, …) to the relay.
-    func signal(_ signal: Int32) {
+    public func signal(_ signal: Int32) {
         kill(process.processIdentifier, signal)
     }
 
     /// `moda-relay ARGS --admin 127.0.0.1:<admin port>` run to completion.
-    func cli(_ arguments: [String], environment: [String: String] = [:]) throws -> (Int32, String, String) {
+    public func cli(_ arguments: [String], environment: [String: String] = [:]) throws -> (Int32, String, String) {
         try Self.run(arguments + ["--admin", "127.0.0.1:\(adminPort)"], environment: environment)
     }
 
     /// SIGKILL: no chance to flush anything.
-    func kill9() {
+    public func kill9() {
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }
 
     /// Waits for exit and returns the status.
-    func waitForExit(timeout: Duration = .seconds(30)) async throws -> Int32 {
+    public func waitForExit(timeout: Duration = .seconds(30)) async throws -> Int32 {
         let deadline = ContinuousClock.now + timeout
         while process.isRunning {
             guard ContinuousClock.now < deadline else {
@@ -105,7 +107,8 @@ final class RelayProcess {
     }
 
     /// Runs `moda-relay` to completion and returns (status, stdout, stderr).
-    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (Int32, String, String) {
+    public static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (Int32, String, String)
+    {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
@@ -128,19 +131,19 @@ final class RelayProcess {
 }
 
 /// Lines collected from a child's stderr, from the pipe's reader thread.
-final class Lines: Sendable {
+public final class Lines: Sendable {
     private let lines = Mutex<[String]>([])
-    func append(_ new: [String]) { lines.withLock { $0.append(contentsOf: new) } }
-    var all: [String] { lines.withLock { $0 } }
+    public func append(_ new: [String]) { lines.withLock { $0.append(contentsOf: new) } }
+    public var all: [String] { lines.withLock { $0 } }
 }
 
 /// A scratch directory with a routes folder.
-struct Workspace {
-    let root: String
-    var routes: String { root + "/routes" }
-    var data: String { root + "/data" }
+public struct Workspace {
+    public let root: String
+    public var routes: String { root + "/routes" }
+    public var data: String { root + "/data" }
 
-    init(routes: [String: String]) throws {
+    public init(routes: [String: String]) throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("ws-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: root + "/routes", withIntermediateDirectories: true)
         // "$ROOT" in a route stands for this workspace, so file sinks write inside it.
@@ -150,5 +153,5 @@ struct Workspace {
         }
     }
 
-    func cleanup() { try? FileManager.default.removeItem(atPath: root) }
+    public func cleanup() { try? FileManager.default.removeItem(atPath: root) }
 }

@@ -11,7 +11,7 @@ import Testing
 /// the dashboard use only metric names the relay exports.
 @Suite struct OpsBundleTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().path
+        .deletingLastPathComponent().deletingLastPathComponent().path
 
     /// A relay (in cluster mode, so the store's families exist too) that has done a bit of
     /// everything, so every metric family exists.

@@ -27,17 +27,12 @@ package struct ReplayRequest: Sendable, Equatable {
         until = try Self.instant(members["until"], name: "until")
     }
 
+    /// A JSON string or number read as the query parameters are (``AdminQuery/instant(_:name:)``).
     private static func instant(_ value: JSONValue?, name: String) throws(AdminQuery.Invalid) -> Int64? {
         guard let value else { return nil }
-        let text: String? =
-            switch value {
-            case .string(let string): string
-            case .number(let number): number
-            default: nil
-            }
-        guard let text, let millis = Timestamp.parse(text) else {
-            throw AdminQuery.Invalid("'\(name)' must be an RFC 3339 time or Unix seconds")
+        switch value {
+        case .string(let text), .number(let text): return try AdminQuery.instant(text, name: "'\(name)'")
+        default: throw AdminQuery.Invalid("'\(name)' must be an RFC 3339 time or Unix seconds, as a string or number")
         }
-        return millis
     }
 }

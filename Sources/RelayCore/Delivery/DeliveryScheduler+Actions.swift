@@ -29,19 +29,30 @@ extension DeliveryScheduler {
     }
 
     /// One attempt that ended, for the admin API's recent attempts and the metrics.
-    package struct Attempt {
+    package struct Attempt: Sendable, Equatable {
         package var sequence: UInt64
-        package var payload: Payload
         package var acceptedAtMillis: Int64
         /// 1-based.
         package var number: Int
         package var outcome: DeliveryOutcome
         package var result: DeliveryResult
         package var latency: Duration
+
+        package init(
+            sequence: UInt64, acceptedAtMillis: Int64, number: Int, outcome: DeliveryOutcome,
+            result: DeliveryResult, latency: Duration
+        ) {
+            self.sequence = sequence
+            self.acceptedAtMillis = acceptedAtMillis
+            self.number = number
+            self.outcome = outcome
+            self.result = result
+            self.latency = latency
+        }
     }
 
     /// What the worker must do.
-    package enum Action {
+    package enum Action: Sendable, Equatable {
         /// Attempt these records now, in this order (a file sink writes them as one batch).
         case send([UInt64])
         /// An attempt ended: record it for the admin API and the metrics.
@@ -62,8 +73,3 @@ extension DeliveryScheduler {
         case circuitClosed
     }
 }
-
-extension DeliveryScheduler.Attempt: Equatable where Payload: Equatable {}
-extension DeliveryScheduler.Action: Equatable where Payload: Equatable {}
-extension DeliveryScheduler.Attempt: Sendable where Payload: Sendable {}
-extension DeliveryScheduler.Action: Sendable where Payload: Sendable {}

@@ -11,35 +11,45 @@
 /// States of a record: *waiting* (due at a time) → *sending* → delivered (acknowledge),
 /// waiting again (retry), or dead (write a dead letter, then acknowledge; 410 also pauses the
 /// sink). A paused sink sends nothing until ``resume()``.
-package struct DeliveryScheduler<Clock: DeliveryClock, Payload> {
-    private struct Pending {
-        var payload: Payload
-        var acceptedAtMillis: Int64
-        var attempts = 0
-        var due: MonotonicInstant
-        var sending = false
-        var sentAt: MonotonicInstant
-        var last: DeliveryResult?
+package struct DeliveryScheduler<Clock: DeliveryClock> {
+    @usableFromInline
+    struct Pending {
+        @usableFromInline var acceptedAtMillis: Int64
+        @usableFromInline var attempts = 0
+        @usableFromInline var due: MonotonicInstant
+        @usableFromInline var sending = false
+        @usableFromInline var sentAt: MonotonicInstant
+        @usableFromInline var last: DeliveryResult?
         /// Set while its dead letter is being written: pause the sink once it is.
-        var pauseAfterDeadLetter: String?
+        @usableFromInline var pauseAfterDeadLetter: String?
+
+        @usableFromInline
+        init(acceptedAtMillis: Int64, due: MonotonicInstant, sentAt: MonotonicInstant) {
+            self.acceptedAtMillis = acceptedAtMillis
+            self.due = due
+            self.sentAt = sentAt
+        }
     }
 
     package let configuration: Configuration
-    private let clock: Clock
-    private let machine: RetryMachine
-    private var bucket: TokenBucket?
-    private var circuit: CircuitBreaker
-    private var acks: AckBatcher
-    private var random: SeededRandom
-    private var pending: [UInt64: Pending] = [:]
+    @usableFromInline let clock: Clock
+    @usableFromInline let machine: RetryMachine
+    @usableFromInline var bucket: TokenBucket?
+    @usableFromInline var circuit: CircuitBreaker
+    @usableFromInline var acks: AckBatcher
+    @usableFromInline var random: SeededRandom
+    @usableFromInline var pending: [UInt64: Pending] = [:]
+    /// The held sequences, ascending (records are read in order), so no poll sorts them.
+    @usableFromInline var order: [UInt64] = []
     /// When the rate next allows an attempt, after it refused one.
-    private var rateReadyAt: MonotonicInstant?
+    @usableFromInline var rateReadyAt: MonotonicInstant?
     /// A slot was freed (or records were skipped) since the last refill: read again soon.
-    private var refillWanted = true
+    @usableFromInline var refillWanted = true
 
-    /// Why the sink is paused, if it is.
-    package private(set) var pausedReason: String?
+    /// Why the sink is paused, if it is (set by the scheduler only).
+    package var pausedReason: String?
 
+    @inlinable
     package init(configuration: Configuration, clock: Clock, random: SeededRandom = SeededRandom()) {
         self.configuration = configuration
         self.clock = clock
@@ -53,6 +63,7 @@ package struct DeliveryScheduler<Clock: DeliveryClock, Payload> {
     // MARK: State
 
     /// Records held (waiting or in flight).
+    @inlinable
     package var heldCount: Int { pending.count }
     package var consecutiveFailures: Int { circuit.consecutiveFailures }
     package var circuitOpen: Bool { circuit.isOpen }
@@ -63,10 +74,8 @@ package struct DeliveryScheduler<Clock: DeliveryClock, Payload> {
         return oldest
     }
     /// Acknowledgements waiting to be flushed.
+    @inlinable
     package var unflushedAcknowledgements: Int { acks.pending }
-
-    /// The payload of a held record.
-    package func payload(_ sequence: UInt64) -> Payload? { pending[sequence]?.payload }
 
     /// How many records to read from the spool now: 0 while paused or full. Clears the
     /// refill hint used by ``nextWake()``.
@@ -78,19 +87,30 @@ package struct DeliveryScheduler<Clock: DeliveryClock, Payload> {
     // MARK: Events
 
     /// A record read from the spool; due at once.
-    package mutating func add(_ sequence: UInt64, acceptedAtMillis: Int64, payload: Payload) {
+    @inlinable
+    package mutating func add(_ sequence: UInt64, acceptedAtMillis: Int64) {
         let now = clock.now
-        pending[sequence] = Pending(payload: payload, acceptedAtMillis: acceptedAtMillis, due: now, sentAt: now)
+        guard
+            pending.updateValue(Pending(acceptedAtMillis: acceptedAtMillis, due: now, sentAt: now), forKey: sequence)
+                == nil
+        else { return }
+        if let last = order.last, last > sequence {
+            order.insert(sequence, at: order.firstIndex { $0 > sequence } ?? order.endIndex)
+        } else {
+            order.append(sequence)
+        }
     }
 
     /// Settles a record without (further) attempts: nothing to send for it, or it belongs to
     /// another instance. It need not be held.
+    @inlinable
     package mutating func skip(_ sequence: UInt64) -> [Action] {
         pending[sequence] = nil
         return settle(sequence, .skipped)
     }
 
     /// Dead-letters a held record at once (its body cannot be turned into a request).
+    @inlinable
     package mutating func deadLetterNow(_ sequence: UInt64, reason: String) -> [Action] {
         guard var record = pending[sequence] else { return [] }
         record.sending = false
@@ -99,6 +119,7 @@ package struct DeliveryScheduler<Clock: DeliveryClock, Payload> {
     }
 
     /// An attempt of a held record ended with `result`.
+    @inlinable
     package mutating func finished(_ sequence: UInt64, _ result: DeliveryResult) -> [Action] {
         // Taken out, so the common case (delivered) leaves no second reference to the record.
         guard var record = pending.removeValue(forKey: sequence) else { return [] }
@@ -120,7 +141,7 @@ package struct DeliveryScheduler<Clock: DeliveryClock, Payload> {
         actions.append(
             .attempted(
                 Attempt(
-                    sequence: sequence, payload: record.payload, acceptedAtMillis: record.acceptedAtMillis,
+                    sequence: sequence, acceptedAtMillis: record.acceptedAtMillis,
                     number: record.attempts, outcome: outcome, result: result, latency: record.sentAt.duration(to: now))
             ))
         switch circuit.record(result) {
@@ -144,6 +165,7 @@ package struct DeliveryScheduler<Clock: DeliveryClock, Payload> {
     }
 
     /// The record's dead letter is durable: acknowledge it (and pause, after 410).
+    @inlinable
     package mutating func deadLetterWritten(_ sequence: UInt64) -> [Action] {
         guard let record = pending.removeValue(forKey: sequence) else { return [] }
         var actions = settle(sequence, .deadLettered)
@@ -155,6 +177,7 @@ package struct DeliveryScheduler<Clock: DeliveryClock, Payload> {
     }
 
     /// The dead letter could not be written: keep the record and attempt it again later.
+    @inlinable
     package mutating func deadLetterFailed(_ sequence: UInt64) {
         guard var record = pending[sequence] else { return }
         record.pauseAfterDeadLetter = nil
@@ -163,6 +186,7 @@ package struct DeliveryScheduler<Clock: DeliveryClock, Payload> {
     }
 
     /// The operator says the sink is fixed: lift a pause and close the circuit.
+    @inlinable
     package mutating func resume() -> [Action] {
         let reason = pausedReason
         pausedReason = nil
@@ -172,11 +196,13 @@ package struct DeliveryScheduler<Clock: DeliveryClock, Payload> {
     }
 
     /// A flush the scheduler asked for succeeded or failed (tried again after a delay).
+    @inlinable
     package mutating func acknowledgementsFlushed(_ succeeded: Bool) {
         acks.flushed(succeeded, at: clock.now)
     }
 
     /// Records to send now, and acknowledgements to flush, in that order.
+    @inlinable
     package mutating func poll() -> [Action] {
         let now = clock.now
         var actions: [Action] = []
@@ -206,19 +232,21 @@ package struct DeliveryScheduler<Clock: DeliveryClock, Payload> {
     }
 
     /// Flushes what is left before the worker stops.
+    @inlinable
     package func stop() -> [Action] {
         acks.pending > 0 ? [.flushAcknowledgements] : []
     }
 
     /// When ``poll()`` next has something to do: a record due (and allowed by the rate), a
     /// flush due, a refill worth trying, or the idle wake.
+    @inlinable
     package func nextWake() -> MonotonicInstant {
         let now = clock.now
         var next = now.advanced(by: configuration.idleWake)
         if pausedReason == nil {
             if refillWanted && pending.count < configuration.window { return now }
             if circuit.isOpen {
-                if let oldest = pending.keys.min(), let record = pending[oldest], !record.sending {
+                if let oldest = order.first, let record = pending[oldest], !record.sending {
                     next = min(next, max(record.due, rateReadyAt ?? record.due))
                 }
             } else {
@@ -234,11 +262,14 @@ package struct DeliveryScheduler<Clock: DeliveryClock, Payload> {
     // MARK: Helpers
 
     /// Every held record in sequence order; with the circuit open, only the oldest (the probe).
-    private func candidates() -> [UInt64] {
-        circuit.isOpen ? pending.keys.min().map { [$0] } ?? [] : pending.keys.sorted()
+    @inlinable
+    func candidates() -> ArraySlice<UInt64> {
+        circuit.isOpen ? order.prefix(1) : order[...]
     }
 
-    private mutating func settle(_ sequence: UInt64, _ settlement: Settlement) -> [Action] {
+    @inlinable
+    mutating func settle(_ sequence: UInt64, _ settlement: Settlement) -> [Action] {
+        if let index = order.firstIndex(of: sequence) { order.remove(at: index) }
         acks.added(at: clock.now)
         refillWanted = true
         return [.acknowledge(sequence, settlement)]

@@ -107,10 +107,13 @@ final class Transfer {
         }
         guard let colon = line.firstIndex(of: ":") else { return }
         let name = line[..<colon].lowercased()
-        let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
+        // Most headers are of no interest: trim (through Foundation) only the ones that are.
         if name == "retry-after" {
-            retryAfter = value
-        } else if retryHintHeaders.contains(name), let seconds = RetryHint.seconds(value) {
+            retryAfter = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
+        } else if !retryHintHeaders.isEmpty, retryHintHeaders.contains(name),
+            let seconds = RetryHint.seconds(
+                line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines))
+        {
             hintSeconds = max(hintSeconds ?? 0, seconds)
         }
     }

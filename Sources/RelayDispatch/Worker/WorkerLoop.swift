@@ -5,7 +5,7 @@ import Spool
 /// The thread a ``SinkWorker`` runs: it feeds the sink's ``DeliveryScheduler`` and performs
 /// what it decides (reads, sends, acknowledgements, dead letters), and owns the spool reader.
 final class WorkerLoop {
-    typealias Scheduler = DeliveryScheduler<SystemDeliveryClock, SpoolRecord>
+    typealias Scheduler = DeliveryScheduler<SystemDeliveryClock>
 
     private let route: Route
     private let writer: GroupCommitWriter
@@ -14,6 +14,8 @@ final class WorkerLoop {
     private let deadLetters: DeadLetterLog
     private let sink: any Sink
     private var scheduler: Scheduler
+    /// The records the scheduler holds, by sequence, until they are acknowledged.
+    private var records: [UInt64: SpoolRecord] = [:]
     private let clock = SystemDeliveryClock()
     private let inbox: BlockingQueue<SinkWorker.Event>
     private let status: StatusBox
@@ -90,7 +92,8 @@ final class WorkerLoop {
                     perform(scheduler.skip(record.sequence))
                     continue
                 }
-                scheduler.add(record.sequence, acceptedAtMillis: record.acceptedAtMillis, payload: record)
+                records[record.sequence] = record
+                scheduler.add(record.sequence, acceptedAtMillis: record.acceptedAtMillis)
             }
         } catch {
             note(error: "reading the spool failed: \(error)")
@@ -122,8 +125,8 @@ final class WorkerLoop {
     }
 
     private func send(_ sequences: [UInt64]) {
-        let records = sequences.compactMap { scheduler.payload($0) }
-        for (record, attempt) in zip(records, sink.attempt(records, atMillis: clock.wallMillis)) {
+        let due = sequences.compactMap { records[$0] }
+        for (record, attempt) in zip(due, sink.attempt(due, atMillis: clock.wallMillis)) {
             switch attempt {
             case .request(let request): submit(record.sequence, request)
             case .finished(let result): perform(scheduler.finished(record.sequence, sink.interpret(result)))
@@ -144,7 +147,7 @@ final class WorkerLoop {
 
     private func record(_ attempt: Scheduler.Attempt) {
         let now = clock.wallMillis
-        let record = attempt.payload
+        guard let record = records[attempt.sequence] else { return }
         var entry = DeliveryAttempt(
             atMillis: now, eventID: record.dedupeKey, eventType: record.eventType, attempt: attempt.number,
             outcome: attempt.outcome, status: nil, error: nil, latency: attempt.latency, responseExcerpt: "")
@@ -163,7 +166,7 @@ final class WorkerLoop {
     }
 
     private func writeDeadLetter(_ sequence: UInt64, reason: String, attempts: Int, last: DeliveryResult?) {
-        guard let record = scheduler.payload(sequence) else { return }
+        guard let record = records[sequence] else { return }
         var status: Int?
         var error = ""
         var excerpt = ""
@@ -198,6 +201,7 @@ final class WorkerLoop {
     }
 
     private func acknowledge(_ sequence: UInt64, _ settlement: Scheduler.Settlement) {
+        records[sequence] = nil
         reader.acknowledge(sequence)
         status.value.withLock { status in
             switch settlement {

@@ -8,11 +8,13 @@ import RelayCore
 /// condition variable on `CLOCK_MONOTONIC`): the spool writer's commit queue and each sink
 /// worker's inbox. `take` returns everything queued, up to a limit.
 package final class BlockingQueue<Element>: @unchecked Sendable {
-    // All mutable state is guarded by `mutex`.
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
-    private var items: [Element] = []
-    private var closed = false
+    // All mutable state is guarded by `mutex`. Inlinable (and its state usable from inlinable
+    // code) so each client module specializes it for its element type: the generic version
+    // resolves type metadata at run time on every push and take.
+    @usableFromInline let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    @usableFromInline let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    @usableFromInline var items: [Element] = []
+    @usableFromInline var closed = false
 
     package init() {
         pthread_mutex_init(mutex, nil)
@@ -32,6 +34,7 @@ package final class BlockingQueue<Element>: @unchecked Sendable {
 
     /// Adds an element; false (and nothing added) once the queue is closed.
     @discardableResult
+    @inlinable
     package func push(_ element: Element) -> Bool {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
@@ -44,6 +47,7 @@ package final class BlockingQueue<Element>: @unchecked Sendable {
     /// Up to `limit` queued elements. Waits while the queue is empty and open, until `deadline`
     /// (on `CLOCK_MONOTONIC`) if one is given. Nil means closed and empty; an empty array, that
     /// the deadline passed.
+    @inlinable
     package func take(limit: Int = .max, deadline: MonotonicInstant? = nil) -> [Element]? {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
@@ -67,6 +71,7 @@ package final class BlockingQueue<Element>: @unchecked Sendable {
     }
 
     /// Refuses further pushes and wakes the consumer; queued elements can still be taken.
+    @inlinable
     package func close() {
         pthread_mutex_lock(mutex)
         closed = true

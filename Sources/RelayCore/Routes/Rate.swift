@@ -21,8 +21,12 @@ package struct Rate: Sendable, Equatable, CustomStringConvertible {
     }
 
     package var description: String {
-        let unit = per == .seconds(1) ? "s" : per == .seconds(60) ? "m" : "h"
-        return "\(count)/\(unit)"
+        switch per {
+        case .seconds(1): return "\(count)/s"
+        case .seconds(60): return "\(count)/m"
+        case .seconds(3600): return "\(count)/h"
+        default: return "\(count) per \(per)"
+        }
     }
 }
 

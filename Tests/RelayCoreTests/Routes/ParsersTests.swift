@@ -34,6 +34,9 @@ import Testing
         #expect(Rate(parsing: "0/s") == nil)
         #expect(Rate(parsing: "5/d") == nil)
         #expect(Rate(parsing: "fast") == nil)
+        for text in ["1/s", "30/m", "500/h"] { #expect(Rate(parsing: text)?.description == text) }
+        // A rate no route file can spell (Discord's default) still reads right.
+        #expect(Rate(count: 1, per: .seconds(2)).description == "1 per 2.0 seconds")
     }
 
     @Test func retryPolicyValidationAndCeilings() throws {

@@ -2,13 +2,27 @@ import Dispatch
 import NIOCore
 import Synchronization
 
+/// The session closed while a round trip on it was awaited.
+struct SessionClosed: Error, CustomStringConvertible {
+    var description: String { "the session closed before it answered" }
+}
+
 /// Waits on a thread that is not an event loop (the spool writer's) for `future`, at most
-/// `limit`. Returns nil when the limit passed first.
-func blockingWait<Value: Sendable>(_ future: EventLoopFuture<Value>, limit: Duration) -> Result<Value, any Error>? {
+/// `limit`. Returns nil when the limit passed first. With `closing` (the session's close
+/// future), a session that closes first ends the wait at once with ``SessionClosed``: a query
+/// caught in a closing session is not always failed, and the writer must not wait out the
+/// whole limit on a store that is gone.
+func blockingWait<Value: Sendable>(
+    _ future: EventLoopFuture<Value>, closing: EventLoopFuture<Void>? = nil, limit: Duration
+) -> Result<Value, any Error>? {
     let done = DispatchSemaphore(value: 0)
     let outcome = Mutex<Result<Value, any Error>?>(nil)
     future.whenComplete { result in
-        outcome.withLock { $0 = result }
+        outcome.withLock { $0 = $0 ?? result }
+        done.signal()
+    }
+    closing?.whenComplete { _ in
+        outcome.withLock { $0 = $0 ?? .failure(SessionClosed()) }
         done.signal()
     }
     let nanos = Int(clamping: limit.wholeNanoseconds)

@@ -182,7 +182,8 @@ package final class PostgresClaimStore: SharedClaims {
         _ future: EventLoopFuture<Value>, operation: String, on connection: PostgresConnection
     ) throws(SpoolError) -> Value {
         let started = ContinuousClock.now
-        guard let result = blockingWait(future, limit: configuration.roundTripLimit) else {
+        guard let result = blockingWait(future, closing: connection.closeFuture, limit: configuration.roundTripLimit)
+        else {
             observer?.failed(code: "timeout")
             abandon(connection, reason: "no answer to \(operation) within \(configuration.roundTripLimit)")
             throw SpoolError(code: .storeUnavailable, message: "shared store: no answer to \(operation) in time")
@@ -198,7 +199,9 @@ package final class PostgresClaimStore: SharedClaims {
                 abandon(connection, reason: failure.message)
             } else {
                 // The transaction is aborted server-side; end it so the session is usable again.
-                _ = blockingWait(connection.query("ROLLBACK", logger: logger), limit: configuration.roundTripLimit)
+                _ = blockingWait(
+                    connection.query("ROLLBACK", logger: logger), closing: connection.closeFuture,
+                    limit: configuration.roundTripLimit)
             }
             if failure.code == "55P03" {
                 throw SpoolError(

@@ -27,7 +27,7 @@ final class PostgresClaimTransaction: ClaimTransaction {
         let future = connection.query("COMMIT", logger: store.logger)
         let limit = store.configuration.roundTripLimit
         let started = ContinuousClock.now
-        let outcome = blockingWait(future, limit: limit)
+        let outcome = blockingWait(future, closing: connection.closeFuture, limit: limit)
         if case .success? = outcome {
             store.observer?.roundTrip("commit", duration: ContinuousClock.now - started)
             store.beginAhead(on: connection)
@@ -67,7 +67,9 @@ final class PostgresClaimTransaction: ClaimTransaction {
         guard open else { return }
         open = false
         let future = connection.query("ROLLBACK", logger: store.logger)
-        if case .success? = blockingWait(future, limit: store.configuration.roundTripLimit) {
+        if case .success? = blockingWait(
+            future, closing: connection.closeFuture, limit: store.configuration.roundTripLimit)
+        {
             store.beginAhead(on: connection)
             return
         }

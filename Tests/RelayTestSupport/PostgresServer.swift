@@ -110,7 +110,13 @@ package final class PostgresServer: Sendable {
         process.withLock { $0 = (server, exited) }
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
-            if (try? psql("SELECT 1")) != nil { return }
+            // This server, not another test's that holds the port (its own could not bind then).
+            if let answering = try? psql("SHOW data_directory") {
+                guard answering == directory + "/data" else {
+                    throw Failure(message: "port \(port) is held by another server (\(answering))")
+                }
+                return
+            }
             Thread.sleep(forTimeInterval: 0.1)
         }
         throw Failure(message: "PostgreSQL did not start on port \(port)")
@@ -139,7 +145,10 @@ package final class PostgresServer: Sendable {
         exited.wait()
         // Backends notice their postmaster is gone and exit; wait until the port is free.
         let deadline = Date().addingTimeInterval(10)
-        while Date() < deadline, (try? psql("SELECT 1")) != nil { Thread.sleep(forTimeInterval: 0.05) }
+        while Date() < deadline, let answering = try? psql("SHOW data_directory") {
+            precondition(answering == directory + "/data", "port \(port) is answered by another server: \(answering)")
+            Thread.sleep(forTimeInterval: 0.05)
+        }
         Thread.sleep(forTimeInterval: 0.2)
     }
 
@@ -204,21 +213,24 @@ package final class PostgresServer: Sendable {
         }
     }
 
+    /// A free port below the kernel's ephemeral range (32768 and up): the server binds it again
+    /// on every restart, and no outgoing connection of another test can be given it meanwhile.
     private static func freePort() throws -> Int {
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(socket) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) }
+        for _ in 0..<200 {
+            let candidate = Int.random(in: 20_000..<32_000)
+            let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            defer { close(socket) }
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            address.sin_port = in_port_t(UInt16(candidate).bigEndian)
+            let bound = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    bind(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+            if bound == 0 { return candidate }
         }
-        guard bound == 0 else { throw Failure(message: "cannot find a free port") }
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) }
-        }
-        return Int(UInt16(bigEndian: address.sin_port))
+        throw Failure(message: "cannot find a free port")
     }
 }

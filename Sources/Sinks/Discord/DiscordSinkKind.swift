@@ -28,19 +28,12 @@ package struct DiscordSinkKind: SinkKind {
     }
 
     package func makeSink(_ settings: DiscordSinkSettings, route: Route) throws -> any Sink {
-        DiscordSink(builder: builder(settings, route: route))
+        let builder = self.builder(settings, route: route)
+        return TemplatedMessageSink(message: { builder.request(for: $0) }, interpret: DiscordRateLimit.interpret)
     }
 
     package func explain(_ settings: DiscordSinkSettings, route: Route, record: SpoolRecord) -> [String] {
-        switch builder(settings, route: route).request(for: record) {
-        case .request(let request):
-            return [
-                "  POST \(ExplainRedaction.webhookURL(settings.url))",
-                "  body: \(String(decoding: request.body, as: UTF8.self))",
-            ]
-        case .noTemplate(let type): return ["  nothing posted: no template for \(type) and no default"]
-        case .undecodable(let reason): return ["  would dead-letter: \(reason)"]
-        }
+        builder(settings, route: route).request(for: record).explained(url: settings.url)
     }
 
     private func builder(_ settings: DiscordSinkSettings, route: Route) -> DiscordMessageBuilder {

@@ -28,20 +28,15 @@ package struct SlackSinkKind: SinkKind {
     }
 
     package func makeSink(_ settings: SlackSinkSettings, route: Route) throws -> any Sink {
-        SlackSink(
-            builder: SlackSinkRequestBuilder(url: settings.url, templates: settings.templates, timeout: route.timeout))
+        let builder = self.builder(settings, route: route)
+        return TemplatedMessageSink { builder.request(for: $0) }
     }
 
     package func explain(_ settings: SlackSinkSettings, route: Route, record: SpoolRecord) -> [String] {
-        let builder = SlackSinkRequestBuilder(url: settings.url, templates: settings.templates, timeout: route.timeout)
-        switch builder.request(for: record) {
-        case .request(let request):
-            return [
-                "  POST \(ExplainRedaction.webhookURL(settings.url))",
-                "  body: \(String(decoding: request.body, as: UTF8.self))",
-            ]
-        case .noTemplate(let type): return ["  nothing posted: no template for \(type) and no default"]
-        case .undecodable(let reason): return ["  would dead-letter: \(reason)"]
-        }
+        builder(settings, route: route).request(for: record).explained(url: settings.url)
+    }
+
+    private func builder(_ settings: SlackSinkSettings, route: Route) -> SlackSinkRequestBuilder {
+        SlackSinkRequestBuilder(url: settings.url, templates: settings.templates, timeout: route.timeout)
     }
 }

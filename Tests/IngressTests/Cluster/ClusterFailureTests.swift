@@ -24,6 +24,7 @@ import Testing
 
         // Two clients send new events without pause while the server is killed and restarted.
         let answers = Mutex<[(id: String, status: Int, body: String)]>([])
+        let trace = Mutex<[(at: ContinuousClock.Instant, took: Duration, what: String)]>([])
         let stop = Atomic<Bool>(false)
         let port = a.port
         let clients = (0..<2).map { client in
@@ -32,7 +33,15 @@ import Testing
                 while !stop.load(ordering: .relaxed) {
                     let id = "evt_down_\(client)_\(index)"
                     index += 1
-                    guard let answer = try? ClusterTests.post(port: port, SignedEvent.body(id: id)) else { continue }
+                    let sent = ContinuousClock.now
+                    let answer: RawConnection.Response
+                    do {
+                        answer = try ClusterTests.post(port: port, SignedEvent.body(id: id))
+                    } catch {
+                        trace.withLock { $0.append((sent, ContinuousClock.now - sent, "error: \(error)")) }
+                        continue
+                    }
+                    trace.withLock { $0.append((sent, ContinuousClock.now - sent, "\(answer.status)")) }
                     answers.withLock { $0.append((id, answer.status, answer.body)) }
                 }
             }
@@ -44,6 +53,10 @@ import Testing
         let storeLog = {
             a.logs.all.filter { $0.at >= killed }.map { "\($0.at - killed) \($0.message) \($0.metadata)" }
                 .joined(separator: "\n")
+                + "\nclient requests since the kill:\n"
+                + trace.withLock { $0 }.filter { $0.at + $0.took >= killed }.suffix(40).map {
+                    "sent \($0.at - killed), took \($0.took): \($0.what)"
+                }.joined(separator: "\n")
         }
         #expect(
             try await eventually { answers.withLock { $0.last?.status } == 503 },

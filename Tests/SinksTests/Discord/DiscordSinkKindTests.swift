@@ -4,31 +4,33 @@ import Testing
 
 @testable import Sinks
 
-@Suite struct DiscordSinkTests {
+@Suite struct DiscordSinkKindTests {
     static func rateLimited(_ body: String, retryAfter: String? = nil) -> DeliveryResult {
         .response(status: 429, retryAfter: retryAfter, bodyExcerpt: body)
     }
 
     @Test func a429sRetryAfterFieldBecomesTheRetryHint() {
         let body = #"{"message": "You are being rate limited.", "retry_after": 1.337, "global": false}"#
-        #expect(DiscordSink.interpret(Self.rateLimited(body)) == Self.rateLimited(body, retryAfter: "2"))
+        #expect(DiscordRateLimit.interpret(Self.rateLimited(body)) == Self.rateLimited(body, retryAfter: "2"))
         // The later of the header and the field wins.
         #expect(
-            DiscordSink.interpret(Self.rateLimited(body, retryAfter: "5")) == Self.rateLimited(body, retryAfter: "5"))
+            DiscordRateLimit.interpret(Self.rateLimited(body, retryAfter: "5"))
+                == Self.rateLimited(body, retryAfter: "5"))
         #expect(
-            DiscordSink.interpret(Self.rateLimited(body, retryAfter: "1")) == Self.rateLimited(body, retryAfter: "2"))
+            DiscordRateLimit.interpret(Self.rateLimited(body, retryAfter: "1"))
+                == Self.rateLimited(body, retryAfter: "2"))
     }
 
     @Test func otherAnswersAndBrokenBodiesAreLeftAlone() {
         let ok = DeliveryResult.response(status: 204, retryAfter: nil, bodyExcerpt: "")
-        #expect(DiscordSink.interpret(ok) == ok)
+        #expect(DiscordRateLimit.interpret(ok) == ok)
         for body in ["", "not json", #"{"retry_after": "soon"}"#, #"{"retry_after": -1}"#, #"[1]"#] {
-            #expect(DiscordSink.interpret(Self.rateLimited(body)) == Self.rateLimited(body), "\(body)")
+            #expect(DiscordRateLimit.interpret(Self.rateLimited(body)) == Self.rateLimited(body), "\(body)")
         }
         // A hostile value is capped at a day.
         let huge = Self.rateLimited(#"{"retry_after": 99999999999999999999}"#)
         #expect(
-            DiscordSink.interpret(huge)
+            DiscordRateLimit.interpret(huge)
                 == Self.rateLimited(#"{"retry_after": 99999999999999999999}"#, retryAfter: "86400"))
     }
 

@@ -15,7 +15,7 @@ public func fuzzAdminQuery(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             Scratch.fail("a count outside its range")
         }
         _ = try? AdminQuery.instant(value, name: name)
-        _ = DeliveryStatusFilter(value)?.matches(outcome: value, status: 503)
+        _ = DeliveryStatusFilter(value)?.matches(outcome: DeliveryOutcome(rawValue: value) ?? .retry, status: 503)
         _ = AdminQuery.flag(value)
     }
     return 0

@@ -23,7 +23,7 @@ public func fuzzJSONEvent(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         if event.id.unicodeScalars.contains(where: { $0.value < 0x20 }) { Scratch.fail("control character in id") }
         if event.id != envelope?.id || event.dedupeKey != envelope?.dedupeKey { Scratch.fail("ids differ") }
         _ = DedupeKey(event.dedupeKey)
-        _ = SlackTemplates.builtInDefault.render(event.json, escape: SlackTemplates.escape)
+        _ = TemplatesByType.builtInDefault.render(event.json)
     }
     return 0
 }

@@ -1,5 +1,6 @@
 import FuzzSupport
 import RelayCore
+import Sinks
 
 private let verifier = SignatureVerifier(secrets: ["whsec_fuzzing_secret_0123456789"], toleranceSeconds: 300)
 
@@ -34,8 +35,11 @@ public func fuzzSignature(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         _ = Hex.decode(text)
         _ = Base64.decode(Substring(text))
         _ = try? StandardWebhooksSigner(secret: text)
-        if SlackTemplates.escape(text).unicodeScalars.contains(where: { $0 == "<" || $0 == ">" }) {
+        if SlackText.escape(text).unicodeScalars.contains(where: { $0 == "<" || $0 == ">" }) {
             Scratch.fail("markup survived Slack escaping")
+        }
+        if DiscordText.truncated(DiscordText.escape(text)).utf16.count > DiscordText.contentLimit {
+            Scratch.fail("Discord content over the limit")
         }
         if LogEscaping.escape(text).unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
             Scratch.fail("a control character survived log escaping")

@@ -8,11 +8,7 @@ import Testing
         let ws = try Workspace(routes: ["archive.yaml": "sink: file\npath: $ROOT/a.jsonl\n"])
         defer { ws.cleanup() }
         let relay = try RelayProcess(
-            arguments: [
-                "serve", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--routes", ws.routes,
-                "--data-dir", ws.data,
-            ],
-            environment: ["MODA_WEBHOOK_SECRET": SignedEvent.secret])
+            arguments: ws.serveArguments, environment: ["MODA_WEBHOOK_SECRET": SignedEvent.secret])
         try await relay.waitUntilListening()
         let url = "http://127.0.0.1:\(relay.port)/webhooks/moda"
         let env = ["MODA_WEBHOOK_SECRET": "\(SignedEvent.secret),another"]

@@ -153,5 +153,10 @@ public struct Workspace {
         }
     }
 
+    /// `serve` on ephemeral ports with this workspace's routes and data.
+    public var serveArguments: [String] {
+        ["serve", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--routes", routes, "--data-dir", data]
+    }
+
     public func cleanup() { try? FileManager.default.removeItem(atPath: root) }
 }

@@ -27,6 +27,16 @@ public func fuzzSignature(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     for text in [timestamp, signature ?? ""] {
         _ = Timestamp.parse(text)
         _ = RetryMachine.retryAfterMillis(text, nowMillis: now * 1000)
+        // Retry hints from sink answers: headers and Discord's 429 body.
+        if let seconds = RetryHint.seconds(text), !(0...RetryHint.maximumSeconds).contains(seconds) {
+            Scratch.fail("a retry hint outside its bounds")
+        }
+        if let combined = RetryHint.combine(retryAfter: text, hintSeconds: RetryHint.seconds(text)),
+            combined.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), combined != text, Int64(combined) == nil
+        {
+            Scratch.fail("a combined Retry-After that is not a number")
+        }
+        _ = DiscordRateLimit.interpret(.response(status: 429, retryAfter: text, bodyExcerpt: text))
         _ = HTTPDate.parse(text)
         _ = DurationParser.parse(text)
         _ = DurationParser.parseOrOff(text)

@@ -142,7 +142,7 @@ final class AdminAPI: Sendable {
         } catch {
             return .error(400, error.reason)
         }
-        let recent = backend.recentAttempts()
+        let recent = backend.recentAttempts(sink: query["sink"])
         var attempts: [(String, DeliveryAttempt)] = []
         if let sink = query["sink"] {
             guard let list = recent[sink] else {

@@ -19,8 +19,9 @@ package protocol AdminBackend: Sendable {
     func sinkReports() -> [SinkReport]
     /// Cluster mode's store, for `/admin/sinks`; nil when local only.
     var storeReport: JSONValue? { get }
-    /// The running workers' recent attempts, newest first, by sink.
-    func recentAttempts() -> [String: [DeliveryAttempt]]
+    /// The running workers' recent attempts, newest first, by sink: only `sink`'s when given
+    /// (empty if no worker runs for it).
+    func recentAttempts(sink: String?) -> [String: [DeliveryAttempt]]
     /// Sinks with a dead-letter log, sorted.
     func deadLetterSinks() -> [String]
     /// Whether a worker runs for `sink`.

@@ -17,8 +17,9 @@ extension Relay: AdminBackend {
 
     package var storeReport: JSONValue? { cluster?.json }
 
-    package func recentAttempts() -> [String: [DeliveryAttempt]] {
-        fleet.all.mapValues(\.recentAttempts)
+    package func recentAttempts(sink: String?) -> [String: [DeliveryAttempt]] {
+        guard let sink else { return fleet.all.mapValues(\.recentAttempts) }
+        return fleet.worker(sink).map { [sink: $0.recentAttempts] } ?? [:]
     }
 
     package func deadLetterSinks() -> [String] {

@@ -142,7 +142,7 @@ package final class Relay: Sendable {
         WebhookHandler.Configuration(
             path: settings.path, maxBodyBytes: settings.maxBodyBytes,
             requestTimeout: .nanoseconds(settings.requestTimeout.wholeNanoseconds),
-            headerTimeout: .nanoseconds(settings.headerTimeout.wholeNanoseconds))
+            headerTimeout: .nanoseconds(settings.headerTimeout.wholeNanoseconds), idleTimeout: idleTimeout)
     }
 
     /// How long an idle connection stays open, on either listener.

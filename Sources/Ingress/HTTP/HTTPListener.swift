@@ -10,10 +10,11 @@ package final class HTTPListener: Sendable {
     /// The address actually bound (port 0 resolves to a free port).
     package var localAddress: SocketAddress? { channel.localAddress }
 
-    /// Binds `host:port` and starts accepting. `addTLS`, when given, puts TLS in front of HTTP.
+    /// Binds `host:port` and starts accepting. `addTLS`, when given, puts TLS in front of HTTP;
+    /// `addHandlers` adds the HTTP handlers after it (``addEncodedHTTP(_:idleTimeout:handler:)``
+    /// for NIO's full HTTP/1.1 server pipeline).
     static func bind(
-        name: String, host: String, port: Int, group: any EventLoopGroup, idleTimeout: TimeAmount,
-        pipeliningAssistance: Bool, limiter: ConnectionLimiter?,
+        name: String, host: String, port: Int, group: any EventLoopGroup, limiter: ConnectionLimiter?,
         onRejected: @escaping @Sendable (ConnectionLimiter.Refusal) -> Void,
         onOpenChange: @escaping @Sendable (Int) -> Void,
         addTLS: (@Sendable (ChannelPipeline.SynchronousOperations) throws -> Void)?,
@@ -40,15 +41,21 @@ package final class HTTPListener: Sendable {
                 return channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
                     try addTLS?(sync)
-                    // Protocol errors reach the last handler, which answers them with a reason.
-                    try sync.configureHTTPServerPipeline(
-                        withPipeliningAssistance: pipeliningAssistance, withErrorHandling: false)
-                    try sync.addHandler(IdleStateHandler(allTimeout: idleTimeout))
                     try addHandlers(sync)
                 }
             }
         let channel = try await bootstrap.bind(host: host, port: port).get()
         return HTTPListener(name: name, channel: channel)
+    }
+
+    /// NIO's HTTP/1.1 server pipeline (decoder, response encoder, pipelining assistance), an idle
+    /// timeout, then `handler`. Protocol errors reach `handler`, which answers them with a reason.
+    static func addEncodedHTTP(
+        _ sync: ChannelPipeline.SynchronousOperations, idleTimeout: TimeAmount, handler: any ChannelHandler
+    ) throws {
+        try sync.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: false)
+        try sync.addHandler(IdleStateHandler(allTimeout: idleTimeout))
+        try sync.addHandler(handler)
     }
 
     private init(name: String, channel: any Channel) {

@@ -15,19 +15,28 @@ import NIOHTTP1
 ///   ``BodyBudget`` (503). Refusals are answered at once; a small body still on its way is read
 ///   and dropped so the connection can be kept, a large one closes it.
 /// - **Request deadline** (`request_timeout`, from the head): 408 if the body does not arrive.
+/// - **Idle timeout** (`idle_timeout`): a connection that neither sends nor receives a byte for
+///   this long is closed (never while its own answer is being decided).
 /// - **Pipelining with backpressure**: parts that arrive while a request is being answered are
 ///   queued and handled in order after the answer; once ``maxQueuedParts`` are waiting the handler
 ///   stops reading the socket until the queue drains, so any depth of pipelining gets every answer.
+///
+/// It sits right after NIO's HTTP/1.1 request decoder and writes its answers as bytes it
+/// serializes itself (``IngressResponse``): there is no response encoder or idle handler in the
+/// pipeline. Its deadlines are lazy: a request moves a stored instant, and the one timer of the
+/// connection, when it fires, either acts or re-arms for the instant now due, so keep-alive
+/// requests schedule and cancel no timers.
 final class WebhookHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundIn = HTTPServerResponsePart
-    typealias OutboundOut = HTTPServerResponsePart
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     struct Configuration: Sendable {
         var path: String
         var maxBodyBytes: Int
         var requestTimeout: TimeAmount
         var headerTimeout: TimeAmount
+        var idleTimeout: TimeAmount
     }
 
     private enum State {
@@ -55,7 +64,12 @@ final class WebhookHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private let logger: Logger
     private var state = State.idle
     private var started = NIODeadline.now()
-    private var deadline: Scheduled<Void>?
+    /// When the current state's deadline passes (head or request deadline); nil when none runs.
+    private var deadline: NIODeadline?
+    /// The last byte read or answer written (for the idle timeout).
+    private var lastActivity = NIODeadline.now()
+    /// The connection's one timer and the instant it fires at.
+    private var timer: (task: Scheduled<Void>, at: NIODeadline)?
     /// Body bytes of the current request taken from the shared budget.
     private var reserved = 0
     private var answered = 0
@@ -88,6 +102,7 @@ final class WebhookHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let part = unwrapInboundIn(data)
+        lastActivity = .now()
         if case .answering = state {
             queued.append(part)
             return
@@ -108,7 +123,7 @@ final class WebhookHandler: ChannelDuplexHandler, RemovableChannelHandler {
         switch part {
         case .head(let head):
             guard case .idle = state else { return }
-            started = .now()
+            started = lastActivity
             schedule(configuration.requestTimeout, context: context)
             switch admission.admit(head, nowSeconds: pipeline.nowMillis() / 1000) {
             case .accept(let reservation, let expectsContinue):
@@ -116,8 +131,7 @@ final class WebhookHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 state = .receiving(head, ByteBuffer())
                 if expectsContinue {
                     context.writeAndFlush(
-                        wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))),
-                        promise: nil)
+                        wrapOutboundOut(IngressResponse.continue(context.channel.allocator)), promise: nil)
                 }
             case .discard(let outcome):
                 state = .discarding(head, outcome)
@@ -172,14 +186,6 @@ final class WebhookHandler: ChannelDuplexHandler, RemovableChannelHandler {
         if keepAlive { scheduleHeadDeadline(context: context) }
     }
 
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is IdleStateHandler.IdleStateEvent, case .idle = state {
-            context.close(promise: nil)
-            return
-        }
-        context.fireUserInboundEventTriggered(event)
-    }
-
     /// Malformed HTTP (the decoder's errors): a 400 with a reason, counted and logged, then close.
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if error is HTTPParserError {
@@ -198,6 +204,7 @@ final class WebhookHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         cancelDeadline()
+        cancelTimer()
         budget.release(reserved)
         reserved = 0
         queued.removeAll()
@@ -205,18 +212,32 @@ final class WebhookHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func dispatch(context: ChannelHandlerContext, head: HTTPRequestHead, body: ByteBuffer) {
-        let promise = context.eventLoop.makePromise(of: IngressOutcome.self)
-        promise.futureResult.assumeIsolated().whenSuccess { outcome in
-            self.respond(context: context, keepAlive: head.isKeepAlive, outcome: outcome, logged: true)
-            guard case .answering = self.state else { return }
-            self.finishRequest(context: context, keepAlive: head.isKeepAlive)
-            self.replayQueued(context: context)
-        }
+        // The answer comes on this loop (at once) or from the spool writer's thread: then it is
+        // handed to this loop as one task, with no promise or future in between.
+        let loop = context.eventLoop
+        let bound = NIOLoopBound((handler: self, context: context), eventLoop: loop)
+        let keepAlive = head.isKeepAlive
         pipeline.accept(
             timestamp: head.headers.first(name: "x-webhook-timestamp"),
             signature: head.headers.first(name: "x-webhook-signature"),
             body: Array(body.readableBytesView),
-            answer: { promise.succeed($0) })
+            answer: { outcome in
+                if loop.inEventLoop {
+                    bound.value.handler.answered(outcome, keepAlive: keepAlive, context: bound.value.context)
+                } else {
+                    loop.execute {
+                        bound.value.handler.answered(outcome, keepAlive: keepAlive, context: bound.value.context)
+                    }
+                }
+            })
+    }
+
+    /// The accept pipeline's answer to the request in flight.
+    private func answered(_ outcome: IngressOutcome, keepAlive: Bool, context: ChannelHandlerContext) {
+        respond(context: context, keepAlive: keepAlive, outcome: outcome, logged: true)
+        guard case .answering = state else { return }
+        finishRequest(context: context, keepAlive: keepAlive)
+        replayQueued(context: context)
     }
 
     /// Handles parts that arrived while answering, until the next request needs answering; lets
@@ -241,10 +262,46 @@ final class WebhookHandler: ChannelDuplexHandler, RemovableChannelHandler {
         schedule(configuration.headerTimeout, context: context)
     }
 
+    /// Starts the state's deadline, `timeout` from the last activity.
     private func schedule(_ timeout: TimeAmount, context: ChannelHandlerContext) {
-        cancelDeadline()
-        deadline = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) {
-            self.deadlinePassed(context: context)
+        deadline = lastActivity + timeout
+        armTimer(context: context)
+    }
+
+    /// The next instant something may be due: the state's deadline or the idle timeout (which
+    /// does not run while the answer is being decided).
+    private var nextDue: NIODeadline? {
+        if case .answering = state { return deadline }
+        if case .closing = state { return nil }
+        let idle = lastActivity + configuration.idleTimeout
+        guard let deadline else { return idle }
+        return min(deadline, idle)
+    }
+
+    /// Makes sure the timer fires no later than ``nextDue``. A timer already set earlier is
+    /// kept: it re-checks when it fires. So moving a deadline later costs nothing.
+    private func armTimer(context: ChannelHandlerContext) {
+        guard let due = nextDue else { return }
+        if let timer, timer.at <= due { return }
+        timer?.task.cancel()
+        let task = context.eventLoop.assumeIsolated().scheduleTask(deadline: due) {
+            self.timerFired(context: context)
+        }
+        timer = (task, due)
+    }
+
+    private func timerFired(context: ChannelHandlerContext) {
+        timer = nil
+        let now = NIODeadline.now()
+        if let deadline, deadline <= now {
+            self.deadline = nil
+            deadlinePassed(context: context)
+        } else if let due = nextDue, due <= now {
+            // Idle: nothing read or written for the idle timeout.
+            state = .closing
+            context.close(promise: nil)
+        } else {
+            armTimer(context: context)
         }
     }
 
@@ -270,8 +327,12 @@ final class WebhookHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func cancelDeadline() {
-        deadline?.cancel()
         deadline = nil
+    }
+
+    private func cancelTimer() {
+        timer?.task.cancel()
+        timer = nil
     }
 
     /// Writes `outcome`. `logged`: the accept pipeline decided it and logged it already; every
@@ -280,9 +341,10 @@ final class WebhookHandler: ChannelDuplexHandler, RemovableChannelHandler {
     {
         guard context.channel.isActive else { return }
         cancelDeadline()
+        lastActivity = .now()
         metrics.record(outcome.outcome)
         if outcome.isSuccess {
-            metrics.ackLatency.recordNanoseconds(Int64((NIODeadline.now() - started).nanoseconds))
+            metrics.ackLatency.recordNanoseconds(Int64((lastActivity - started).nanoseconds))
         } else if !logged {
             logger.warning(
                 "webhook rejected",

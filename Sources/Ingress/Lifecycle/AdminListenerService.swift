@@ -14,11 +14,12 @@ struct AdminListenerService: Service {
             let timeouts = relay.webhookConfiguration
             listener = try await HTTPListener.bind(
                 name: "admin", host: settings.adminListen.host, port: settings.adminListen.port,
-                group: relay.eventLoops, idleTimeout: relay.idleTimeout, pipeliningAssistance: true,
-                limiter: ConnectionLimiter(limit: 64), onRejected: { _ in }, onOpenChange: { _ in }, addTLS: nil,
-                addHandlers: { sync in
-                    try sync.addHandler(
-                        AdminHandler(
+                group: relay.eventLoops, limiter: ConnectionLimiter(limit: 64), onRejected: { _ in },
+                onOpenChange: { _ in }, addTLS: nil,
+                addHandlers: { [idleTimeout = relay.idleTimeout] sync in
+                    try HTTPListener.addEncodedHTTP(
+                        sync, idleTimeout: idleTimeout,
+                        handler: AdminHandler(
                             api: api, headerTimeout: timeouts.headerTimeout, requestTimeout: timeouts.requestTimeout))
                 })
         } catch {

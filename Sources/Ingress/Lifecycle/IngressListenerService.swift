@@ -1,4 +1,5 @@
 import NIOCore
+import NIOHTTP1
 import NIOSSL
 import ServiceLifecycle
 
@@ -51,12 +52,14 @@ struct IngressListenerService: Service {
         }
         return try await HTTPListener.bind(
             name: "ingress", host: settings.listen.host, port: settings.listen.port, group: relay.eventLoops,
-            idleTimeout: relay.idleTimeout, pipeliningAssistance: false,
             limiter: ConnectionLimiter(limit: settings.maxConnections, perPeer: settings.maxConnectionsPerPeer),
             onRejected: { metrics.connectionRejected($0) },
             onOpenChange: { metrics.openConnections.set($0) },
             addTLS: addTLS,
             addHandlers: { sync in
+                // NIO's request decoder only: the handler writes its answers as bytes and keeps
+                // its own deadlines (see WebhookHandler).
+                try sync.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
                 try sync.addHandler(
                     WebhookHandler(
                         configuration: webhook, pipeline: pipeline, budget: budget, metrics: metrics, logger: logger))

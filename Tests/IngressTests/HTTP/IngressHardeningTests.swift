@@ -120,6 +120,32 @@ import Testing
         await relay.shutdown()
     }
 
+    /// The deadlines are lazy (one timer per connection, re-armed when it fires): each request
+    /// must still move them. A connection kept busy for twice the header and idle timeouts is
+    /// never cut off, and once it falls silent it is closed.
+    @Test func aBusyKeepAliveConnectionOutlivesItsTimeouts() async throws {
+        let relay = try await TestRelay {
+            $0.headerTimeout = .seconds(1)
+            $0.idleTimeout = .seconds(1)
+        }
+        let connection = try RawConnection(port: relay.port)
+        let started = ContinuousClock.now
+        for number in 0..<10 {
+            let body = SignedEvent.body(id: "evt_busy_\(number)")
+            try connection.send(head(body) + body)
+            let answer = try connection.readResponse()
+            #expect(answer.status == 200)
+            #expect(answer.headers["connection"] == "keep-alive")
+            // A blocking sleep: the cooperative pool may be busy, and a late wake-up would be a
+            // real pause of the client.
+            usleep(200_000)
+        }
+        #expect(ContinuousClock.now - started >= .seconds(2))
+        #expect(try relay.metric(#"moda_relay_ingress_requests_total{outcome="accepted"}"#) == 10)
+        #expect(connection.isClosedByPeer())
+        await relay.shutdown()
+    }
+
     @Test func badSignatureHeadersAreRefusedBeforeTheBodyIsRead() async throws {
         let relay = try await TestRelay()
         let connection = try RawConnection(port: relay.port)

@@ -269,6 +269,7 @@ package final class GroupCommitWriter: Sendable {
             stats.withLock { $0 = snapshot }
             if !touched.isEmpty { for observer in commitObservers.withLock({ $0 }) { observer(touched) } }
         }
+        state.syncer.close()
         // Closing: make deferred seen entries durable so the next start needs no spool scan for them.
         do throws(SpoolError) {
             try dedupe.syncDeferred()

@@ -9,6 +9,8 @@ final class WriterState {
     let spoolRoot: String
     private var spools: [String: SinkSpool] = [:]
     private var rollbacks: [String: Int] = [:]
+    /// Syncs a batch's files together.
+    let syncer = ParallelSync()
 
     init(
         configuration: GroupCommitWriter.Configuration, dedupe: any DedupeStore, claims: (any SharedClaims)?
@@ -61,40 +63,53 @@ final class WriterState {
         var buffer: [UInt8] = []
         var firstSequence: UInt64
         var count: UInt64 = 0
+
+        /// Frames `payload` (an encoded record) as this spool's next record.
+        mutating func append(_ payload: inout [UInt8]) {
+            SpoolRecord.setSequence(firstSequence + count, in: &payload)
+            Frame.append(payload: payload, to: &buffer)
+            count += 1
+        }
     }
 
     private typealias Append = (request: AppendRequest, completion: AppendCompletion)
 
     /// Frames every request's records per sink and checks the spool caps (no I/O but opening
     /// spools). Requests that do not fit are answered with their error and left out.
+    ///
+    /// Each request's record is encoded once; each spool's copy differs only in its sequence,
+    /// which is rewritten in place before the copy is framed into that spool's buffer.
     private func plan(_ batch: [Append]) -> (sinks: [String: SinkBatch], accepted: [Append]) {
         var sinkBatches: [String: SinkBatch] = [:]
         var accepted: [Append] = []
         accepted.reserveCapacity(batch.count)
+        var distinct: [String] = []
         for (request, completion) in batch {
             do throws(SpoolError) {
-                var planned: [String: [UInt8]] = [:]
-                for sink in request.sinks {
+                distinct.removeAll(keepingCapacity: true)
+                for sink in request.sinks where !distinct.contains(sink) { distinct.append(sink) }
+                guard !distinct.isEmpty else {
+                    accepted.append((request, completion))
+                    continue
+                }
+                var payload = SpoolRecord(
+                    sequence: 0, acceptedAtMillis: request.acceptedAtMillis, dedupeKey: request.dedupeKey,
+                    eventType: request.eventType, body: request.body, fanOut: distinct.count
+                ).encoded()
+                let framedBytes = Frame.headerBytes + payload.count
+                // All or nothing: every spool must have room before any gets the record.
+                for sink in distinct {
                     let spool = try spool(named: sink)
-                    let pending = sinkBatches[sink]
-                    let sequence = (pending?.firstSequence ?? spool.nextSequence) + (pending?.count ?? 0)
-                    let record = SpoolRecord(
-                        sequence: sequence, acceptedAtMillis: request.acceptedAtMillis, dedupeKey: request.dedupeKey,
-                        eventType: request.eventType, body: request.body, fanOut: Set(request.sinks).count)
-                    var framed: [UInt8] = []
-                    Frame.append(payload: record.encoded(), to: &framed)
-                    let after = spool.totalBytes + (pending?.buffer.count ?? 0) + framed.count
+                    let after = spool.totalBytes + (sinkBatches[sink]?.buffer.count ?? 0) + framedBytes
                     guard after <= configuration.maxSpoolBytes else {
                         throw SpoolError(
                             code: .spoolFull,
                             message: "spool of sink '\(sink)' is at its cap of \(configuration.maxSpoolBytes) bytes")
                     }
-                    planned[sink] = framed
                 }
-                for (sink, framed) in planned {
+                for sink in distinct {
                     let first = try spool(named: sink).nextSequence
-                    sinkBatches[sink, default: SinkBatch(firstSequence: first)].buffer.append(contentsOf: framed)
-                    sinkBatches[sink]!.count += 1
+                    sinkBatches[sink, default: SinkBatch(firstSequence: first)].append(&payload)
                 }
                 accepted.append((request, completion))
             } catch {
@@ -176,7 +191,7 @@ final class WriterState {
                     pending.buffer, firstSequence: pending.firstSequence, count: pending.count)
                 written.append((spool, file, before, pending.firstSequence))
             }
-            for (_, file, _, _) in written { try file.sync() }
+            try syncer.syncAll(written.map { $0.1.syncTarget })
             if let transaction {
                 try transaction.commit()
             }

@@ -48,11 +48,11 @@ package final class AppendFile {
 
     /// Makes the written data durable (`fdatasync`).
     package func sync() throws(SpoolError) {
-        while fdatasync(descriptor) != 0 {
-            if errno == EINTR { continue }
-            throw SpoolError.posix("fdatasync", path: path, errno: errno)
-        }
+        try ParallelSync.dataSync(syncTarget)
     }
+
+    /// What ``ParallelSync`` needs to sync this file with others.
+    package var syncTarget: ParallelSync.Target { ParallelSync.Target(descriptor: descriptor, path: path) }
 
     /// Truncates back to `length` after a failed batch, and syncs the truncation.
     package func rollBack(to length: Int) {

@@ -1,5 +1,8 @@
 /// Length + CRC framing shared by segments and seen logs.
 package enum Frame {
+    /// Bytes before the payload: its length and its CRC-32C.
+    package static let headerBytes = 8
+
     /// Appends `[len][crc][payload]` to `buffer`.
     package static func append(payload: [UInt8], to buffer: inout [UInt8]) {
         ByteWriter.appendUInt32(UInt32(payload.count), to: &buffer)

@@ -8,9 +8,13 @@ import Testing
 
 @Suite struct CurlDispatcherTests {
     /// Sends one request and waits for its result.
-    func send(_ dispatcher: CurlDispatcher, _ request: OutboundRequest) async -> (DeliveryResult, Duration) {
+    func send(_ dispatcher: CurlDispatcher, _ request: OutboundRequest, affinity: Int? = nil) async -> (
+        DeliveryResult, Duration
+    ) {
         await withCheckedContinuation { continuation in
-            dispatcher.submit(request) { result, elapsed in continuation.resume(returning: (result, elapsed)) }
+            dispatcher.submit(request, affinity: affinity) { result, elapsed in
+                continuation.resume(returning: (result, elapsed))
+            }
         }
     }
 
@@ -83,15 +87,32 @@ import Testing
         await dispatcher.stop()
     }
 
+    /// Requests with one affinity keep to one lane, and so to one kept-alive connection.
     @Test func keepAliveReusesOneConnection() async throws {
         let server = try await ScriptedSinkServer { _, _ in .respond(status: 204) }
-        let dispatcher = CurlDispatcher()
+        let dispatcher = CurlDispatcher(lanes: 3)
+        for _ in 0..<30 {
+            #expect(
+                await send(dispatcher, request(server.url), affinity: 7).0
+                    == .response(status: 204, retryAfter: nil, bodyExcerpt: ""))
+        }
+        #expect(Set(server.requests.map(\.connection)).count == 1)
+        await dispatcher.stop()
+        await server.shutdown()
+    }
+
+    /// Without an affinity, requests go to the lanes in turn: each lane keeps its own
+    /// connection, so as many connections serve them as there are lanes.
+    @Test func requestsSpreadOverTheLanes() async throws {
+        let server = try await ScriptedSinkServer { _, _ in .respond(status: 204) }
+        let dispatcher = CurlDispatcher(lanes: 3)
+        #expect(dispatcher.laneCount == 3)
         for _ in 0..<30 {
             #expect(
                 await send(dispatcher, request(server.url)).0
                     == .response(status: 204, retryAfter: nil, bodyExcerpt: ""))
         }
-        #expect(Set(server.requests.map(\.connection)).count == 1)
+        #expect(Set(server.requests.map(\.connection)).count == 3)
         await dispatcher.stop()
         await server.shutdown()
     }

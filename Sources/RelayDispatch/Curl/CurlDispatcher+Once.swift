@@ -4,7 +4,7 @@ extension CurlDispatcher {
     /// Sends one request on a dispatcher of its own and returns its result: for the command
     /// line (`send`, the admin client), not for deliveries.
     package static func once(_ request: OutboundRequest) async -> DeliveryResult {
-        let dispatcher = CurlDispatcher()
+        let dispatcher = CurlDispatcher(lanes: 1)
         let result: DeliveryResult = await withCheckedContinuation { continuation in
             dispatcher.submit(request) { result, _ in continuation.resume(returning: result) }
         }

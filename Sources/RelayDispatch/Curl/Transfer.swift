@@ -99,24 +99,29 @@ final class Transfer {
         if room > 0 { bodyExcerpt.append(contentsOf: bytes.prefix(room)) }
     }
 
-    fileprivate func header(_ line: String) {
-        if line.hasPrefix("HTTP/") {
+    /// One response header line, as libcurl hands it over. Only the lines whose name is as long
+    /// as one this transfer reads become strings; the rest (most) are skipped on their bytes.
+    fileprivate func header(_ line: UnsafeRawBufferPointer) {
+        if line.starts(with: "HTTP/".utf8) {
             retryAfter = nil  // a new response (after 1xx): forget the previous one's headers
             hintSeconds = nil
             return
         }
-        guard let colon = line.firstIndex(of: ":") else { return }
-        let name = line[..<colon].lowercased()
-        // Most headers are of no interest: trim (through Foundation) only the ones that are.
-        if name == "retry-after" {
-            retryAfter = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
-        } else if !retryHintHeaders.isEmpty, retryHintHeaders.contains(name),
-            let seconds = RetryHint.seconds(
-                line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines))
-        {
+        guard let colon = line.firstIndex(of: UInt8(ascii: ":")),
+            colon == Self.retryAfterName.utf8.count || retryHintHeaders.contains(where: { $0.utf8.count == colon })
+        else { return }
+        let name = String(decoding: line[..<colon], as: UTF8.self).lowercased()
+        let value = {
+            String(decoding: line[(colon + 1)...], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        if name == Self.retryAfterName {
+            retryAfter = value()
+        } else if retryHintHeaders.contains(name), let seconds = RetryHint.seconds(value()) {
             hintSeconds = max(hintSeconds ?? 0, seconds)
         }
     }
+
+    private static let retryAfterName = "retry-after"
 }
 
 // Capture-free C callbacks (a capturing @convention(c) closure crashes swift-frontend 6.3.1);
@@ -135,7 +140,7 @@ private let headerCallback: @convention(c) (UnsafeMutablePointer<CChar>?, Int, I
     data, size, count, user in
     let length = size * count
     guard let data, let user else { return length }
-    let line = String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self)
-    Unmanaged<Transfer>.fromOpaque(user).takeUnretainedValue().header(line)
+    Unmanaged<Transfer>.fromOpaque(user).takeUnretainedValue().header(
+        UnsafeRawBufferPointer(start: data, count: length))
     return length
 }

@@ -22,6 +22,8 @@ final class WorkerLoop {
     private let logger: Logger
     private let observer: (any DeliveryObserver)?
     private let space: SpaceReclaimer
+    /// The dispatcher lane this sink keeps to, if it sends one request at a time.
+    private let laneAffinity: Int?
 
     init(
         route: Route, sink: any Sink, writer: GroupCommitWriter, dispatcher: CurlDispatcher, dataDirectory: String,
@@ -51,6 +53,8 @@ final class WorkerLoop {
                 retry: route.retry, rate: route.rate, window: sink.window(concurrency: route.concurrency)),
             clock: clock)
         space = SpaceReclaimer(sink: route.name, writer: writer, logger: logger)
+        // One request at a time: keep to one dispatcher lane, and so to one connection.
+        laneAffinity = route.concurrency <= 1 ? route.name.hashValue : nil
     }
 
     func run() {
@@ -142,7 +146,7 @@ final class WorkerLoop {
 
     private func submit(_ sequence: UInt64, _ request: OutboundRequest) {
         let inbox = self.inbox
-        dispatcher.submit(request) { result, _ in inbox.push(.completed(sequence, result)) }
+        dispatcher.submit(request, affinity: laneAffinity) { result, _ in inbox.push(.completed(sequence, result)) }
     }
 
     private func record(_ attempt: Scheduler.Attempt) {

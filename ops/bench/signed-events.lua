@@ -1,4 +1,4 @@
--- wrk script: every request is a unique ~800-byte Moda event, signed exactly as Moda does
+-- wrk script: every request is a unique Moda event (~800 bytes; BENCH_PADDING sets the pad), signed exactly as Moda does
 -- (HMAC-SHA256 over "{timestamp}.{body}", header "v1=<hex>") via LuaJIT FFI to OpenSSL's
 -- libcrypto. Requests are pre-signed in init(), before wrk starts its clock, into a pool of
 -- BENCH_POOL requests per thread, so the load generator spends no CPU on signing during the
@@ -18,7 +18,7 @@ local digest = ffi.new("unsigned char[32]")
 local digest_len = ffi.new("unsigned int[1]")
 local hex = {}
 for i = 0, 255 do hex[i] = string.format("%02x", i) end
-local padding = string.rep("p", 420)
+local padding = string.rep("p", tonumber(os.getenv("BENCH_PADDING") or "420"))
 local pool_size = tonumber(os.getenv("BENCH_POOL") or "250000")
 local pool = {}
 local counter = 0

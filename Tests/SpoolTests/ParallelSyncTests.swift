@@ -9,11 +9,19 @@ import Testing
         (0..<count).map { ParallelSync.Target(descriptor: Int32(100 + $0), path: "file-\($0)") }
     }
 
+    /// One job per target that calls `body` with it.
+    private func jobs(
+        _ count: Int, _ body: @escaping @Sendable (ParallelSync.Target) throws(SpoolError) -> Void
+    ) -> [ParallelSync.Job] {
+        targets(count).map { target in { try body(target) } }
+    }
+
     @Test func everyTargetIsSyncedOnceAndTheSyncsOverlap() throws {
         let synced = Mutex<[Int32]>([])
         let inside = Mutex(0)
         let mostAtOnce = Mutex(0)
-        let syncer = ParallelSync { target throws(SpoolError) in
+        let syncer = ParallelSync()
+        let job: @Sendable (ParallelSync.Target) throws(SpoolError) -> Void = { target throws(SpoolError) in
             let now = inside.withLock { count in
                 count += 1
                 return count
@@ -27,7 +35,7 @@ import Testing
         defer { syncer.close() }
         for round in 0..<3 {
             synced.withLock { $0 = [] }
-            try syncer.syncAll(targets(16))
+            try syncer.run(jobs(16, job))
             #expect(synced.withLock { $0.sorted() } == (100..<116).map { Int32($0) }, "round \(round)")
         }
         #expect(mostAtOnce.withLock { $0 } > 1)
@@ -35,18 +43,19 @@ import Testing
 
     @Test func aFailureIsThrownAfterEveryOtherTargetWasAttempted() {
         let attempted = Mutex<Set<String>>([])
-        let syncer = ParallelSync { target throws(SpoolError) in
+        let syncer = ParallelSync()
+        let job: @Sendable (ParallelSync.Target) throws(SpoolError) -> Void = { target throws(SpoolError) in
             attempted.withLock { _ = $0.insert(target.path) }
             if target.path == "file-5" || target.path == "file-2" {
                 throw SpoolError(code: .ioError, message: "fdatasync failed: \(target.path)")
             }
         }
         defer { syncer.close() }
-        #expect(throws: SpoolError.self) { try syncer.syncAll(targets(8)) }
+        #expect(throws: SpoolError.self) { try syncer.run(jobs(8, job)) }
         #expect(attempted.withLock { $0.count } == 8)
         // The first failing target in order is the one reported.
         do {
-            try syncer.syncAll(targets(8))
+            try syncer.run(jobs(8, job))
         } catch {
             #expect(error.message.contains("file-2"))
         }

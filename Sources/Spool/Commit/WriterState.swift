@@ -59,16 +59,45 @@ final class WriterState {
         return out
     }
 
+    /// One spool's share of a batch: the encoded records (with sequence 0; ``framed()`` gives
+    /// each its sequence and frame), planned on the writer thread, framed by a sync helper.
     private struct SinkBatch {
-        var buffer: [UInt8] = []
+        var payloads: [[UInt8]] = []
         var firstSequence: UInt64
-        var count: UInt64 = 0
+        /// Bytes the framed records take.
+        var bytes = 0
 
-        /// Frames `payload` (an encoded record) as this spool's next record.
-        mutating func append(_ payload: inout [UInt8]) {
-            SpoolRecord.setSequence(firstSequence + count, in: &payload)
-            Frame.append(payload: payload, to: &buffer)
-            count += 1
+        var count: UInt64 { UInt64(payloads.count) }
+
+        mutating func append(_ payload: [UInt8]) {
+            payloads.append(payload)
+            bytes += Frame.headerBytes + payload.count
+        }
+
+        /// The records as they go to disk: numbered from `firstSequence`, framed.
+        func framed() -> [UInt8] {
+            var buffer: [UInt8] = []
+            buffer.reserveCapacity(bytes)
+            for (offset, payload) in payloads.enumerated() {
+                // Copied once: header, then the payload, whose sequence and CRC are set in place.
+                let start = buffer.count
+                ByteWriter.appendUInt32(UInt32(payload.count), to: &buffer)
+                ByteWriter.appendUInt32(0, to: &buffer)
+                buffer.append(contentsOf: payload)
+                var sequence = (firstSequence + UInt64(offset)).littleEndian
+                buffer.withUnsafeMutableBytes { bytes in
+                    let record = UnsafeMutableRawBufferPointer(rebasing: bytes[(start + Frame.headerBytes)...])
+                    withUnsafeBytes(of: &sequence) {
+                        record.baseAddress!.advanced(by: SpoolRecord.sequenceOffset)
+                            .copyMemory(from: $0.baseAddress!, byteCount: 8)
+                    }
+                    let crc = CRC32C.checksum(UnsafeRawBufferPointer(record)).littleEndian
+                    withUnsafeBytes(of: crc) {
+                        bytes.baseAddress!.advanced(by: start + 4).copyMemory(from: $0.baseAddress!, byteCount: 4)
+                    }
+                }
+            }
+            return buffer
         }
     }
 
@@ -77,8 +106,8 @@ final class WriterState {
     /// Frames every request's records per sink and checks the spool caps (no I/O but opening
     /// spools). Requests that do not fit are answered with their error and left out.
     ///
-    /// Each request's record is encoded once; each spool's copy differs only in its sequence,
-    /// which is rewritten in place before the copy is framed into that spool's buffer.
+    /// Each request's record is encoded once and shared by every spool it goes to; its copies
+    /// differ only in the sequence, which is written when the spool's records are framed.
     private func plan(_ batch: [Append]) -> (sinks: [String: SinkBatch], accepted: [Append]) {
         var sinkBatches: [String: SinkBatch] = [:]
         var accepted: [Append] = []
@@ -92,7 +121,7 @@ final class WriterState {
                     accepted.append((request, completion))
                     continue
                 }
-                var payload = SpoolRecord(
+                let payload = SpoolRecord(
                     sequence: 0, acceptedAtMillis: request.acceptedAtMillis, dedupeKey: request.dedupeKey,
                     eventType: request.eventType, body: request.body, fanOut: distinct.count
                 ).encoded()
@@ -100,7 +129,7 @@ final class WriterState {
                 // All or nothing: every spool must have room before any gets the record.
                 for sink in distinct {
                     let spool = try spool(named: sink)
-                    let after = spool.totalBytes + (sinkBatches[sink]?.buffer.count ?? 0) + framedBytes
+                    let after = spool.totalBytes + (sinkBatches[sink]?.bytes ?? 0) + framedBytes
                     guard after <= configuration.maxSpoolBytes else {
                         throw SpoolError(
                             code: .spoolFull,
@@ -109,7 +138,7 @@ final class WriterState {
                 }
                 for sink in distinct {
                     let first = try spool(named: sink).nextSequence
-                    sinkBatches[sink, default: SinkBatch(firstSequence: first)].append(&payload)
+                    sinkBatches[sink, default: SinkBatch(firstSequence: first)].append(payload)
                 }
                 accepted.append((request, completion))
             } catch {
@@ -117,6 +146,16 @@ final class WriterState {
             }
         }
         return (sinkBatches, accepted)
+    }
+
+    /// The job that frames `batch`'s records, writes them at `offset` and syncs the file.
+    private static func writeAndSync(_ batch: SinkBatch, at offset: Int, to target: ParallelSync.Target)
+        -> ParallelSync.Job
+    {
+        {
+            try AppendFile.write(batch.framed(), at: offset, to: target)
+            try ParallelSync.dataSync(target)
+        }
     }
 
     /// Cluster mode: claims the keys of `accepted` in the shared store. Appends whose key another
@@ -185,13 +224,17 @@ final class WriterState {
             if sinkBatches.keys.contains(where: { spools[$0]?.rollsOnNextAppend == true }) {
                 try dedupe.syncDeferred()
             }
+            // Room is reserved in each spool here; framing, writing and syncing each spool's
+            // records is one job, and the jobs run in parallel (one spool: on this thread).
+            var jobs: [ParallelSync.Job] = []
             for (sink, pending) in sinkBatches.sorted(by: { $0.key < $1.key }) {
                 let spool = try spool(named: sink)
-                let (file, before) = try spool.append(
-                    pending.buffer, firstSequence: pending.firstSequence, count: pending.count)
+                let (file, before) = try spool.reserve(
+                    bytes: pending.bytes, firstSequence: pending.firstSequence, count: pending.count)
                 written.append((spool, file, before, pending.firstSequence))
+                jobs.append(Self.writeAndSync(pending, at: before, to: file.syncTarget))
             }
-            try syncer.syncAll(written.map { $0.1.syncTarget })
+            try syncer.run(jobs)
             if let transaction {
                 try transaction.commit()
             }

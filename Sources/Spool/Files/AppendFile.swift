@@ -46,6 +46,31 @@ package final class AppendFile {
         length += written
     }
 
+    /// Takes `count` bytes at the end for a write another thread makes
+    /// (``write(_:at:to:)``); returns their offset. A failed write is undone by ``rollBack(to:)``.
+    package func reserve(_ count: Int) -> Int {
+        defer { length += count }
+        return length
+    }
+
+    /// Writes all of `bytes` at `offset` of `target`'s file (a reservation of ``reserve(_:)``).
+    package static func write(_ bytes: [UInt8], at offset: Int, to target: ParallelSync.Target) throws(SpoolError) {
+        var written = 0
+        let failure: SpoolError? = bytes.withUnsafeBytes { buffer in
+            while written < buffer.count {
+                let n = pwrite(
+                    target.descriptor, buffer.baseAddress! + written, buffer.count - written, off_t(offset + written))
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return SpoolError.posix("write", path: target.path, errno: errno)
+                }
+                written += n
+            }
+            return nil
+        }
+        if let failure { throw failure }
+    }
+
     /// Makes the written data durable (`fdatasync`).
     package func sync() throws(SpoolError) {
         try ParallelSync.dataSync(syncTarget)

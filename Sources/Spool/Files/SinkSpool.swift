@@ -135,6 +135,23 @@ package final class SinkSpool {
         return (tail, before)
     }
 
+    /// Like ``append(_:firstSequence:count:)`` but writes nothing: takes `bytes` at the end of
+    /// the tail (rolling to a new segment first if the tail is full) and returns the file and
+    /// the offset where the caller writes them (``AppendFile/write(_:at:to:)``). Until those
+    /// bytes are written and synced, the batch is rolled back on any failure.
+    package func reserve(bytes: Int, firstSequence: UInt64, count: UInt64) throws(SpoolError) -> (AppendFile, Int) {
+        if !hasSpare { prepareSpare() }
+        if tail.length >= segmentBytes {
+            tail = try createSegment(first: firstSequence)
+            segments.append(firstSequence)
+            totalBytes += SpoolFormat.segmentMagic.count
+        }
+        let before = tail.reserve(bytes)
+        totalBytes += bytes
+        nextSequence = firstSequence + count
+        return (tail, before)
+    }
+
     /// Undoes an append after a failed batch.
     package func rollBack(file: AppendFile, to length: Int, sequence: UInt64) {
         totalBytes -= file.length - length

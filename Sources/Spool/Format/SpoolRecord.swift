@@ -51,19 +51,9 @@ package struct SpoolRecord: Sendable, Equatable {
         return out
     }
 
-    /// Where the sequence sits in an encoded payload (after the kind byte).
+    /// Where the sequence sits in an encoded payload (after the kind byte): one encoding serves
+    /// every spool a commit appends the event to, each copy numbered in place.
     package static let sequenceOffset = 1
-
-    /// Rewrites the sequence of an encoded payload in place: one encoding serves every spool a
-    /// commit appends the event to.
-    package static func setSequence(_ sequence: UInt64, in payload: inout [UInt8]) {
-        var value = sequence.littleEndian
-        withUnsafeBytes(of: &value) { bytes in
-            payload.withUnsafeMutableBytes { out in
-                out.baseAddress!.advanced(by: sequenceOffset).copyMemory(from: bytes.baseAddress!, byteCount: 8)
-            }
-        }
-    }
 
     /// Decodes a payload, or nil if it is not a well-formed record.
     package init?(decoding payload: ArraySlice<UInt8>) {

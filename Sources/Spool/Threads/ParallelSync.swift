@@ -4,13 +4,15 @@ import Foundation
     import Glibc
 #endif
 
-/// Makes several files durable at once: each `fdatasync` runs on its own helper thread, so the
-/// disk sees the flushes together instead of one after another. A commit that touched 16 spools
-/// then waits about as long as seven single syncs on this machine, not sixteen.
+/// Makes several files durable at once: each job (frame a spool's records, write them,
+/// `fdatasync`) runs on its own helper thread, so the disk sees the flushes together instead of
+/// one after another, and the framing and copying of one spool overlaps another's sync. A
+/// commit that touched 16 spools then waits about as long as seven single syncs on this
+/// machine, not sixteen.
 ///
-/// The caller syncs the first file itself and then helps with the rest, so a single file costs
-/// no hand-off. Helpers are started on first need (at most `maxHelpers`) and stop at
-/// ``close()``. One caller at a time (the spool writer thread).
+/// The caller runs the first job itself and then helps with the rest, so a single job costs no
+/// hand-off. Helpers are started on first need (at most `maxHelpers`) and stop at ``close()``.
+/// One caller at a time (the spool writer thread).
 package final class ParallelSync: @unchecked Sendable {
     /// A file to sync: its descriptor, and its path for the error.
     package struct Target: Sendable {
@@ -23,27 +25,23 @@ package final class ParallelSync: @unchecked Sendable {
         }
     }
 
+    /// One unit of work: typically write one file's bytes and sync it. It throws only
+    /// ``SpoolError`` (declared untyped: typed-throws closures crash swift-frontend 6.3.1 here).
+    package typealias Job = @Sendable () throws -> Void
+
     // All mutable state is guarded by `mutex`.
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let workAvailable = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     private let workDone = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
-    private var pending: [(target: Target, slot: Int)] = []
+    private var pending: [(job: Job, slot: Int)] = []
     private var failures: [SpoolError?] = []
     private var remaining = 0
     private var helpers = 0
     private var closed = false
     private let maxHelpers: Int
-    /// Makes one file durable; a test can make it fail.
-    private let sync: @Sendable (Target) throws(SpoolError) -> Void
 
-    package init(
-        maxHelpers: Int = 15,
-        sync: @escaping @Sendable (Target) throws(SpoolError) -> Void = { target throws(SpoolError) in
-            try ParallelSync.dataSync(target)
-        }
-    ) {
+    package init(maxHelpers: Int = 15) {
         self.maxHelpers = maxHelpers
-        self.sync = sync
         pthread_mutex_init(mutex, nil)
         pthread_cond_init(workAvailable, nil)
         pthread_cond_init(workDone, nil)
@@ -66,18 +64,23 @@ package final class ParallelSync: @unchecked Sendable {
         }
     }
 
-    /// Syncs every target; returns once all are durable or have failed. Throws the first
-    /// target's error (in `targets` order) if any failed. Every target is attempted either way.
+    /// Syncs every target (`fdatasync` each, in parallel).
     package func syncAll(_ targets: [Target]) throws(SpoolError) {
-        guard targets.count > 1 else {
-            if let only = targets.first { try sync(only) }
+        try run(targets.map { target in { try Self.dataSync(target) } })
+    }
+
+    /// Runs every job; returns once all have finished. Throws the first job's error (in `jobs`
+    /// order) if any failed. Every job runs either way.
+    package func run(_ jobs: [Job]) throws(SpoolError) {
+        guard jobs.count > 1 else {
+            if let only = jobs.first { try Self.perform(only) }
             return
         }
         pthread_mutex_lock(mutex)
-        failures = Array(repeating: nil, count: targets.count)
-        pending = targets.indices.dropFirst().map { (targets[$0], $0) }
-        remaining = targets.count - 1
-        let wanted = min(targets.count - 1, maxHelpers)
+        failures = Array(repeating: nil, count: jobs.count)
+        pending = jobs.indices.dropFirst().map { (jobs[$0], $0) }
+        remaining = jobs.count - 1
+        let wanted = min(jobs.count - 1, maxHelpers)
         while helpers < wanted && !closed {
             helpers += 1
             let thread = Thread { [self] in self.helperLoop() }
@@ -88,7 +91,7 @@ package final class ParallelSync: @unchecked Sendable {
         pthread_mutex_unlock(mutex)
 
         var first: SpoolError?
-        do throws(SpoolError) { try sync(targets[0]) } catch { first = error }
+        do throws(SpoolError) { try Self.perform(jobs[0]) } catch { first = error }
         // Help with what no helper has taken yet, then wait for the rest.
         while let job = takeJob(waiting: false) { run(job) }
         pthread_mutex_lock(mutex)
@@ -97,6 +100,16 @@ package final class ParallelSync: @unchecked Sendable {
         failures = []
         pthread_mutex_unlock(mutex)
         if let error = first ?? failed.lazy.compactMap({ $0 }).first { throw error }
+    }
+
+    private static func perform(_ job: Job) throws(SpoolError) {
+        do {
+            try job()
+        } catch let error as SpoolError {
+            throw error
+        } catch {
+            throw SpoolError(code: .ioError, message: "\(error)")
+        }
     }
 
     /// Stops the helpers (they finish any job they hold).
@@ -112,16 +125,16 @@ package final class ParallelSync: @unchecked Sendable {
     }
 
     /// The next job; nil when there is none (`waiting`: none and closed).
-    private func takeJob(waiting: Bool) -> (target: Target, slot: Int)? {
+    private func takeJob(waiting: Bool) -> (job: Job, slot: Int)? {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         while waiting && pending.isEmpty && !closed { pthread_cond_wait(workAvailable, mutex) }
         return pending.popLast()
     }
 
-    private func run(_ job: (target: Target, slot: Int)) {
+    private func run(_ job: (job: Job, slot: Int)) {
         var failure: SpoolError?
-        do throws(SpoolError) { try sync(job.target) } catch { failure = error }
+        do throws(SpoolError) { try Self.perform(job.job) } catch { failure = error }
         pthread_mutex_lock(mutex)
         failures[job.slot] = failure
         remaining -= 1

@@ -34,6 +34,8 @@ let package = Package(
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
+        // CRC-32C with the CPU's CRC32 instruction (SSE 4.2), for the spool frames' checksums.
+        .target(name: "CCRC32C"),
         // Pure logic: events, signatures, routes, matching, templates. No I/O.
         .target(
             name: "RelayCore",
@@ -47,7 +49,7 @@ let package = Package(
         // Durable per-sink spools, group commit, recovery, the persisted seen-set.
         .target(
             name: "Spool",
-            dependencies: ["RelayCore"]
+            dependencies: ["CCRC32C", "RelayCore"]
         ),
         // Outbound HTTP: the libcurl multi loop on its own thread.
         .target(

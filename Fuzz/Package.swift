@@ -22,7 +22,8 @@ let package = Package(
         .target(name: "RelayCore", dependencies: ["COpenSSL"]),
         .target(name: "RelayConfig", dependencies: ["RelayCore", .product(name: "Yams", package: "Yams")]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
-        .target(name: "Spool", dependencies: ["RelayCore"]),
+        .target(name: "CCRC32C"),
+        .target(name: "Spool", dependencies: ["CCRC32C", "RelayCore"]),
         .target(
             name: "RelayDispatch",
             dependencies: ["CCurl", "RelayCore", "Spool", .product(name: "Logging", package: "swift-log")]),

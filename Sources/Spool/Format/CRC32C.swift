@@ -1,5 +1,11 @@
-/// CRC-32C (Castagnoli), the checksum of every spool frame; slicing-by-8 tables.
+import CCRC32C
+
+/// CRC-32C (Castagnoli), the checksum of every spool frame: the CPU's CRC32 instruction where it
+/// has one (SSE 4.2, about ten times faster: every record is checksummed once per spool when
+/// written and again when read), else slicing-by-8 tables.
 package enum CRC32C {
+    /// Whether ``checksum(_:)`` uses the CRC32 instruction.
+    package static let usesHardware = relay_crc32c_hardware() != 0
     /// Eight 256-entry tables, flattened.
     private static let table: [UInt32] = {
         var tables = [[UInt32]](repeating: [UInt32](repeating: 0, count: 256), count: 8)
@@ -19,6 +25,12 @@ package enum CRC32C {
 
     /// The CRC-32C of `bytes`.
     package static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
+        guard usesHardware, let base = bytes.baseAddress else { return software(bytes) }
+        return relay_crc32c_update(0xFFFF_FFFF, base, bytes.count) ^ 0xFFFF_FFFF
+    }
+
+    /// The CRC-32C of `bytes` from the tables (the reference the instruction is tested against).
+    package static func software(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
         table.withUnsafeBufferPointer { t in
             var crc: UInt32 = 0xFFFF_FFFF
             var index = 0

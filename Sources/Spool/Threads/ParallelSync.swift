@@ -10,8 +10,9 @@ import Foundation
 /// commit that touched 16 spools then waits about as long as seven single syncs on this
 /// machine, not sixteen.
 ///
-/// The caller runs the first job itself and then helps with the rest, so a single job costs no
-/// hand-off. Helpers are started on first need (at most `maxHelpers`) and stop at ``close()``.
+/// The caller runs the first job itself and waits for the helpers to run the rest, so a single
+/// job costs no hand-off. Helpers are started on first need (at most `maxHelpers`; with more
+/// jobs than helpers, a helper runs several) and stop at ``close()``.
 /// One caller at a time (the spool writer thread).
 package final class ParallelSync: @unchecked Sendable {
     /// A file to sync: its descriptor, and its path for the error.
@@ -87,13 +88,18 @@ package final class ParallelSync: @unchecked Sendable {
             thread.name = "moda-relay-sync"
             thread.start()
         }
+        // Closed: the helpers are gone or going, so the caller runs every job.
+        let alone = closed
         pthread_cond_broadcast(workAvailable)
         pthread_mutex_unlock(mutex)
 
         var first: SpoolError?
         do throws(SpoolError) { try Self.perform(jobs[0]) } catch { first = error }
-        // Help with what no helper has taken yet, then wait for the rest.
-        while let job = takeJob(waiting: false) { run(job) }
+        // Then wait for the helpers. Taking their jobs too would be no faster: on a busy
+        // machine the caller, already running, took nearly all of them and ran them in turn.
+        if alone {
+            while let job = takeJob(waiting: false) { run(job) }
+        }
         pthread_mutex_lock(mutex)
         while remaining > 0 { pthread_cond_wait(workDone, mutex) }
         let failed = failures

@@ -34,7 +34,7 @@ let package = Package(
             ]),
         .target(name: "FuzzSupport", dependencies: ["Spool"]),
         harness("FuzzJSONEvent", ["RelayCore"]),
-        harness("FuzzSignature", ["RelayCore", "Sinks"]),
+        harness("FuzzSignature", ["RelayCore", "RelayDispatch", "Sinks"]),
         harness("FuzzConfig", ["RelayConfig", "RelayCore", "Sinks"]),
         harness("FuzzSegment", ["Spool"]),
         harness("FuzzDeadLetters", ["Spool"]),

@@ -213,24 +213,11 @@ package final class PostgresServer: Sendable {
         }
     }
 
-    /// A free port below the kernel's ephemeral range (32768 and up): the server binds it again
+    /// A free port below the kernel's ephemeral range (see ``LowPort``): the server binds it again
     /// on every restart, and no outgoing connection of another test can be given it meanwhile.
     private static func freePort() throws -> Int {
-        for _ in 0..<200 {
-            let candidate = Int.random(in: 20_000..<32_000)
-            let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            defer { close(socket) }
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            address.sin_port = in_port_t(UInt16(candidate).bigEndian)
-            let bound = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    bind(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
-            if bound == 0 { return candidate }
-        }
-        throw Failure(message: "cannot find a free port")
+        let reserved = try LowPort()
+        reserved.release()
+        return reserved.port
     }
 }

@@ -9,6 +9,8 @@ import Testing
         (0..<count).map { ParallelSync.Target(descriptor: Int32(100 + $0), path: "file-\($0)") }
     }
 
+    private func syncJob(_ target: ParallelSync.Target) -> ParallelSync.Job { { try ParallelSync.dataSync(target) } }
+
     /// One job per target that calls `body` with it.
     private func jobs(
         _ count: Int, _ body: @escaping @Sendable (ParallelSync.Target) throws(SpoolError) -> Void
@@ -69,10 +71,10 @@ import Testing
         for file in files { try file.append(Array("record".utf8)) }
         let syncer = ParallelSync()
         defer { syncer.close() }
-        try syncer.syncAll(files.map(\.syncTarget))
+        try syncer.run(files.map(\.syncTarget).map(syncJob))
         for file in files { #expect(try Data(contentsOf: URL(fileURLWithPath: file.path)).count == 6) }
         // A closed descriptor is an error with the file's path.
         let bad = ParallelSync.Target(descriptor: -1, path: "\(directory)/gone")
-        #expect(throws: SpoolError.self) { try syncer.syncAll(files.map(\.syncTarget) + [bad]) }
+        #expect(throws: SpoolError.self) { try syncer.run((files.map(\.syncTarget) + [bad]).map(syncJob)) }
     }
 }

@@ -1,5 +1,6 @@
 import FuzzSupport
 import RelayCore
+import RelayDispatch
 import Sinks
 
 private let verifier = SignatureVerifier(secrets: ["whsec_fuzzing_secret_0123456789"], toleranceSeconds: 300)
@@ -22,6 +23,23 @@ public func fuzzSignature(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             let expected = SignatureVerifier.signatureHeader(
                 secret: "whsec_fuzzing_secret_0123456789", timestamp: timestamp.trimmingCharacters(), body: body)
             if !(signature ?? "").contains(expected.dropFirst(3)) { Scratch.fail("a forged signature verified") }
+        }
+    }
+    // A sink's response header line: any bytes, any wanted name length.
+    bytes.withUnsafeBytes { raw in
+        switch ResponseHeaderLine.parse(raw, wanted: { $0 == size % 64 || $0 == 11 }) {
+        case .header(let name, _):
+            // An ASCII name comes back as exactly its bytes, lowercased.
+            let raw = bytes.prefix { $0 != UInt8(ascii: ":") }
+            if raw.allSatisfy({ $0 < 0x80 }),
+                name.utf8.elementsEqual(raw.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 0x20 : $0 }) == false
+            {
+                Scratch.fail("a header name not lowercased")
+            }
+        case .status:
+            if !bytes.starts(with: Array("HTTP/".utf8)) { Scratch.fail("a status line that is not one") }
+        case .skipped:
+            break
         }
     }
     for text in [timestamp, signature ?? ""] {

@@ -99,25 +99,23 @@ final class Transfer {
         if room > 0 { bodyExcerpt.append(contentsOf: bytes.prefix(room)) }
     }
 
-    /// One response header line, as libcurl hands it over. Only the lines whose name is as long
-    /// as one this transfer reads become strings; the rest (most) are skipped on their bytes.
+    /// One response header line, as libcurl hands it over (see ``ResponseHeaderLine``).
     fileprivate func header(_ line: UnsafeRawBufferPointer) {
-        if line.starts(with: "HTTP/".utf8) {
+        let parsed = ResponseHeaderLine.parse(line) { length in
+            length == Self.retryAfterName.utf8.count || retryHintHeaders.contains { $0.utf8.count == length }
+        }
+        switch parsed {
+        case .status:
             retryAfter = nil  // a new response (after 1xx): forget the previous one's headers
             hintSeconds = nil
-            return
-        }
-        guard let colon = line.firstIndex(of: UInt8(ascii: ":")),
-            colon == Self.retryAfterName.utf8.count || retryHintHeaders.contains(where: { $0.utf8.count == colon })
-        else { return }
-        let name = String(decoding: line[..<colon], as: UTF8.self).lowercased()
-        let value = {
-            String(decoding: line[(colon + 1)...], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        }
-        if name == Self.retryAfterName {
-            retryAfter = value()
-        } else if retryHintHeaders.contains(name), let seconds = RetryHint.seconds(value()) {
-            hintSeconds = max(hintSeconds ?? 0, seconds)
+        case .header(let name, let value):
+            if name == Self.retryAfterName {
+                retryAfter = value
+            } else if retryHintHeaders.contains(name), let seconds = RetryHint.seconds(value) {
+                hintSeconds = max(hintSeconds ?? 0, seconds)
+            }
+        case .skipped:
+            break
         }
     }
 

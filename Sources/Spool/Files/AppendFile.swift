@@ -25,25 +25,14 @@ package final class AppendFile {
 
     /// Writes all of `bytes` at the end.
     package func append(_ bytes: [UInt8]) throws(SpoolError) {
-        var written = 0
-        let result: SpoolError? = bytes.withUnsafeBytes { buffer in
-            while written < buffer.count {
-                let n = pwrite(
-                    descriptor, buffer.baseAddress! + written, buffer.count - written, off_t(length + written))
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return SpoolError.posix("write", path: path, errno: errno)
-                }
-                written += n
-            }
-            return nil
-        }
-        if let result {
+        do {
+            try Self.write(bytes, at: length, to: syncTarget)
+        } catch {
             // Leave no partial bytes behind.
             _ = ftruncate(descriptor, off_t(length))
-            throw result
+            throw error
         }
-        length += written
+        length += bytes.count
     }
 
     /// Takes `count` bytes at the end for a write another thread makes

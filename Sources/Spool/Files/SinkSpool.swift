@@ -118,27 +118,10 @@ package final class SinkSpool {
     /// Whether the next append starts a new segment (the current tail stops being the tail).
     package var rollsOnNextAppend: Bool { tail.length >= segmentBytes }
 
-    /// Appends framed records (already encoded) to the tail, rolling to a new segment first if
-    /// the tail is full. Returns the file written so the caller can sync or roll it back.
-    package func append(_ framed: [UInt8], firstSequence: UInt64, count: UInt64) throws(SpoolError) -> (AppendFile, Int)
-    {
-        if !hasSpare { prepareSpare() }
-        if tail.length >= segmentBytes {
-            tail = try createSegment(first: firstSequence)
-            segments.append(firstSequence)
-            totalBytes += SpoolFormat.segmentMagic.count
-        }
-        let before = tail.length
-        try tail.append(framed)
-        totalBytes += framed.count
-        nextSequence = firstSequence + count
-        return (tail, before)
-    }
-
-    /// Like ``append(_:firstSequence:count:)`` but writes nothing: takes `bytes` at the end of
-    /// the tail (rolling to a new segment first if the tail is full) and returns the file and
-    /// the offset where the caller writes them (``AppendFile/write(_:at:to:)``). Until those
-    /// bytes are written and synced, the batch is rolled back on any failure.
+    /// Takes `bytes` at the end of the tail for `count` records from `firstSequence` (rolling to
+    /// a new segment first if the tail is full) and returns the file and the offset where the
+    /// caller writes them (``AppendFile/write(_:at:to:)``). Until those bytes are written and
+    /// synced, the batch is rolled back on any failure.
     package func reserve(bytes: Int, firstSequence: UInt64, count: UInt64) throws(SpoolError) -> (AppendFile, Int) {
         if !hasSpare { prepareSpare() }
         if tail.length >= segmentBytes {

@@ -65,11 +65,6 @@ package final class ParallelSync: @unchecked Sendable {
         }
     }
 
-    /// Syncs every target (`fdatasync` each, in parallel).
-    package func syncAll(_ targets: [Target]) throws(SpoolError) {
-        try run(targets.map { target in { try Self.dataSync(target) } })
-    }
-
     /// Runs every job; returns once all have finished. Throws the first job's error (in `jobs`
     /// order) if any failed. Every job runs either way.
     package func run(_ jobs: [Job]) throws(SpoolError) {

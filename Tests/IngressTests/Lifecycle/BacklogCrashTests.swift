@@ -12,27 +12,9 @@ import Testing
     @Test func backlogIsDeliveredAfterKillDashNine() async throws {
         // The sink is down: its port is held by a socket that is bound but not listening, so
         // connections are refused and no other process (the relay itself included) can take it.
-        // The port is below the kernel's ephemeral range, so once it is released for the sink,
-        // no outgoing connection of a test running meanwhile can be given it as its local port.
-        let reserved = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var port = 0
-        for _ in 0..<200 {
-            let candidate = Int.random(in: 20_000..<32_000)
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            address.sin_port = in_port_t(UInt16(candidate).bigEndian)
-            let bound = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    bind(reserved, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
-                }
-            }
-            if bound {
-                port = candidate
-                break
-            }
-        }
-        try #require(port > 0, "no free port below the ephemeral range")
+        // The port is below the kernel's ephemeral range (see LowPort).
+        let reserved = try LowPort()
+        let port = reserved.port
         let ws = try Workspace(routes: [
             "forward.yaml":
                 "sink: http\nurl: http://127.0.0.1:\(port)/hook\nretry: {max_attempts: 1000, backoff: 100ms, max_backoff: 200ms}\n"
@@ -55,7 +37,7 @@ import Testing
         try await Task.sleep(for: .milliseconds(300))
         first.kill9()
 
-        close(reserved)
+        reserved.release()
         let sink = try await ScriptedSinkServer(port: port) { _, _ in .respond(status: 200) }
         let second = try RelayProcess(arguments: arguments, environment: env)
         try await second.waitUntilListening()

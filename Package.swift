@@ -90,6 +90,11 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            // The browser console (`GET /ui`), compiled into the binary.
+            resources: [
+                .embedInCode("Console/console.html"), .embedInCode("Console/console.css"),
+                .embedInCode("Console/console.js"),
             ]
         ),
         .executableTarget(

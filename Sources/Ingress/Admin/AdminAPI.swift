@@ -9,7 +9,9 @@ import Spool
 /// | `GET /healthz`, `GET /readyz`, `GET /metrics` | probes and scrapes; never need the token |
 /// | `GET /admin/sinks` | every sink's state, spool and dead letters (``SinkReport``) |
 /// | `GET /admin/deliveries?sink=&status=&limit=` | recent attempts, newest first |
-/// | `GET /admin/dead?sink=&since=&until=&limit=&body=` | dead letters with reasons and history |
+/// | `GET /admin/activity?sink=` | attempts per 10 s over the last 10 minutes, by sink (sparklines) |
+/// | `GET /admin/dead?sink=&id=&since=&until=&limit=&offset=&body=` | dead letters with reasons and history |
+/// | `GET /ui` (and its `/ui/console.js`, `/ui/console.css`) | the browser console (``ConsoleAssets``) |
 /// | `POST /admin/dead/replay` `{"sink":…, "ids":[…], "since":…, "until":…}` | re-enqueue dead letters |
 ///
 /// With a token configured, every `/admin/*` call needs `Authorization: Bearer <token>`
@@ -91,6 +93,10 @@ final class AdminAPI: Sendable {
             answer(response)
             return
         }
+        if request.method == "GET" || request.method == "HEAD", let asset = ConsoleAssets.asset(path: request.path) {
+            answer(asset)
+            return
+        }
         switch (request.method, request.path) {
         case ("GET", "/healthz"), ("HEAD", "/healthz"):
             answer(.json(200, .object(["ok": .bool(true)])))
@@ -110,12 +116,18 @@ final class AdminAPI: Sendable {
             }
         case ("GET", "/admin/deliveries"):
             answer(deliveries(request.query))
+        case ("GET", "/admin/activity"):
+            answer(activity(request.query))
         case ("GET", "/admin/dead"):
             blocking(answer) { [self] in dead(request.query) }
         case ("POST", "/admin/dead/replay"):
             blocking(answer) { [backend] in Self.replay(backend, body: request.body) }
         case (_, "/healthz"), (_, "/readyz"), (_, "/metrics"), (_, "/admin/sinks"), (_, "/admin/deliveries"),
-            (_, "/admin/dead"):
+            (_, "/admin/activity"), (_, "/admin/dead"):
+            var response = AdminResponse.error(405, "method \(request.method) not allowed; use GET")
+            response.headers.append(("allow", "GET"))
+            answer(response)
+        case (_, let path) where ConsoleAssets.paths.contains(path):
             var response = AdminResponse.error(405, "method \(request.method) not allowed; use GET")
             response.headers.append(("allow", "GET"))
             answer(response)
@@ -173,6 +185,30 @@ final class AdminAPI: Sendable {
         return .json(200, .object(["deliveries": .array(Array(shown))]))
     }
 
+    private func activity(_ query: [String: String]) -> AdminResponse {
+        let now = WallClock.nowMillis()
+        let series = backend.activity(sink: query["sink"], nowMillis: now)
+        if let sink = query["sink"], series[sink] == nil {
+            return .error(404, "no running sink named '\(sink)' (see /admin/sinks)")
+        }
+        let first = series.values.first
+        return .json(
+            200,
+            .object([
+                "bucket_seconds": .int((first?.bucketMillis ?? 10_000) / 1000),
+                "start": first.map { .time(millis: $0.startMillis) } ?? .null,
+                "sinks": .array(
+                    series.keys.sorted().compactMap { name in
+                        series[name].map { counts in
+                            .object([
+                                "name": .string(name), "delivered": .array(counts.delivered.map { .int($0) }),
+                                "failed": .array(counts.failed.map { .int($0) }),
+                            ])
+                        }
+                    }),
+            ]))
+    }
+
     private func dead(_ query: [String: String]) -> AdminResponse {
         let limit: Int
         let offset: Int
@@ -195,7 +231,7 @@ final class AdminAPI: Sendable {
         } else {
             sinks = backend.deadLetterSinks()
         }
-        let filter = DeadLetterLog.Filter(sinceMillis: since, untilMillis: until)
+        let filter = DeadLetterLog.Filter(sinceMillis: since, untilMillis: until, ids: query["id"].map { [$0] })
         let withBody = AdminQuery.flag(query["body"])
         if sinks.count == 1, let sink = sinks.first {
             do {
@@ -275,7 +311,9 @@ final class AdminAPI: Sendable {
         case "/metrics": return "metrics"
         case "/admin/sinks": return "sinks"
         case "/admin/deliveries": return "deliveries"
+        case "/admin/activity": return "activity"
         case "/admin/dead": return "dead"
+        case _ where ConsoleAssets.paths.contains(path): return "ui"
         case "/admin/dead/replay": return "replay"
         default: return "other"
         }

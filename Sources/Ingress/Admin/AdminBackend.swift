@@ -22,6 +22,9 @@ package protocol AdminBackend: Sendable {
     /// The running workers' recent attempts, newest first, by sink: only `sink`'s when given
     /// (empty if no worker runs for it).
     func recentAttempts(sink: String?) -> [String: [DeliveryAttempt]]
+    /// The running workers' attempts per time bucket, ending with the bucket of `nowMillis`: only
+    /// `sink`'s when given (empty if no worker runs for it).
+    func activity(sink: String?, nowMillis: Int64) -> [String: AttemptActivity.Series]
     /// Sinks with a dead-letter log, sorted.
     func deadLetterSinks() -> [String]
     /// Whether a worker runs for `sink`.

@@ -22,6 +22,11 @@ extension Relay: AdminBackend {
         return fleet.worker(sink).map { [sink: $0.recentAttempts] } ?? [:]
     }
 
+    package func activity(sink: String?, nowMillis: Int64) -> [String: AttemptActivity.Series] {
+        guard let sink else { return fleet.all.mapValues { $0.activity(nowMillis: nowMillis) } }
+        return fleet.worker(sink).map { [sink: $0.activity(nowMillis: nowMillis)] } ?? [:]
+    }
+
     package func deadLetterSinks() -> [String] {
         DataDirectory(settings.dataDirectory).deadLetterSinks()
     }

@@ -83,6 +83,11 @@ package final class SinkWorker: Sendable {
     /// The sink's most recent attempts, newest first.
     package var recentAttempts: [DeliveryAttempt] { status.recent.withLock { $0.newestFirst } }
 
+    /// The sink's attempts per bucket over the last minutes, ending with the bucket of `nowMillis`.
+    package func activity(nowMillis: Int64) -> AttemptActivity.Series {
+        status.activity.withLock { $0.series(nowMillis: nowMillis) }
+    }
+
     /// The route was removed: keep delivering what the spool holds, and say why in the status.
     package func drain(reason: String) { status.value.withLock { $0.draining = reason } }
 
@@ -99,6 +104,8 @@ package final class SinkWorker: Sendable {
 final class StatusBox: Sendable {
     let value = Mutex(SinkWorker.Status())
     let recent = Mutex(RecentAttempts(capacity: 200))
+    /// Ten minutes in 10-second buckets.
+    let activity = Mutex(AttemptActivity(bucketMillis: 10_000, buckets: 60))
 }
 
 /// Hands the thread-owned loop to its thread.

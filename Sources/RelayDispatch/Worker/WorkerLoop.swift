@@ -163,6 +163,7 @@ final class WorkerLoop {
             entry.error = "\(kind.rawValue): \(message)"
         }
         status.recent.withLock { $0.record(entry) }
+        status.activity.withLock { $0.record(attempt.outcome, atMillis: now) }
         observer?.attempted(sink: route.name, outcome: attempt.outcome, latency: attempt.latency)
         if attempt.outcome == .delivered {
             observer?.delivered(sink: route.name, endToEnd: .milliseconds(max(0, now - record.acceptedAtMillis)))

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The on-call console (`GET /ui`) driven in a real browser: headless Chromium through Selenium.
 
-    python3 Tests/Browser/console_test.py --binary .build/debug/moda-relay [--screenshot FILE]
+    python3 Tests/Browser/console_test.py --binary .build/debug/moda-relay [--screenshots DIR]
 
 Starts a real relay (admin token set) whose `orders` sink is a real HTTP server answering 503
 with a hostile body, posts three signed events (one with `<img onerror>` in its prompt), waits for
@@ -238,7 +238,17 @@ def replay_result(driver):
     return element.text if element.is_displayed() else ""
 
 
-def run(binary, screenshot):
+def snap(driver, directory, name):
+    """A PNG of the page as it is now, for docs/ (only with --screenshots)."""
+    if not directory:
+        return
+    time.sleep(0.3)
+    path = os.path.join(directory, name)
+    driver.save_screenshot(path)
+    print(f"  --  screenshot {path}")
+
+
+def run(binary, screenshots):
     work = tempfile.mkdtemp(prefix="moda-relay-console-")
     sink = SinkServer()
     relay = Relay(binary, work, sink.port)
@@ -261,7 +271,8 @@ def run(binary, screenshot):
         relay.send("evt_console_a", "a deck about whales")
         relay.send("evt_console_b", "a deck about owls")
         relay.send("evt_console_x", HOSTILE)
-        wait_until(lambda: relay.dead("orders")["count"] == 3, "3 dead letters at orders", 60)
+        relay.send("evt_console_d", "a deck about moths")
+        wait_until(lambda: relay.dead("orders")["count"] == 4, "4 dead letters at orders", 60)
 
         driver = browser()
         driver.get(relay.url("/ui"))
@@ -285,20 +296,17 @@ def run(binary, screenshot):
         wait_until(lambda: "failing" in text(driver, row) or "circuit open" in text(driver, row),
                    "the orders sink shows as failing")
         wait_until(lambda: "503" in text(driver, row + " td.wrap"), "its last error names the 503")
+        check("trouble" in driver.find_element(By.CSS_SELECTOR, row).get_attribute("class"), "its row is marked red")
         wait_until(lambda: driver.find_elements(By.CSS_SELECTOR, row + " svg.spark rect.failed"),
                    "its sparkline has failed bars")
         check("running" in text(driver, "#sinks tr[data-sink='archive']"), "the healthy file sink shows running")
 
         print("the dead letters")
-        for event_id in ["evt_console_a", "evt_console_b", "evt_console_x"]:
+        for event_id in ["evt_console_a", "evt_console_b", "evt_console_x", "evt_console_d"]:
             wait_until(lambda: driver.find_elements(By.CSS_SELECTOR, f"#dead tr[data-id='{event_id}']"),
                        f"dead letter {event_id} is listed")
-        check("(3)" in driver.find_element(By.ID, "dead-count").text, "the count says 3")
-        if screenshot:
-            driver.execute_script("window.scrollTo(0, 0)")
-            time.sleep(0.3)
-            driver.save_screenshot(screenshot)
-            print(f"  --  screenshot written to {screenshot}")
+        check("(4)" in driver.find_element(By.ID, "dead-count").text, "the count says 4")
+        snap(driver, screenshots, "console.png")
 
         print("dead letters, filtered")
         set_field(driver, "dead-since", time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(time.time() + 3600)))
@@ -307,11 +315,11 @@ def run(binary, screenshot):
                    "a time filter after every death shows none")
         set_field(driver, "dead-since", time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(time.time() - 3600)))
         click(driver, "#dead-filter button[type=submit]")
-        wait_until(lambda: "(3)" in driver.find_element(By.ID, "dead-count").text, "one before them shows all 3")
+        wait_until(lambda: "(4)" in driver.find_element(By.ID, "dead-count").text, "one before them shows all 4")
         set_field(driver, "dead-sink", "archive", event="change")
         wait_until(lambda: visible(driver, "#dead-empty"), "the archive sink's filter shows none")
         click(driver, "#dead-clear")
-        wait_until(lambda: "(3)" in driver.find_element(By.ID, "dead-count").text, "clearing shows all 3 again")
+        wait_until(lambda: "(4)" in driver.find_element(By.ID, "dead-count").text, "clearing shows all 4 again")
 
         print("hostile text stays text")
         click(driver, "#dead tr[data-id='evt_console_x']")
@@ -324,6 +332,7 @@ def run(binary, screenshot):
         check(not driver.find_elements(By.CSS_SELECTOR, "#letter img, #letter script, main img"),
               "no element was made from event or answer text")
         check(driver.execute_script("return window.__pwned === undefined"), "no injected script ran")
+        snap(driver, screenshots, "console-dead-letter.png")
         attempts = driver.find_element(By.XPATH, "//dl[@id='letter-fields']/dt[.='Attempts']/following-sibling::dd[1]")
         check(attempts.text == "2", "the letter shows its 2 attempts")
         click(driver, "#letter-close")
@@ -331,8 +340,8 @@ def run(binary, screenshot):
 
         print("deliveries, filtered")
         set_field(driver, "deliveries-status", "dead", event="change")
-        wait_until(lambda: len(driver.find_elements(By.CSS_SELECTOR, "#deliveries tr.clickable")) == 3,
-                   "the dead outcome filter shows the 3 last attempts")
+        wait_until(lambda: len(driver.find_elements(By.CSS_SELECTOR, "#deliveries tr.clickable")) == 4,
+                   "the dead outcome filter shows the 4 last attempts")
         check("retry" not in text(driver, "#deliveries tbody"), "no retry rows under the dead filter")
         click(driver, "#deliveries tr.clickable")
         wait_until(lambda: HOSTILE_ANSWER in text(driver, "#deliveries .delivery-excerpt"),
@@ -359,13 +368,24 @@ def run(binary, screenshot):
         click(driver, "#confirm-yes")
         wait_until(lambda: "Replayed 0, not found 1" in replay_result(driver), "the page reports it not found")
 
+        click(driver, "#dead tr[data-id='evt_console_d']")
+        wait_until(lambda: visible(driver, "#letter") and "evt_console_d" in text(driver, "#letter-fields"),
+                   "a letter opens")
+        click(driver, "#letter-replay")
+        wait_until(lambda: visible(driver, "#confirm") and not visible(driver, "#letter"), "replaying it asks first")
+        check("Replay 1 dead letter of sink orders" in driver.find_element(By.ID, "confirm-text").text,
+              "the question names the sink")
+        click(driver, "#confirm-yes")
+        wait_until(lambda: "Replayed 1, not found 0" in replay_result(driver) and "evt_console_d" in sink.delivered(),
+                   "the opened letter is replayed and delivered", 30)
+
         click(driver, "#replay-range")
         wait_until(lambda: visible(driver, "#confirm"), "replaying the filter asks first")
         question = driver.find_element(By.ID, "confirm-text").text
         check("Replay 1 dead letter" in question and "at any time" in question, "the question gives the count")
         click(driver, "#confirm-yes")
         wait_until(lambda: "Replayed 1, not found 0" in replay_result(driver), "the range is replayed")
-        wait_until(lambda: {"evt_console_a", "evt_console_b", "evt_console_x"} <= set(sink.delivered()),
+        wait_until(lambda: {"evt_console_a", "evt_console_b", "evt_console_x", "evt_console_d"} <= set(sink.delivered()),
                    "every event reached the recovered sink", 30)
         wait_until(lambda: visible(driver, "#dead-empty"), "no dead letters are left")
         wait_until(lambda: "failing" not in text(driver, "#sinks tr[data-sink='orders']"),
@@ -396,11 +416,11 @@ def run(binary, screenshot):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--binary", default=".build/debug/moda-relay")
-    parser.add_argument("--screenshot")
+    parser.add_argument("--screenshots", help="write console.png and console-dead-letter.png here")
     arguments = parser.parse_args()
     started = time.monotonic()
     try:
-        run(os.path.abspath(arguments.binary), arguments.screenshot)
+        run(os.path.abspath(arguments.binary), arguments.screenshots)
     except (AssertionError, TimeoutException) as failure:
         print(f"FAIL {failure}", file=sys.stderr)
         sys.exit(1)

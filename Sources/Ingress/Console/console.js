@@ -284,9 +284,10 @@ function renderSinks(report, activity) {
         error.append(el("span", { text: sink.last_error }));
         if (sink.last_error_at) error.append(el("span", { class: "reason", text: ago(sink.last_error_at) }));
       }
+      const trouble = ["circuit open", "paused"].includes(sink.state) || (sink.state === "running" && isFailing(counts));
       return el(
         "tr",
-        { "data-sink": sink.name },
+        { "data-sink": sink.name, class: trouble ? "trouble" : undefined },
         el("td", { class: "mono", text: sink.name }),
         el("td", { text: sink.kind || "" }),
         stateCell,
@@ -522,7 +523,9 @@ async function openLetter(letter) {
     ["Reason", full.reason],
     ["Body", full.body_bytes + " bytes"],
   ];
-  $("letter-fields").replaceChildren(...fields.flatMap(([name, value]) => [el("dt", { text: name }), el("dd", { text: value })]));
+  $("letter-fields").replaceChildren(
+    ...fields.filter(([, value]) => value !== "").flatMap(([name, value]) => [el("dt", { text: name }), el("dd", { text: value })]),
+  );
   $("letter-excerpt").textContent = full.response_excerpt || "(empty)";
   $("letter-history").replaceChildren(
     ...(full.history.length

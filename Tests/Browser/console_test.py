@@ -37,6 +37,7 @@ from selenium import webdriver
 from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 SECRET = "whsec_console_test_0123456789"
@@ -93,7 +94,7 @@ class SinkServer:
 
 
 class Relay:
-    def __init__(self, binary, work, sink_port):
+    def __init__(self, binary, work, sink_port, token=True):
         self.port = free_port()
         self.admin = free_port()
         routes = os.path.join(work, "routes")
@@ -105,14 +106,17 @@ class Relay:
             )
         with open(os.path.join(routes, "archive.yaml"), "w") as f:
             f.write(f"sink: file\npath: {work}/archive/events.jsonl\n")
-        token_file = os.path.join(work, "admin-token")
-        with open(token_file, "w") as f:
-            f.write(TOKEN + "\n")
+        token_arguments = []
+        if token:
+            token_file = os.path.join(work, "admin-token")
+            with open(token_file, "w") as f:
+                f.write(TOKEN + "\n")
+            token_arguments = ["--admin-token-file", token_file]
         self.log = open(os.path.join(work, "relay.log"), "w")
         self.process = subprocess.Popen(
             [
                 binary, "serve", "--listen", f"127.0.0.1:{self.port}", "--admin-listen", f"127.0.0.1:{self.admin}",
-                "--routes", routes, "--data-dir", os.path.join(work, "data"), "--admin-token-file", token_file,
+                "--routes", routes, "--data-dir", os.path.join(work, "data"), *token_arguments,
             ],
             env={**os.environ, "MODA_WEBHOOK_SECRET": SECRET},
             stdout=self.log,
@@ -214,11 +218,15 @@ def visible(driver, selector):
     return bool(elements) and elements[0].is_displayed()
 
 
-def click(driver, selector):
-    """Clicks the first match, again if a refresh replaced it meanwhile."""
+def click(driver, selector, keys=None):
+    """Clicks the first match (or types `keys` into it), again if a refresh replaced it meanwhile."""
     for _ in range(20):
         try:
-            driver.find_element(By.CSS_SELECTOR, selector).click()
+            element = driver.find_element(By.CSS_SELECTOR, selector)
+            if keys:
+                element.send_keys(keys)
+            else:
+                element.click()
             return
         except StaleElementReferenceException:
             time.sleep(0.05)
@@ -368,9 +376,9 @@ def run(binary, screenshots):
         click(driver, "#confirm-yes")
         wait_until(lambda: "Replayed 0, not found 1" in replay_result(driver), "the page reports it not found")
 
-        click(driver, "#dead tr[data-id='evt_console_d']")
+        click(driver, "#dead tr[data-id='evt_console_d']", keys=Keys.ENTER)
         wait_until(lambda: visible(driver, "#letter") and "evt_console_d" in text(driver, "#letter-fields"),
-                   "a letter opens")
+                   "a letter opens from the keyboard too")
         click(driver, "#letter-replay")
         wait_until(lambda: visible(driver, "#confirm") and not visible(driver, "#letter"), "replaying it asks first")
         check("Replay 1 dead letter of sink orders" in driver.find_element(By.ID, "confirm-text").text,
@@ -413,6 +421,27 @@ def run(binary, screenshots):
         shutil.rmtree(work, ignore_errors=True)
 
 
+def run_without_token(binary):
+    """A loopback relay with no admin token: the page opens straight away, with no prompt."""
+    work = tempfile.mkdtemp(prefix="moda-relay-console-open-")
+    sink = SinkServer()
+    relay = Relay(binary, work, sink.port, token=False)
+    driver = None
+    try:
+        print("no admin token configured")
+        driver = browser()
+        driver.get(relay.url("/ui"))
+        wait_until(lambda: visible(driver, "#console"), "the console opens without asking")
+        check(not visible(driver, "#login") and not visible(driver, "#forget-token"), "no token prompt or button")
+        wait_until(lambda: "running" in text(driver, "#sinks tr[data-sink='orders']"), "the sinks are listed")
+    finally:
+        if driver:
+            driver.quit()
+        relay.stop()
+        sink.httpd.shutdown()
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--binary", default=".build/debug/moda-relay")
@@ -421,6 +450,7 @@ def main():
     started = time.monotonic()
     try:
         run(os.path.abspath(arguments.binary), arguments.screenshots)
+        run_without_token(os.path.abspath(arguments.binary))
     except (AssertionError, TimeoutException) as failure:
         print(f"FAIL {failure}", file=sys.stderr)
         sys.exit(1)

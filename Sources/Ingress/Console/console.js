@@ -54,6 +54,17 @@ function svg(tag, attributes) {
   return node;
 }
 
+/** Runs `action` on a click, and on Enter or Space when the row has the keyboard focus. */
+function activate(row, action) {
+  row.tabIndex = 0;
+  row.addEventListener("click", action);
+  row.addEventListener("keydown", (event) => {
+    if (event.target !== row || (event.key !== "Enter" && event.key !== " ")) return;
+    event.preventDefault();
+    action();
+  });
+}
+
 function show(node, visible) {
   node.hidden = !visible;
 }
@@ -405,7 +416,7 @@ function renderDeliveries(deliveries) {
       el("td", { class: "wrap", text: answer }),
       el("td", { class: "num", text: Number(attempt.latency_ms).toFixed(1) + " ms" }),
     );
-    row.addEventListener("click", () => {
+    activate(row, () => {
       state.openDelivery = state.openDelivery === key ? null : key;
       renderDeliveries(deliveries);
     });
@@ -473,7 +484,7 @@ function renderDead() {
         el("td", { class: "wrap", text: answer }),
         el("td", { class: "wrap", text: letter.reason }),
       );
-      row.addEventListener("click", () => openLetter(letter).catch(reportError));
+      activate(row, () => openLetter(letter).catch(reportError));
       return row;
     }),
   );

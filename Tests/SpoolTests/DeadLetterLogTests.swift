@@ -108,6 +108,37 @@ import Testing
         #expect(try log.page(.init(), offset: 60, limit: 5).entries.isEmpty)
     }
 
+    /// Listing walks the file backwards and sorts what is out of place: deaths appended while the
+    /// wall clock stepped back still list newest death first (ties: the later letter first), an
+    /// event that died again lists once, at its newest death, and an event whose newest letter is
+    /// replayed is not listed even though an older letter of it is unmarked.
+    @Test func listingIsNewestDeathFirstWhenTheClockSteppedBack() throws {
+        let tmp = TemporaryDirectory()
+        defer { tmp.cleanup() }
+        let log = try DeadLetterLog(directory: tmp.path + "/dead", sink: "s")
+        let base: Int64 = 1_760_000_000_000
+        let deaths: [(String, Int64)] = [
+            ("evt_a", 5000), ("evt_b", 9000), ("evt_c", 1000), ("evt_d", 9000), ("evt_a", 3000), ("evt_e", 7000),
+        ]
+        for (index, (key, at)) in deaths.enumerated() {
+            try log.append([letter(UInt64(index + 1), key: key, deadAt: base + at)])
+        }
+        let listed = try log.page(.init(), offset: 0, limit: 100).entries.map(\.letter.dedupeKey)
+        #expect(listed == ["evt_d", "evt_b", "evt_e", "evt_a", "evt_c"])
+        let chosen = log.select(.init(ids: ["evt_c", "evt_b", "evt_a"]), times: 3)
+        #expect(chosen.deadAtMillis == [base + 9000, base + 3000, base + 1000])
+        let bounded = try log.page(.init(sinceMillis: base + 4000), offset: 0, limit: 100)
+        #expect(bounded.entries.map(\.letter.dedupeKey) == ["evt_d", "evt_b", "evt_e"])
+
+        // Replay evt_a's newest letter only: the event is no longer live.
+        let newest = try log.page(.init(ids: ["evt_a"]), offset: 0, limit: 1).entries[0].letter
+        try log.markReplayed(["evt_a": [newest.id]], atMillis: base + 10_000)
+        #expect(
+            try log.page(.init(), offset: 0, limit: 100).entries.map(\.letter.dedupeKey) == [
+                "evt_d", "evt_b", "evt_e", "evt_c",
+            ])
+    }
+
     /// Replayed letters are compacted away; live ones keep their bodies and history, across a
     /// reopen; an interrupted compaction leaves the old file whole.
     @Test func compactionDropsReplayedEventsAndKeepsLiveOnesWithHistory() throws {

@@ -148,14 +148,15 @@ package final class DeadLetterLog: Sendable {
     /// of the first `times` of them.
     package func select(_ filter: Filter, times: Int = 0) -> Selection {
         state.withLock { state in
-            let inRange = state.index.live(sinceMillis: filter.sinceMillis, untilMillis: filter.untilMillis)
             guard let ids = filter.ids else {
+                let inRange = state.index.live(sinceMillis: filter.sinceMillis, untilMillis: filter.untilMillis)
                 return Selection(
                     generation: state.generation, indices: inRange,
                     deadAtMillis: inRange.prefix(times).map { state.index.letters[Int($0)].deadAtMillis }, notFound: [])
             }
             let wanted = Set(ids.compactMap { state.index.live(key: $0.utf8) })
-            let chosen = inRange.filter { wanted.contains($0) }
+            let chosen = state.index.newestFirst(
+                wanted, sinceMillis: filter.sinceMillis, untilMillis: filter.untilMillis)
             let found = Set(chosen)
             // An id counts as found when its event is live and inside the time bounds.
             let notFound = ids.filter { id in state.index.live(key: id.utf8).map { !found.contains($0) } ?? true }

@@ -188,4 +188,10 @@ package final class Relay: Sendable {
     static func describe(_ address: SocketAddress) -> String {
         "\(address.ipAddress ?? "?"):\(address.port ?? 0)"
     }
+
+    /// Where the browser console is, for the start-up log line (the admin listener is plain HTTP).
+    static func consoleURL(_ address: SocketAddress) -> String {
+        let host = address.ipAddress ?? "127.0.0.1"
+        return "http://\(host.contains(":") ? "[\(host)]" : host):\(address.port ?? 0)/ui"
+    }
 }

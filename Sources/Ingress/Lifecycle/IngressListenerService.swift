@@ -25,6 +25,7 @@ struct IngressListenerService: Service {
             metadata: [
                 "relay.ingress": "\(relay.ingressAddress.map(Relay.describe) ?? "?")",
                 "relay.admin": "\(relay.adminAddress.map(Relay.describe) ?? "?")",
+                "relay.console": "\(relay.adminAddress.map(Relay.consoleURL) ?? "?")",
                 "relay.path": "\(settings.path)",
                 "relay.tls": "\(relay.tls != nil)",
             ])

@@ -232,6 +232,9 @@ import Testing
         #expect(
             objects.contains { $0?["msg"] as? String == "webhook rejected" && $0?["relay.status"] as? String == "401" })
         #expect(objects.contains { $0?["msg"] as? String == "relay listening" && $0?["relay.ingress"] != nil })
+        let listening = objects.first { $0?["msg"] as? String == "relay listening" }
+        let console = listening??["relay.console"] as? String
+        #expect(console == "http://127.0.0.1:\(relay.adminPort)/ui")
         #expect(!relay.stderr.joined().contains(SignedEvent.secret))
         #expect(!relay.stderr.joined().contains("canvas_url"))  // no bodies, even at debug
     }

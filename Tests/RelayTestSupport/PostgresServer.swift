@@ -12,7 +12,7 @@ package final class PostgresServer: Sendable {
     package let directory: String
     package static let user = "relay"
     package static let password = "p@ss:w/rd"
-    private let process = Mutex<(server: Process, exited: DispatchSemaphore)?>(nil)
+    private let process = Mutex<(server: ChildProcess, exited: DispatchSemaphore)?>(nil)
     /// Extra `-c NAME=VALUE` server settings.
     private let settings: [String: String]
 
@@ -72,9 +72,7 @@ package final class PostgresServer: Sendable {
 
     /// Starts (or restarts) the server on its port and waits until it takes connections.
     package func start() throws {
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-        server.arguments =
+        let arguments =
             [
                 "--reuid=postgres", "--regid=postgres", "--init-groups", "--pdeathsig", "KILL",
                 Self.binaries + "/postgres",
@@ -82,31 +80,27 @@ package final class PostgresServer: Sendable {
                 "unix_socket_directories=\(directory)", "-c", "fsync=off", "-c", "max_connections=200", "-c",
                 "shared_buffers=32MB",
             ] + settings.sorted { $0.key < $1.key }.flatMap { ["-c", "\($0.key)=\($0.value)"] }
-        server.standardOutput = FileHandle.nullDevice
-        server.standardError = FileHandle.nullDevice
         // The kernel's parent-death signal follows the *thread* that spawned the server, so a
         // thread of its own spawns it and lives exactly as long as it does.
-        // Only that thread waits for the server: two waitUntilExit() on one Process race inside
-        // Foundation; kill() waits on `exited` instead.
+        // kill() waits on `exited`, which that thread signals.
         let spawned = DispatchSemaphore(value: 0)
         let exited = DispatchSemaphore(value: 0)
-        let failure = Mutex<(any Error)?>(nil)
+        let started = Mutex<Result<ChildProcess, any Error>?>(nil)
         let owner = Thread {
             do {
-                try server.run()
-            } catch {
-                failure.withLock { $0 = error }
+                let server = try ChildProcess("/usr/bin/setpriv", arguments, output: .null, errors: .null)
+                started.withLock { $0 = .success(server) }
                 spawned.signal()
-                exited.signal()
-                return
+                server.waitUntilExit()
+            } catch {
+                started.withLock { $0 = .failure(error) }
+                spawned.signal()
             }
-            spawned.signal()
-            server.waitUntilExit()
             exited.signal()
         }
         owner.start()
         spawned.wait()
-        if let error = failure.withLock({ $0 }) { throw error }
+        let server = try started.withLock { $0! }.get()
         process.withLock { $0 = (server, exited) }
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
@@ -134,13 +128,7 @@ package final class PostgresServer: Sendable {
         // Freeze the postmaster first, so it cannot fork a backend for a reconnecting client
         // between the backends' death and its own: everything dies at once, as in a crash.
         Foundation.kill(server.processIdentifier, SIGSTOP)
-        let pkill = Process()
-        pkill.executableURL = URL(fileURLWithPath: "/usr/bin/pkill")
-        pkill.arguments = ["-KILL", "-P", "\(server.processIdentifier)"]
-        pkill.standardOutput = FileHandle.nullDevice
-        pkill.standardError = FileHandle.nullDevice
-        try? pkill.run()
-        pkill.waitUntilExit()
+        _ = try? ChildProcess.run("/usr/bin/pkill", ["-KILL", "-P", "\(server.processIdentifier)"])
         Foundation.kill(server.processIdentifier, SIGKILL)
         exited.wait()
         // Backends notice their postmaster is gone and exit; wait until the port is free.
@@ -174,23 +162,15 @@ package final class PostgresServer: Sendable {
     /// Runs `sql` with psql and returns its unaligned, tuples-only output.
     @discardableResult
     package func psql(_ sql: String, database: String = "postgres") throws -> String {
-        let output = Pipe()
-        let errors = Pipe()
-        let client = Process()
-        client.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
-        client.arguments = [
-            "-h", "127.0.0.1", "-p", "\(port)", "-U", Self.user, "-d", database, "-X", "-q", "-A", "-t", "-v",
-            "ON_ERROR_STOP=1", "-c", sql,
-        ]
-        client.environment = ["PGPASSWORD": Self.password, "PGCONNECT_TIMEOUT": "2", "PGSSLMODE": "prefer"]
-        client.standardOutput = output
-        client.standardError = errors
-        try client.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let problem = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        client.waitUntilExit()
-        guard client.terminationStatus == 0 else { throw Failure(message: "psql: \(problem)") }
-        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let client = try ChildProcess.run(
+            "/usr/bin/psql",
+            [
+                "-h", "127.0.0.1", "-p", "\(port)", "-U", Self.user, "-d", database, "-X", "-q", "-A", "-t", "-v",
+                "ON_ERROR_STOP=1", "-c", sql,
+            ],
+            environment: ["PGPASSWORD": Self.password, "PGCONNECT_TIMEOUT": "2", "PGSSLMODE": "prefer"])
+        guard client.status == 0 else { throw Failure(message: "psql: \(client.standardError)") }
+        return client.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     package struct Failure: Error, CustomStringConvertible {
@@ -199,17 +179,9 @@ package final class PostgresServer: Sendable {
     }
 
     private static func run(_ executable: String, _ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let errors = Pipe()
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = errors
-        try process.run()
-        let problem = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw Failure(message: "\(executable) \(arguments.first ?? ""): \(problem)")
+        let finished = try ChildProcess.run(executable, arguments)
+        guard finished.status == 0 else {
+            throw Failure(message: "\(executable) \(arguments.first ?? ""): \(finished.standardError)")
         }
     }
 

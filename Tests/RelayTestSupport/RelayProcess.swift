@@ -20,7 +20,8 @@ public final class RelayProcess {
         return URL(fileURLWithPath: exe).deletingLastPathComponent().appendingPathComponent("moda-relay").path
     }
 
-    public let process = Process()
+    /// The running relay.
+    public let process: ChildProcess
     private let stderrLines = Lines()
     public private(set) var port = 0
     public private(set) var adminPort = 0
@@ -30,25 +31,28 @@ public final class RelayProcess {
         guard FileManager.default.isExecutableFile(atPath: Self.binary) else {
             throw Failure(description: "moda-relay binary not found at \(Self.binary); build the package first")
         }
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = arguments
         var env = ["PATH": "/usr/bin:/bin"]
         for (key, value) in environment { env[key] = value }
-        process.environment = env
-        let pipe = Pipe()
-        process.standardError = pipe
-        process.standardOutput = FileHandle.nullDevice
+        process = try ChildProcess(Self.binary, arguments, environment: env, output: .null, errors: .pipe)
         let lines = stderrLines
-        pipe.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            guard !data.isEmpty else {
-                handle.readabilityHandler = nil
-                return
+        let pipe = process.standardError!
+        // Whole lines only: a line split across two reads is joined before it is kept.
+        Thread {
+            var pending: [UInt8] = []
+            var chunk = [UInt8](repeating: 0, count: 16384)
+            while true {
+                let count = chunk.withUnsafeMutableBytes { read(pipe, $0.baseAddress, $0.count) }
+                if count < 0, errno == EINTR { continue }
+                guard count > 0 else { break }
+                pending += chunk[..<count]
+                guard let last = pending.lastIndex(of: UInt8(ascii: "\n")) else { continue }
+                let text = String(decoding: pending[..<last], as: UTF8.self)
+                lines.append(text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init))
+                pending.removeSubrange(...last)
             }
-            let text = String(decoding: data, as: UTF8.self)
-            lines.append(text.split(separator: "\n").map(String.init))
-        }
-        try process.run()
+            if !pending.isEmpty { lines.append([String(decoding: pending, as: UTF8.self)]) }
+            close(pipe)
+        }.start()
     }
 
     public var stderr: [String] { stderrLines.all }
@@ -79,7 +83,7 @@ public final class RelayProcess {
 
     /// Sends `signal` (SIGHUP, SIGTERM, …) to the relay.
     public func signal(_ signal: Int32) {
-        kill(process.processIdentifier, signal)
+        process.signal(signal)
     }
 
     /// `moda-relay ARGS --admin 127.0.0.1:<admin port>` run to completion.
@@ -89,7 +93,7 @@ public final class RelayProcess {
 
     /// SIGKILL: no chance to flush anything.
     public func kill9() {
-        kill(process.processIdentifier, SIGKILL)
+        process.signal(SIGKILL)
         process.waitUntilExit()
     }
 
@@ -109,24 +113,10 @@ public final class RelayProcess {
     /// Runs `moda-relay` to completion and returns (status, stdout, stderr).
     public static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (Int32, String, String)
     {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
         var env = ["PATH": "/usr/bin:/bin"]
         for (key, value) in environment { env[key] = value }
-        process.environment = env
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (
-            process.terminationStatus, String(decoding: outData, as: UTF8.self),
-            String(decoding: errData, as: UTF8.self)
-        )
+        let finished = try ChildProcess.run(binary, arguments, environment: env)
+        return (finished.status, finished.standardOutput, finished.standardError)
     }
 }
 

@@ -81,17 +81,10 @@ import Testing
         let body = SignedEvent.body(id: "evt_curl", padding: 4000)
         let file = relay.dataDirectory + "/curl-body.json"
         try Data(body).write(to: URL(fileURLWithPath: file))
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
         var arguments = ["-s", "-o", "/dev/null", "-w", "%{http_code} %{time_total}", "--expect100-timeout", "30"]
         for (name, value) in SignedEvent.headers(body: body) { arguments += ["-H", "\(name): \(value)"] }
         arguments += ["--data-binary", "@" + file, "http://127.0.0.1:\(relay.port)/webhooks/moda"]
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        process.waitUntilExit()
-        let result = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let result = try ChildProcess.run("/usr/bin/curl", arguments).standardOutput
         // With a 30 s expect timeout, a missing 100 would hold curl for 30 s; it answers at once.
         let parts = result.split(separator: " ")
         #expect(parts.first == "200", "\(result)")

@@ -51,20 +51,9 @@ import Testing
         try #require(
             FileManager.default.isExecutableFile(atPath: promtool),
             "promtool is missing: run ops/install-deps --test (Debian package prometheus)")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: promtool)
-        process.arguments = ["check", "metrics"]
-        let input = Pipe()
-        let output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        input.fileHandleForWriting.write(Data(text.utf8))
-        try input.fileHandleForWriting.close()
-        let report = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(report)")
+        let finished = try ChildProcess.run(promtool, ["check", "metrics"], input: Array(text.utf8))
+        let report = finished.standardOutput + finished.standardError
+        #expect(finished.status == 0, "\(report)")
         #expect(report.isEmpty, "promtool lint: \(report)")
     }
 

@@ -35,14 +35,7 @@ struct TestCertificates {
     }
 
     private static func openssl(_ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        process.arguments = arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
+        guard try ChildProcess.run("/usr/bin/openssl", arguments).status == 0 else {
             throw RelayProcess.Failure(description: "openssl \(arguments.first ?? "") failed")
         }
     }

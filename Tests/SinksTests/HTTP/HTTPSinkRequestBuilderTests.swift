@@ -1,4 +1,5 @@
 import Foundation
+import RelayTestSupport
 import Testing
 
 @testable import RelayCore
@@ -20,19 +21,8 @@ import Testing
             mac = hmac.new(key, (sys.argv[2] + "." + sys.argv[3] + ".").encode() + body, hashlib.sha256).digest()
             print("v1," + base64.b64encode(mac).decode(), end="")
             """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script, secret, id, timestamp]
-        let input = Pipe()
-        let output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        try process.run()
-        input.fileHandleForWriting.write(Data(body))
-        input.fileHandleForWriting.closeFile()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+        return try ChildProcess.run("/usr/bin/env", ["python3", "-c", script, secret, id, timestamp], input: body)
+            .standardOutput
     }
 
     @Test func httpForwardsTheBodyByteForByteWithIDsHeadersAndSignature() throws {

@@ -18,6 +18,7 @@ Exits 1 on the first failed check, naming it. `ops/console-test` installs what i
 """
 
 import argparse
+import contextlib
 import hashlib
 import hmac
 import http.server
@@ -256,12 +257,37 @@ def snap(driver, directory, name):
     print(f"  --  screenshot {path}")
 
 
-def run(binary, screenshots):
-    work = tempfile.mkdtemp(prefix="moda-relay-console-")
+@contextlib.contextmanager
+def scenario(binary, prefix, token=True):
+    """A scratch directory, a sink server and a relay, and a browser once asked for; all torn down
+    afterwards, with the relay's last log lines printed if a check failed."""
+    work = tempfile.mkdtemp(prefix=prefix)
     sink = SinkServer()
-    relay = Relay(binary, work, sink.port)
-    driver = None
+    relay = Relay(binary, work, sink.port, token=token)
+    drivers = []
+
+    def open_browser():
+        drivers.append(browser())
+        return drivers[-1]
+
     try:
+        yield work, sink, relay, open_browser
+    except (AssertionError, TimeoutException):
+        relay.log.flush()
+        with open(os.path.join(work, "relay.log")) as log:
+            tail = log.readlines()[-40:]
+        print("the relay's last log lines:\n" + "".join(tail), file=sys.stderr)
+        raise
+    finally:
+        for driver in drivers:
+            driver.quit()
+        relay.stop()
+        sink.httpd.shutdown()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def run(binary, screenshots):
+    with scenario(binary, "moda-relay-console-") as (work, sink, relay, open_browser):
         print("the relay's answers")
         status, headers, body = relay.get("/ui", token=False)
         headers = {name.lower(): value for name, value in headers.items()}
@@ -282,7 +308,7 @@ def run(binary, screenshots):
         relay.send("evt_console_d", "a deck about moths")
         wait_until(lambda: relay.dead("orders")["count"] == 4, "4 dead letters at orders", 60)
 
-        driver = browser()
+        driver = open_browser()
         driver.get(relay.url("/ui"))
         print("the token")
         wait_until(lambda: visible(driver, "#login"), "the page asks for the admin token")
@@ -407,39 +433,17 @@ def run(binary, screenshots):
         driver.switch_to.new_window("tab")
         driver.get(relay.url("/ui"))
         wait_until(lambda: visible(driver, "#login"), "a new tab asks for the token again")
-    except (AssertionError, TimeoutException):
-        relay.log.flush()
-        with open(os.path.join(work, "relay.log")) as log:
-            tail = log.readlines()[-40:]
-        print("the relay's last log lines:\n" + "".join(tail), file=sys.stderr)
-        raise
-    finally:
-        if driver:
-            driver.quit()
-        relay.stop()
-        sink.httpd.shutdown()
-        shutil.rmtree(work, ignore_errors=True)
 
 
 def run_without_token(binary):
     """A loopback relay with no admin token: the page opens straight away, with no prompt."""
-    work = tempfile.mkdtemp(prefix="moda-relay-console-open-")
-    sink = SinkServer()
-    relay = Relay(binary, work, sink.port, token=False)
-    driver = None
-    try:
+    with scenario(binary, "moda-relay-console-open-", token=False) as (work, sink, relay, open_browser):
         print("no admin token configured")
-        driver = browser()
+        driver = open_browser()
         driver.get(relay.url("/ui"))
         wait_until(lambda: visible(driver, "#console"), "the console opens without asking")
         check(not visible(driver, "#login") and not visible(driver, "#forget-token"), "no token prompt or button")
         wait_until(lambda: "running" in text(driver, "#sinks tr[data-sink='orders']"), "the sinks are listed")
-    finally:
-        if driver:
-            driver.quit()
-        relay.stop()
-        sink.httpd.shutdown()
-        shutil.rmtree(work, ignore_errors=True)
 
 
 def main():

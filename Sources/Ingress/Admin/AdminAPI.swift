@@ -122,12 +122,7 @@ final class AdminAPI: Sendable {
             blocking(answer) { [self] in dead(request.query) }
         case ("POST", "/admin/dead/replay"):
             blocking(answer) { [backend] in Self.replay(backend, body: request.body) }
-        case (_, "/healthz"), (_, "/readyz"), (_, "/metrics"), (_, "/admin/sinks"), (_, "/admin/deliveries"),
-            (_, "/admin/activity"), (_, "/admin/dead"):
-            var response = AdminResponse.error(405, "method \(request.method) not allowed; use GET")
-            response.headers.append(("allow", "GET"))
-            answer(response)
-        case (_, let path) where ConsoleAssets.paths.contains(path):
+        case (_, let path) where Self.readOnlyPaths.contains(path) || ConsoleAssets.paths.contains(path):
             var response = AdminResponse.error(405, "method \(request.method) not allowed; use GET")
             response.headers.append(("allow", "GET"))
             answer(response)
@@ -303,6 +298,11 @@ final class AdminAPI: Sendable {
             return .error(error.status, error.reason)
         }
     }
+
+    /// The endpoints that answer GET (and HEAD) only.
+    private static let readOnlyPaths: Set<String> = [
+        "/healthz", "/readyz", "/metrics", "/admin/sinks", "/admin/deliveries", "/admin/activity", "/admin/dead",
+    ]
 
     private static func endpoint(_ path: String) -> String {
         switch path {

@@ -92,6 +92,10 @@ import Testing
         let one = try relay.admin("/admin/activity?sink=orders")
         #expect((one.json["sinks"] as? [[String: Any]])?.count == 1)
         #expect(try relay.admin("/admin/activity?sink=nope").status == 404)
+        for path in ["/admin/activity", "/admin/sinks", "/healthz"] {
+            let post = try relay.admin("POST", path, json: "{}")
+            #expect(post.status == 405 && post.headers["allow"] == "GET", "POST \(path)")
+        }
         await relay.shutdown()
     }
 

@@ -62,7 +62,8 @@ package final class SinkFleet: Sendable {
     package func deadLetters(sink: String) throws(SpoolError) -> DeadLetterLog {
         if let log = deadLogs.withLock({ $0[sink] }) { return log }
         let opened = try DeadLetterLog(
-            directory: DataDirectory(dataDirectory).dead, sink: sink, integrity: writer.configuration.integrity)
+            directory: DataDirectory(dataDirectory).dead, sink: sink, integrity: writer.configuration.integrity,
+            fileSystem: writer.configuration.fileSystem)
         return deadLogs.withLock { logs in
             if let log = logs[sink] { return log }
             logs[sink] = opened

@@ -41,7 +41,7 @@ final class WorkerLoop {
         self.logger = logger
         reader = try SpoolReader(
             sink: route.name, directory: DataDirectory(dataDirectory).spool(route.name),
-            integrity: writer.configuration.integrity
+            integrity: writer.configuration.integrity, fileSystem: writer.configuration.fileSystem
         ) {
             [writer] bytes in
             writer.segmentsDeleted(sink: route.name, bytes: bytes)

@@ -10,7 +10,7 @@ final class WriterState {
     private var spools: [String: SinkSpool] = [:]
     private var rollbacks: [String: Int] = [:]
     /// Syncs a batch's files together.
-    let syncer = ParallelSync()
+    let syncer: ParallelSync
 
     init(
         configuration: GroupCommitWriter.Configuration, dedupe: any DedupeStore, claims: (any SharedClaims)?
@@ -19,7 +19,8 @@ final class WriterState {
         self.dedupe = dedupe
         self.claims = claims
         self.spoolRoot = DataDirectory(configuration.dataDirectory).spools
-        try SpoolFiles.makeDirectory(spoolRoot)
+        self.syncer = ParallelSync(maxHelpers: configuration.syncHelpers)
+        try configuration.fileSystem.makeDirectories(spoolRoot)
     }
 
     /// The spool of `name`, opened (and recovered) on first use.
@@ -27,7 +28,7 @@ final class WriterState {
         if let spool = spools[name] { return spool }
         let spool = try SinkSpool(
             name: name, directory: spoolRoot + "/" + name, segmentBytes: configuration.segmentBytes,
-            integrity: configuration.integrity)
+            integrity: configuration.integrity, fileSystem: configuration.fileSystem)
         spools[name] = spool
         return spool
     }
@@ -188,7 +189,7 @@ final class WriterState {
     /// come only after the shared claims committed). Returns the batch's error if the whole
     /// batch failed.
     func commit(_ batch: [(AppendRequest, AppendCompletion)]) -> SpoolError? {
-        let now = WallClock.nowMillis()
+        let now = configuration.clock()
         var planned = plan(batch)
         guard !planned.accepted.isEmpty else { return nil }
         var transaction: (any ClaimTransaction)?

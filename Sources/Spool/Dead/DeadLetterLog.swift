@@ -1,9 +1,5 @@
 import Synchronization
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// One sink's dead letters: `dead/<sink>.dead`, append-only frames of ``DeadLetter`` and
 /// ``ReplayMark``.
 ///
@@ -72,20 +68,25 @@ package final class DeadLetterLog: Sendable {
 
     package let path: String
     private let directory: String
+    private let fileSystem: any FileSystem
     private let integrity: SpoolIntegrity?
     private let state: Mutex<State>
 
     /// Opens (creating if needed) the log of `sink` under `directory`, reading its index; a torn
     /// tail is truncated, corrupt bytes are reported to `integrity` and skipped.
-    package init(directory: String, sink: String, integrity: SpoolIntegrity? = nil) throws(SpoolError) {
-        try SpoolFiles.makeDirectory(directory)
+    package init(
+        directory: String, sink: String, integrity: SpoolIntegrity? = nil,
+        fileSystem: any FileSystem = PosixFileSystem.shared
+    ) throws(SpoolError) {
+        try fileSystem.makeDirectories(directory)
         self.directory = directory
         self.integrity = integrity
+        self.fileSystem = fileSystem
         path = DataDirectory.deadLetterFile(in: directory, sink: sink)
-        unlink(path + ".compacting")  // a compaction a crash interrupted; the old file is whole
-        let (index, length) = try Self.load(path: path, integrity: integrity)
-        let file = try AppendFile(path: path, length: length)
-        if length == 0 { try SpoolFiles.syncDirectory(directory) }
+        try fileSystem.remove(path + ".compacting")  // a compaction a crash interrupted; the old file is whole
+        let (index, length) = try Self.load(path: path, integrity: integrity, fileSystem: fileSystem)
+        let file = try AppendFile(path: path, length: length, fileSystem: fileSystem)
+        if length == 0 { try fileSystem.syncDirectory(directory) }
         state = Mutex(State(file: file, index: index))
     }
 
@@ -173,7 +174,7 @@ package final class DeadLetterLog: Sendable {
         try state.withLock { state throws(SpoolError) -> [Entry]? in
             guard selection.generation == state.generation else { return nil }
             guard !selection.indices.isEmpty else { return [] }
-            let window = try FileWindow(path: path, chunk: 64 << 10)
+            let window = try FileWindow(path: path, chunk: 64 << 10, fileSystem: fileSystem)
             var out: [Entry] = []
             for index in selection.indices {
                 var deaths: [DeadLetter] = []
@@ -194,7 +195,7 @@ package final class DeadLetterLog: Sendable {
     /// tools: it holds them all in memory.
     package func readAll() throws(SpoolError) -> [DeadLetter] {
         try state.withLock { state throws(SpoolError) in
-            let window = try FileWindow(path: path, chunk: 256 << 10)
+            let window = try FileWindow(path: path, chunk: 256 << 10, fileSystem: fileSystem)
             var out: [DeadLetter] = []
             for letter in state.index.letters { out.append(try Self.read(letter, from: window, path: path)) }
             return out
@@ -212,9 +213,9 @@ package final class DeadLetterLog: Sendable {
             let kept = state.index.keptBytes()
             guard length - kept >= 1 << 20, kept * 2 <= length else { return 0 }
             let freshPath = path + ".compacting"
-            let fresh = try AppendFile(path: freshPath, length: 0)
+            let fresh = try AppendFile(path: freshPath, length: 0, fileSystem: fileSystem)
             do throws(SpoolError) {
-                let window = try FileWindow(path: path, chunk: 256 << 10)
+                let window = try FileWindow(path: path, chunk: 256 << 10, fileSystem: fileSystem)
                 var buffer: [UInt8] = []
                 for index in state.index.live(sinceMillis: nil, untilMillis: nil).reversed() {
                     for member in state.index.group(index) {
@@ -238,29 +239,29 @@ package final class DeadLetterLog: Sendable {
                 }
                 try fresh.append(buffer)
                 try fresh.sync()
-                guard rename(freshPath, path) == 0 else {
-                    throw SpoolError.posix("rename", path: freshPath, errno: errno)
-                }
-                try SpoolFiles.syncDirectory(directory)
+                try fileSystem.rename(freshPath, to: path)
+                try fileSystem.syncDirectory(directory)
             } catch {
-                unlink(freshPath)
+                try? fileSystem.remove(freshPath)
                 throw error
             }
-            let (index, newLength) = try Self.load(path: path, integrity: integrity)
-            state.file = try AppendFile(path: path, length: newLength)
+            let (index, newLength) = try Self.load(path: path, integrity: integrity, fileSystem: fileSystem)
+            state.file = try AppendFile(path: path, length: newLength, fileSystem: fileSystem)
             state.index = index
             state.generation += 1
             return length - newLength
         }
     }
 
-    private static func load(path: String, integrity: SpoolIntegrity?) throws(SpoolError) -> (DeadLetterIndex, Int) {
+    private static func load(path: String, integrity: SpoolIntegrity?, fileSystem: any FileSystem)
+        throws(SpoolError) -> (DeadLetterIndex, Int)
+    {
         var index = DeadLetterIndex()
-        let size = SpoolFiles.size(path)
+        let size = fileSystem.size(path)
         guard size > 0 else { return (index, 0) }
         var marks = Set<DeadLetter.ID>()
-        let length = try FrameScanner(path: path, kind: .deadLetters, from: 0).recover(integrity: integrity) {
-            payload, start in
+        let scanner = try FrameScanner(path: path, kind: .deadLetters, from: 0, fileSystem: fileSystem)
+        let length = try scanner.recover(integrity: integrity) { payload, start in
             if let (id, key) = DeadLetter.peek(payload) {
                 index.add(id: id, key: key, offset: UInt64(start), length: payload.count)
             } else if let mark = ReplayMark(decoding: payload) {

@@ -26,8 +26,8 @@ package struct DataDirectory: Sendable, Hashable {
     package var instanceID: String { root + "/instance-id" }
 
     /// Sinks that have a dead-letter log, sorted.
-    package func deadLetterSinks() -> [String] {
-        SpoolFiles.list(dead).filter { $0.hasSuffix(Self.deadLetterSuffix) }
+    package func deadLetterSinks(fileSystem: any FileSystem = PosixFileSystem.shared) -> [String] {
+        fileSystem.list(dead).filter { $0.hasSuffix(Self.deadLetterSuffix) }
             .map { String($0.dropLast(Self.deadLetterSuffix.count)) }.sorted()
     }
 
@@ -47,8 +47,10 @@ package struct DataDirectory: Sendable, Hashable {
     }
 
     /// The first sequences of the segments in a spool directory, unsorted.
-    package static func segmentFirsts(in directory: String) -> [UInt64] {
-        SpoolFiles.list(directory).filter { $0.hasSuffix(segmentSuffix) }
+    package static func segmentFirsts(in directory: String, fileSystem: any FileSystem = PosixFileSystem.shared)
+        -> [UInt64]
+    {
+        fileSystem.list(directory).filter { $0.hasSuffix(segmentSuffix) }
             .compactMap { UInt64($0.dropLast(segmentSuffix.count)) }
     }
 

@@ -4,6 +4,7 @@
 package final class SinkSpool {
     package let name: String
     package let directory: String
+    private let fileSystem: any FileSystem
     private let segmentBytes: Int
     private var tail: AppendFile
     /// First sequence number of each segment, ascending; the last is the tail.
@@ -41,27 +42,30 @@ package final class SinkSpool {
 
     /// Opens or creates `directory`, recovering the tail segment: a torn last frame is truncated,
     /// corruption is reported to `integrity` and skipped.
-    package init(name: String, directory: String, segmentBytes: Int, integrity: SpoolIntegrity? = nil)
-        throws(SpoolError)
-    {
+    package init(
+        name: String, directory: String, segmentBytes: Int, integrity: SpoolIntegrity? = nil,
+        fileSystem: any FileSystem = PosixFileSystem.shared
+    ) throws(SpoolError) {
         self.name = name
         self.directory = directory
+        self.fileSystem = fileSystem
         self.segmentBytes = segmentBytes
-        try SpoolFiles.makeDirectory(directory)
-        var firsts = DataDirectory.segmentFirsts(in: directory).sorted()
+        try fileSystem.makeDirectories(directory)
+        var firsts = DataDirectory.segmentFirsts(in: directory, fileSystem: fileSystem).sorted()
         var total = 0
-        for first in firsts.dropLast() { total += SpoolFiles.size(Self.segmentPath(directory, first)) }
+        for first in firsts.dropLast() { total += fileSystem.size(Self.segmentPath(directory, first)) }
         if firsts.isEmpty {
             firsts = [1]
-            self.tail = try Self.createSegment(directory: directory, first: 1, spare: nil)
+            self.tail = try Self.createSegment(directory: directory, first: 1, spare: nil, fileSystem: fileSystem)
             self.nextSequence = 1
             self.recovery = Recovery(tailKeys: [], lastSequence: nil, truncatedBytes: 0)
             total += SpoolFormat.segmentMagic.count
         } else {
             let path = Self.segmentPath(directory, firsts.last!)
-            let (length, recovered) = try Self.recoverSegment(path: path, first: firsts.last!, integrity: integrity)
+            let (length, recovered) = try Self.recoverSegment(
+                path: path, first: firsts.last!, integrity: integrity, fileSystem: fileSystem)
             self.recovery = recovered
-            self.tail = try AppendFile(path: path, length: length)
+            self.tail = try AppendFile(path: path, length: length, fileSystem: fileSystem)
             self.nextSequence = (recovered.lastSequence.map { $0 + 1 } ?? firsts.last!) + recovered.skippedSequences
             total += length
         }
@@ -83,8 +87,8 @@ package final class SinkSpool {
     /// Makes the spare segment if there is none (best effort: on a full disk it waits).
     private func prepareSpare() {
         let spare = directory + "/" + Self.spareName
-        if SpoolFiles.size(spare) == SpoolFormat.segmentMagic.count,
-            (try? SpoolFiles.readPrefix(spare, count: SpoolFormat.segmentMagic.count)) == SpoolFormat.segmentMagic
+        if fileSystem.size(spare) == SpoolFormat.segmentMagic.count,
+            (try? fileSystem.readPrefix(spare, count: SpoolFormat.segmentMagic.count)) == SpoolFormat.segmentMagic
         {
             hasSpare = true
             return
@@ -92,14 +96,14 @@ package final class SinkSpool {
         // Written under another name first, so a half-made spare never has the spare's name.
         let draft = directory + "/" + Self.spareDraftName
         do throws(SpoolError) {
-            unlinkFile(draft)
-            let file = try AppendFile(path: draft, length: 0)
+            try fileSystem.remove(draft)
+            let file = try AppendFile(path: draft, length: 0, fileSystem: fileSystem)
             try file.append(SpoolFormat.segmentMagic)
             try file.sync()
-            guard rename(draft, spare) == 0 else { throw SpoolError.posix("rename", path: draft, errno: errno) }
+            try fileSystem.rename(draft, to: spare)
             hasSpare = true
         } catch {
-            unlinkFile(draft)
+            try? fileSystem.remove(draft)
             hasSpare = false
         }
     }
@@ -107,7 +111,7 @@ package final class SinkSpool {
     /// Accounts for segments a reader deleted: `bytes` freed, segment list re-read.
     package func segmentsDeleted(bytes: Int) {
         totalBytes = max(0, totalBytes - bytes)
-        segments = DataDirectory.segmentFirsts(in: directory).sorted()
+        segments = DataDirectory.segmentFirsts(in: directory, fileSystem: fileSystem).sorted()
     }
 
     /// Frees the recovered tail records once their keys are in the seen-set.
@@ -150,47 +154,48 @@ package final class SinkSpool {
     private func createSegment(first: UInt64) throws(SpoolError) -> AppendFile {
         let spare = hasSpare ? directory + "/" + Self.spareName : nil
         hasSpare = false
-        return try Self.createSegment(directory: directory, first: first, spare: spare)
+        return try Self.createSegment(directory: directory, first: first, spare: spare, fileSystem: fileSystem)
     }
 
-    private static func createSegment(directory: String, first: UInt64, spare: String?) throws(SpoolError)
-        -> AppendFile
-    {
+    private static func createSegment(
+        directory: String, first: UInt64, spare: String?, fileSystem: any FileSystem
+    ) throws(SpoolError) -> AppendFile {
         let path = segmentPath(directory, first)
-        if let spare, rename(spare, path) == 0 {
-            try SpoolFiles.syncDirectory(directory)
-            return try AppendFile(path: path, length: SpoolFormat.segmentMagic.count)
+        if let spare, (try? fileSystem.rename(spare, to: path)) != nil {
+            try fileSystem.syncDirectory(directory)
+            return try AppendFile(path: path, length: SpoolFormat.segmentMagic.count, fileSystem: fileSystem)
         }
-        let file = try AppendFile(path: path, length: 0)
+        let file = try AppendFile(path: path, length: 0, fileSystem: fileSystem)
         try file.append(SpoolFormat.segmentMagic)
         try file.sync()
-        try SpoolFiles.syncDirectory(directory)
+        try fileSystem.syncDirectory(directory)
         return file
     }
 
     /// Scans the tail segment in chunks (bounded memory). A torn tail is truncated; corrupt
     /// bytes in the middle are kept, skipped and reported to `integrity`, and the records after
     /// them are kept. Returns the valid length and what was found.
-    static func recoverSegment(path: String, first: UInt64, integrity: SpoolIntegrity?) throws(SpoolError) -> (
-        Int, Recovery
-    ) {
-        let size = SpoolFiles.size(path)
+    static func recoverSegment(
+        path: String, first: UInt64, integrity: SpoolIntegrity?, fileSystem: any FileSystem
+    ) throws(SpoolError) -> (Int, Recovery) {
+        let size = fileSystem.size(path)
         let magic = SpoolFormat.segmentMagic
         guard size >= magic.count else {
             // Torn at creation: nothing was ever acknowledged in it.
-            try SpoolFiles.truncate(path, to: 0)
-            let file = try AppendFile(path: path, length: 0)
+            try fileSystem.truncateFile(path, to: 0)
+            let file = try AppendFile(path: path, length: 0, fileSystem: fileSystem)
             try file.append(magic)
             try file.sync()
             return (magic.count, Recovery(tailKeys: [], lastSequence: nil, truncatedBytes: size))
         }
-        if try SpoolFiles.readPrefix(path, count: magic.count) != magic {
+        if try fileSystem.readPrefix(path, count: magic.count) != magic {
             integrity?.report(.init(kind: .corrupt, fileKind: "segment", path: path, range: 0..<UInt64(magic.count)))
         }
         var keys: [(key: String, acceptedAtMillis: Int64, fanOut: Int)] = []
         var last: UInt64?
         var trailingCorruption = 0
-        let scanner = try FrameScanner(path: path, kind: .segment(firstSequence: first), from: magic.count)
+        let scanner = try FrameScanner(
+            path: path, kind: .segment(firstSequence: first), from: magic.count, fileSystem: fileSystem)
         let valid = try scanner.recover(
             integrity: integrity,
             frame: { payload, _ in
@@ -210,9 +215,3 @@ package final class SinkSpool {
         )
     }
 }
-
-#if canImport(Glibc)
-    import Glibc
-#endif
-
-private func unlinkFile(_ path: String) { unlink(path) }

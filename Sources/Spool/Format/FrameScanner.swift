@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// Reads a file's `[len][CRC32C][payload]` frames in order, streaming (one chunk in memory),
 /// and tells a torn tail from corruption (invariant 6).
 ///
@@ -31,11 +27,14 @@ package final class FrameScanner {
     /// Offset of the next frame to read.
     package private(set) var offset: Int
 
-    /// Opens `path` to read frames from `offset`.
-    package init(path: String, kind: FrameKind, from offset: Int, chunk: Int = 256 << 10) throws(SpoolError) {
+    /// Opens `path` on `fileSystem` to read frames from `offset`.
+    package init(
+        path: String, kind: FrameKind, from offset: Int, chunk: Int = 256 << 10,
+        fileSystem: any FileSystem = PosixFileSystem.shared
+    ) throws(SpoolError) {
         self.path = path
         self.kind = kind
-        self.window = try FileWindow(path: path, chunk: chunk)
+        self.window = try FileWindow(path: path, chunk: chunk, fileSystem: fileSystem)
         self.offset = offset
     }
 
@@ -86,8 +85,8 @@ package final class FrameScanner {
                 corrupt(range)
             case .end(let tornAt):
                 guard let tornAt else { return offset }
-                let size = SpoolFiles.size(path)
-                try SpoolFiles.truncate(path, to: tornAt)
+                let size = window.size
+                try window.fileSystem.truncateFile(path, to: tornAt)
                 report(.tornTail, tornAt..<size, to: integrity)
                 return tornAt
             }
@@ -195,27 +194,23 @@ package final class FrameScanner {
 /// A window onto a file read with `pread`: the bytes of one chunk (or one large frame) at a time.
 final class FileWindow {
     let path: String
+    let fileSystem: any FileSystem
     private let descriptor: Int32
     private let chunk: Int
     private var buffer: [UInt8] = []
     private var start = 0
 
-    init(path: String, chunk: Int) throws(SpoolError) {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw SpoolError.posix("open", path: path, errno: errno) }
+    init(path: String, chunk: Int, fileSystem: any FileSystem = PosixFileSystem.shared) throws(SpoolError) {
+        self.descriptor = try fileSystem.openForReading(path)
         self.path = path
-        self.descriptor = fd
+        self.fileSystem = fileSystem
         self.chunk = max(chunk, 64)
     }
 
-    deinit { close(descriptor) }
+    deinit { fileSystem.close(descriptor) }
 
     /// The file's size now.
-    var size: Int {
-        var info = stat()
-        guard fstat(descriptor, &info) == 0 else { return 0 }
-        return Int(info.st_size)
-    }
+    var size: Int { fileSystem.length(of: descriptor) }
 
     /// Bytes `[offset, offset + count)`, or nil if the file is shorter (so far).
     func bytes(_ offset: Int, _ count: Int) throws(SpoolError) -> ArraySlice<UInt8>? {
@@ -224,18 +219,9 @@ final class FileWindow {
         }
         let want = max(chunk, count)
         var fresh = [UInt8](repeating: 0, count: want)
-        var got = 0
-        while got < want {
-            let n = fresh.withUnsafeMutableBytes {
-                pread(descriptor, $0.baseAddress! + got, want - got, off_t(offset + got))
-            }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw SpoolError.posix("read", path: path, errno: errno)
-            }
-            if n == 0 { break }
-            got += n
-        }
+        let got = try fresh.withUnsafeMutableBytes { raw in
+            Result { () throws(SpoolError) in try fileSystem.read(descriptor, into: raw, at: offset, path: path) }
+        }.get()
         fresh.removeLast(want - got)
         buffer = fresh
         start = offset

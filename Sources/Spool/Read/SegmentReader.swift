@@ -20,11 +20,14 @@ package final class SegmentReader {
     package var offset: Int { scanner.offset }
 
     /// Opens the segment whose first sequence is `firstSequence` (its name), after the magic.
-    package init(path: String, firstSequence: UInt64, chunk: Int = 256 << 10) throws(SpoolError) {
+    package init(
+        path: String, firstSequence: UInt64, chunk: Int = 256 << 10, fileSystem: any FileSystem = PosixFileSystem.shared
+    ) throws(SpoolError) {
         self.path = path
         self.scanner = try FrameScanner(
-            path: path, kind: .segment(firstSequence: firstSequence), from: SpoolFormat.segmentMagic.count, chunk: chunk
-        )
+            path: path, kind: .segment(firstSequence: firstSequence), from: SpoolFormat.segmentMagic.count,
+            chunk: chunk,
+            fileSystem: fileSystem)
     }
 
     /// The next step (see the type's notes for `settled`).

@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// The reader side of one sink's spool: hands out records in sequence order, up to what the
 /// writer has committed, skipping records already acknowledged; persists acknowledgements; and
 /// deletes segments whose every record is acknowledged.
@@ -16,6 +12,7 @@
 package final class SpoolReader {
     package let sink: String
     package let directory: String
+    private let fileSystem: any FileSystem
     private var segments: [UInt64] = []
     private var acked: [UInt64: Set<UInt64>] = [:]
     private var pendingAcks: [UInt64: [UInt64]] = [:]
@@ -35,19 +32,21 @@ package final class SpoolReader {
     /// reported to `integrity`.
     package init(
         sink: String, directory: String, integrity: SpoolIntegrity? = nil,
-        onSegmentsDeleted: @escaping (Int) -> Void = { _ in }
+        fileSystem: any FileSystem = PosixFileSystem.shared, onSegmentsDeleted: @escaping (Int) -> Void = { _ in }
     ) throws(SpoolError) {
         self.sink = sink
         self.directory = directory
+        self.fileSystem = fileSystem
         self.integrity = integrity
         self.onSegmentsDeleted = onSegmentsDeleted
         refreshSegments()
         for first in segments {
             let path = ackPath(first)
-            let size = SpoolFiles.size(path)
+            let size = fileSystem.size(path)
             guard size > 0 else { continue }
             var sequences = Set<UInt64>()
-            _ = try FrameScanner(path: path, kind: .acks, from: 0).recover(integrity: integrity) { payload, _ in
+            let scanner = try FrameScanner(path: path, kind: .acks, from: 0, fileSystem: fileSystem)
+            _ = try scanner.recover(integrity: integrity) { payload, _ in
                 sequences.insert(ByteReader.uint64(payload, at: payload.startIndex))
             }
             acked[first] = sequences
@@ -107,7 +106,7 @@ package final class SpoolReader {
                 Frame.append(payload: payload, to: &buffer)
             }
             let path = ackPath(first)
-            let file = try AppendFile(path: path, length: SpoolFiles.size(path))
+            let file = try AppendFile(path: path, length: fileSystem.size(path), fileSystem: fileSystem)
             try file.append(buffer)
             try file.sync()
             pendingAcks[first] = nil
@@ -141,23 +140,31 @@ package final class SpoolReader {
         refreshSegments()
         var freed = 0
         var deleted = false
+        var failure: SpoolError?
         for (index, first) in segments.enumerated().dropLast() {
             let end = segments[index + 1]
             guard UInt64(acked[first]?.count ?? 0) >= end - first else { break }
             if reader?.first == first { reader = nil }
             let segment = DataDirectory.segmentFile(in: directory, first: first)
-            freed += SpoolFiles.size(segment) + SpoolFiles.size(ackPath(first))
-            unlink(segment)
-            unlink(ackPath(first))
+            let bytes = fileSystem.size(segment) + fileSystem.size(ackPath(first))
+            do throws(SpoolError) {
+                try fileSystem.remove(segment)
+                try fileSystem.remove(ackPath(first))
+            } catch {
+                failure = error
+                break
+            }
+            freed += bytes
             acked[first] = nil
             pendingAcks[first] = nil
             deleted = true
         }
         if deleted {
-            try SpoolFiles.syncDirectory(directory)
             refreshSegments()
             onSegmentsDeleted(freed)
+            try fileSystem.syncDirectory(directory)
         }
+        if let failure { throw failure }
     }
 
     /// The record at `position` or after it. Records below the commit mark must be readable
@@ -172,7 +179,7 @@ package final class SpoolReader {
                 let first = segmentFirst(for: position)
                 guard segments.contains(first) else { return nil }
                 let path = DataDirectory.segmentFile(in: directory, first: first)
-                reader = (first, try SegmentReader(path: path, firstSequence: first))
+                reader = (first, try SegmentReader(path: path, firstSequence: first, fileSystem: fileSystem))
             }
             let settled = position < committed.nextSequence
             switch try reader!.reader.next(settled: settled) {
@@ -190,7 +197,7 @@ package final class SpoolReader {
                     // Not the writer's to truncate here: the bytes stay, the records are gone.
                     report(
                         .corrupt, fileKind: "segment", path: reader!.reader.path,
-                        tornAt..<SpoolFiles.size(reader!.reader.path))
+                        tornAt..<fileSystem.size(reader!.reader.path))
                 }
                 // End of what this segment holds so far: move on if a later segment exists.
                 refreshSegments()
@@ -221,7 +228,7 @@ package final class SpoolReader {
     }
 
     private func refreshSegments() {
-        segments = DataDirectory.segmentFirsts(in: directory).sorted()
+        segments = DataDirectory.segmentFirsts(in: directory, fileSystem: fileSystem).sorted()
     }
 
     private func segmentFirst(for sequence: UInt64) -> UInt64 {

@@ -7,10 +7,12 @@ package final class LocalDedupeStore: DedupeStore {
 
     /// Opens `directory`, loading every entry still inside `windowMillis`; damage found in the
     /// log is reported to `integrity`.
-    package init(directory: String, windowMillis: Int64, nowMillis: Int64, integrity: SpoolIntegrity? = nil)
-        throws(SpoolError)
-    {
-        let log = try SeenLog(directory: directory, windowMillis: windowMillis, integrity: integrity)
+    package init(
+        directory: String, windowMillis: Int64, nowMillis: Int64, integrity: SpoolIntegrity? = nil,
+        fileSystem: any FileSystem = PosixFileSystem.shared
+    ) throws(SpoolError) {
+        let log = try SeenLog(
+            directory: directory, windowMillis: windowMillis, integrity: integrity, fileSystem: fileSystem)
         let seenSet = SeenSet(windowMillis: windowMillis)
         seenSet.reserve(log.estimatedEntries())
         var chunk: [SeenEntry] = []

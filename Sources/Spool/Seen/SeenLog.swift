@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// The durable side of the seen-set: `seen/<unix-hour>.log` files of ``SeenEntry`` frames.
 ///
 /// A new file starts each hour; files entirely older than the dedupe window are deleted.
@@ -13,6 +9,7 @@
 /// every sync fails. Owned by the writer thread; not thread-safe.
 package final class SeenLog {
     package let directory: String
+    private let fileSystem: any FileSystem
     private let windowMillis: Int64
     private let integrity: SpoolIntegrity?
     private var current: AppendFile?
@@ -27,13 +24,15 @@ package final class SeenLog {
     /// Opens (creating if needed) the log directory.
     package init(
         directory: String, windowMillis: Int64, integrity: SpoolIntegrity? = nil,
+        fileSystem: any FileSystem = PosixFileSystem.shared,
         sync: @escaping (AppendFile) throws(SpoolError) -> Void = { file throws(SpoolError) in try file.sync() }
     ) throws(SpoolError) {
         self.directory = directory
+        self.fileSystem = fileSystem
         self.windowMillis = windowMillis
         self.integrity = integrity
         self.syncFile = sync
-        try SpoolFiles.makeDirectory(directory)
+        try fileSystem.makeDirectories(directory)
     }
 
     /// Reads every log file and passes each entry newer than the window to `body`, one chunk in
@@ -41,20 +40,20 @@ package final class SeenLog {
     /// are reported and skipped, never truncated away (the entries after them are kept).
     package func load(nowMillis: Int64, _ body: (SeenEntry) -> Void) throws(SpoolError) {
         let magic = SpoolFormat.seenMagic
-        for name in SpoolFiles.list(directory) where name.hasSuffix(".log") {
+        for name in fileSystem.list(directory) where name.hasSuffix(".log") {
             let path = directory + "/" + name
-            let size = SpoolFiles.size(path)
+            let size = fileSystem.size(path)
             guard size > 0 else { continue }
-            let header = try SpoolFiles.readPrefix(path, count: magic.count)
+            let header = try fileSystem.readPrefix(path, count: magic.count)
             if size < magic.count, header == Array(magic.prefix(size)) {
                 // Torn while it was being created: it never held an entry.
-                try SpoolFiles.truncate(path, to: 0)
+                try fileSystem.truncateFile(path, to: 0)
                 report(.tornTail, path: path, 0..<size)
                 continue
             }
             if header != magic { report(.corrupt, path: path, 0..<min(size, magic.count)) }
             guard size > magic.count else { continue }
-            let scanner = try FrameScanner(path: path, kind: .seenEntry, from: magic.count)
+            let scanner = try FrameScanner(path: path, kind: .seenEntry, from: magic.count, fileSystem: fileSystem)
             _ = try scanner.recover(integrity: integrity) { payload, _ in
                 if let entry = SeenEntry(decoding: payload), nowMillis - entry.acceptedAtMillis < windowMillis {
                     body(entry)
@@ -72,8 +71,8 @@ package final class SeenLog {
 
     /// An upper bound on the entries the log files hold (for sizing the in-memory set).
     package func estimatedEntries() -> Int {
-        let files = SpoolFiles.list(directory).filter { $0.hasSuffix(".log") }
-        return files.reduce(0) { $0 + SpoolFiles.size(directory + "/" + $1) } / 32
+        let files = fileSystem.list(directory).filter { $0.hasSuffix(".log") }
+        return files.reduce(0) { $0 + fileSystem.size(directory + "/" + $1) } / 32
     }
 
     /// Appends entries; with `sync` (the default) they are durable before it returns, otherwise
@@ -126,19 +125,19 @@ package final class SeenLog {
     private func startFreshFile() throws(SpoolError) {
         var number = 1
         var path = Self.path(directory, hour: currentHour, number: number)
-        while SpoolFiles.size(path) > 0 {
+        while fileSystem.size(path) > 0 {
             number += 1
             path = Self.path(directory, hour: currentHour, number: number)
         }
         var buffer = SpoolFormat.seenMagic
         for entry in unsyncedEntries { Frame.append(payload: entry.encoded(), to: &buffer) }
-        let file = try AppendFile(path: path, length: 0)
+        let file = try AppendFile(path: path, length: 0, fileSystem: fileSystem)
         do throws(SpoolError) {
             try file.append(buffer)
             try syncFile(file)
-            try SpoolFiles.syncDirectory(directory)
+            try fileSystem.syncDirectory(directory)
         } catch {
-            unlink(path)
+            try? fileSystem.remove(path)
             throw error
         }
         current = file
@@ -157,13 +156,13 @@ package final class SeenLog {
         if current != nil { try syncPending() }
         if let current, hour == currentHour { return current }
         let path = Self.path(directory, hour: hour)
-        var length = SpoolFiles.size(path)
-        let file = try AppendFile(path: path, length: length)
+        var length = fileSystem.size(path)
+        let file = try AppendFile(path: path, length: length, fileSystem: fileSystem)
         if length < SpoolFormat.seenMagic.count {
             file.rollBack(to: 0)
             try file.append(SpoolFormat.seenMagic)
             try file.sync()
-            try SpoolFiles.syncDirectory(directory)
+            try fileSystem.syncDirectory(directory)
             length = file.length
         }
         current = file
@@ -174,10 +173,10 @@ package final class SeenLog {
 
     /// Deletes files whose whole hour ended more than a window ago.
     private func removeExpired(nowMillis: Int64) {
-        for name in SpoolFiles.list(directory) where name.hasSuffix(".log") {
+        for name in fileSystem.list(directory) where name.hasSuffix(".log") {
             guard let hour = Int64(name.prefix { $0.isASCII && $0.isNumber }) else { continue }
             if (hour + 1) * 3_600_000 + windowMillis < nowMillis {
-                unlink(directory + "/" + name)
+                try? fileSystem.remove(directory + "/" + name)
             }
         }
     }

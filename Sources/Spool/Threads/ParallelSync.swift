@@ -12,17 +12,20 @@ import Foundation
 ///
 /// The caller runs the first job itself and waits for the helpers to run the rest, so a single
 /// job costs no hand-off. Helpers are started on first need (at most `maxHelpers`; with more
-/// jobs than helpers, a helper runs several) and stop at ``close()``.
+/// jobs than helpers, a helper runs several) and stop at ``close()``. With `maxHelpers: 0` the
+/// caller runs every job in order, so the file-system calls of a commit come in a fixed order.
 /// One caller at a time (the spool writer thread).
 package final class ParallelSync: @unchecked Sendable {
-    /// A file to sync: its descriptor, and its path for the error.
+    /// A file to sync: its descriptor, its path for the error, and the file system it is on.
     package struct Target: Sendable {
         package var descriptor: Int32
         package var path: String
+        package var fileSystem: any FileSystem
 
-        package init(descriptor: Int32, path: String) {
+        package init(descriptor: Int32, path: String, fileSystem: any FileSystem = PosixFileSystem.shared) {
             self.descriptor = descriptor
             self.path = path
+            self.fileSystem = fileSystem
         }
     }
 
@@ -57,19 +60,21 @@ package final class ParallelSync: @unchecked Sendable {
         workDone.deallocate()
     }
 
-    /// `fdatasync` of `target`, retried on EINTR.
+    /// `fdatasync` of `target`.
     package static func dataSync(_ target: Target) throws(SpoolError) {
-        while fdatasync(target.descriptor) != 0 {
-            if errno == EINTR { continue }
-            throw SpoolError.posix("fdatasync", path: target.path, errno: errno)
-        }
+        try target.fileSystem.dataSync(target.descriptor, path: target.path)
     }
 
     /// Runs every job; returns once all have finished. Throws the first job's error (in `jobs`
     /// order) if any failed. Every job runs either way.
     package func run(_ jobs: [Job]) throws(SpoolError) {
-        guard jobs.count > 1 else {
-            if let only = jobs.first { try Self.perform(only) }
+        guard jobs.count > 1, maxHelpers > 0 else {
+            // One job, or no helpers (a deterministic run: the jobs in order on this thread).
+            var first: SpoolError?
+            for job in jobs {
+                do throws(SpoolError) { try Self.perform(job) } catch { first = first ?? error }
+            }
+            if let first { throw first }
             return
         }
         pthread_mutex_lock(mutex)

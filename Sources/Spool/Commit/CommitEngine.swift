@@ -1,0 +1,217 @@
+import RelayCore
+import Synchronization
+
+/// The spool writer's work, on whichever thread calls it: recovery when it is made, then one
+/// batch of jobs per ``perform(_:)``. ``GroupCommitWriter`` runs it on its own thread; the
+/// model test on the simulated disk calls it directly, so every file-system call comes in a
+/// fixed order.
+///
+/// ``perform(_:)`` and ``close()`` must be called by one thread at a time; the figures
+/// (``statistics()``, ``commitMark(sink:)``, ``lastError``) and ``segmentsDeleted(sink:bytes:)``
+/// may be called from any thread.
+package final class CommitEngine: @unchecked Sendable {
+    /// What the writer is asked to do.
+    package enum Job {
+        case append(AppendRequest, AppendCompletion)
+        /// Every record of the sink below `drainedThrough` is acknowledged and the disk or the
+        /// spool is full: start a new tail, so the old one can be deleted.
+        case retireTail(sink: String, drainedThrough: UInt64)
+        /// Something changed (space was freed): publish figures and health.
+        case wake
+    }
+
+    package let configuration: GroupCommitWriter.Configuration
+    package let recovery: [GroupCommitWriter.RecoveryReport]
+    package let dedupe: any DedupeStore
+    /// Events found in some but not all of the spools their commit wrote to (see
+    /// ``GroupCommitWriter/interruptedEvents``).
+    package let interruptedEvents: Int
+    /// Cluster mode: keys of tail records another instance accepted (see
+    /// ``GroupCommitWriter/acceptedElsewhere``).
+    package let acceptedElsewhere: Set<String>
+
+    /// Owned by the thread that performs jobs.
+    private let state: WriterState
+    /// Bytes freed by readers, per sink, applied before the next commit.
+    private let freed = Mutex<[String: Int]>([:])
+    private let stats: Mutex<[String: SpoolStats]>
+    private let health = Mutex<SpoolError?>(nil)
+
+    /// Opens every spool under the data directory plus `sinks`, recovers their tails, and adds to
+    /// `dedupe` (fingerprinted with `fingerprint`) the keys whose commit completed: a key already
+    /// in the seen log, or one whose record is in as many tails as its commit's fan-out.
+    ///
+    /// A record in one tail proves nothing about the others: a `kill -9` between the writes of one
+    /// commit leaves the event in some spools only, never acknowledged. Taking its key as seen would
+    /// answer Moda's retry "duplicate" for an event the other sinks never got. Records of one commit
+    /// always sit in tails (a tail is replaced only after the seen log is synced), so counting tails
+    /// is enough.
+    package init(
+        configuration: GroupCommitWriter.Configuration, sinks: [String], dedupe: any DedupeStore,
+        claims: (any SharedClaims)? = nil, fingerprint: (String) -> SeenKey
+    ) throws(SpoolError) {
+        let state = try WriterState(configuration: configuration, dedupe: dedupe, claims: claims)
+        var reports: [GroupCommitWriter.RecoveryReport] = []
+        let now = configuration.clock()
+        let existing = configuration.fileSystem.list(state.spoolRoot)
+        var tails: [String: (acceptedAtMillis: Int64, fanOut: Int, spools: Int)] = [:]
+        for name in Set(existing + sinks).sorted() {
+            let spool = try state.spool(named: name)
+            let recovered = spool.recovery
+            var here = Set<String>()
+            for (key, acceptedAt, fanOut) in recovered.tailKeys where here.insert(key).inserted {
+                var entry = tails[key] ?? (acceptedAt, fanOut, 0)
+                entry.acceptedAtMillis = max(entry.acceptedAtMillis, acceptedAt)
+                entry.fanOut = max(entry.fanOut, fanOut)
+                entry.spools += 1
+                tails[key] = entry
+            }
+            reports.append(
+                .init(sink: name, tailRecords: recovered.tailKeys.count, truncatedBytes: recovered.truncatedBytes))
+            spool.discardRecoveredRecords()
+        }
+        var restored: [SeenEntry] = []
+        var complete: [(key: String, entry: SeenEntry)] = []
+        var cutShort: [(key: String, entry: SeenEntry)] = []
+        for (key, tail) in tails {
+            let entry = SeenEntry(key: fingerprint(key), acceptedAtMillis: tail.acceptedAtMillis)
+            if dedupe.contains(entry.key, nowMillis: now) {
+                restored.append(entry)
+            } else if tail.fanOut == 0 || tail.spools >= tail.fanOut {
+                complete.append((key, entry))
+            } else {
+                cutShort.append((key, entry))
+            }
+        }
+        var elsewhere = Set<String>()
+        if let claims {
+            let reconciled = try Self.reconcile(complete: complete, cutShort: cutShort, claims: claims, nowMillis: now)
+            restored += reconciled.restored
+            elsewhere = reconciled.elsewhere
+        } else {
+            restored += complete.map(\.entry)
+        }
+        dedupe.restore(restored, nowMillis: now)
+        self.acceptedElsewhere = elsewhere
+        self.interruptedEvents = cutShort.count - cutShort.filter { elsewhere.contains($0.key) }.count
+        self.configuration = configuration
+        self.recovery = reports
+        self.dedupe = dedupe
+        self.state = state
+        self.stats = Mutex(state.snapshot())
+    }
+
+    /// Cluster mode's recovery of tail records whose keys the seen log lacks (the crash came
+    /// between the sync and the seen log): a complete event claimed by this instance is kept,
+    /// one claimed by another is skipped, an unclaimed one is claimed now. An event cut short
+    /// (in only some of its spools) is never claimed; it is skipped if another instance has it.
+    private static func reconcile(
+        complete: [(key: String, entry: SeenEntry)], cutShort: [(key: String, entry: SeenEntry)],
+        claims: any SharedClaims, nowMillis: Int64
+    ) throws(SpoolError) -> (restored: [SeenEntry], elsewhere: Set<String>) {
+        var restored: [SeenEntry] = []
+        var elsewhere = Set<String>()
+        let chunk = 1000
+        for start in stride(from: 0, to: complete.count, by: chunk) {
+            let part = complete[start..<min(start + chunk, complete.count)]
+            let transaction = try claims.begin(claiming: part.map(\.entry.key), nowMillis: nowMillis)
+            try transaction.commit()
+            for item in part {
+                if transaction.held.contains(item.entry.key) {
+                    restored.append(item.entry)
+                } else {
+                    elsewhere.insert(item.key)
+                }
+            }
+        }
+        for start in stride(from: 0, to: cutShort.count, by: chunk) {
+            let part = cutShort[start..<min(start + chunk, cutShort.count)]
+            let held = try claims.heldElsewhere(part.map(\.entry.key), nowMillis: nowMillis)
+            for item in part where held.contains(item.entry.key) { elsewhere.insert(item.key) }
+        }
+        return (restored, elsewhere)
+    }
+
+    /// Performs one batch: applies freed space, retires tails, commits the appends (one group
+    /// commit), and publishes figures. Returns the sinks that got records or a new tail.
+    package func perform(_ jobs: [Job]) -> Set<String> {
+        var batch: [(AppendRequest, AppendCompletion)] = []
+        var retire: [(sink: String, drainedThrough: UInt64)] = []
+        for job in jobs {
+            switch job {
+            case .append(let request, let completion): batch.append((request, completion))
+            case .retireTail(let sink, let drainedThrough): retire.append((sink, drainedThrough))
+            case .wake: break
+            }
+        }
+        let released: [String: Int] = freed.withLock { pending in
+            let taken = pending
+            pending = [:]
+            return taken
+        }
+        for (sink, bytes) in released { state.segmentsDeleted(sink: sink, bytes: bytes) }
+        if !released.isEmpty {
+            // Space was freed: a refusal for lack of it no longer says anything; the next
+            // commit will tell (and readiness recovers without waiting for one).
+            health.withLock { error in
+                if error?.code == .diskFull || error?.code == .spoolFull { error = nil }
+            }
+        }
+        var touched = Set<String>()
+        for request in retire {
+            do throws(SpoolError) {
+                if try state.retireTail(sink: request.sink, drainedThrough: request.drainedThrough) {
+                    touched.insert(request.sink)
+                }
+            } catch {
+                // Not retired now (for example no spare and no space for a new segment):
+                // the reader asks again later.
+                if error.code != .diskFull { health.withLock { $0 = error } }
+            }
+        }
+        if !batch.isEmpty {
+            let error = state.commit(batch)
+            health.withLock { $0 = error }
+            if error == nil { touched.formUnion(batch.flatMap { $0.0.sinks }) }
+        }
+        let snapshot = state.snapshot()
+        stats.withLock { $0 = snapshot }
+        return touched
+    }
+
+    /// Stops the sync helpers and makes deferred seen entries durable, so the next start needs
+    /// no spool scan for them.
+    package func close() {
+        state.syncer.close()
+        do throws(SpoolError) {
+            try dedupe.syncDeferred()
+        } catch {
+            health.withLock { $0 = error }
+        }
+    }
+
+    /// Figures per sink, as of the last batch.
+    package func statistics() -> [String: SpoolStats] { stats.withLock { $0 } }
+
+    /// What a reader of `sink` may consume now.
+    package func commitMark(sink: String) -> CommitMark {
+        stats.withLock { stats in
+            let entry = stats[sink] ?? SpoolStats()
+            return CommitMark(nextSequence: entry.nextSequence, rollbacks: entry.rollbacks)
+        }
+    }
+
+    /// A reader deleted `bytes` of `sink`'s segments; applied before the next commit.
+    package func segmentsDeleted(sink: String, bytes: Int) {
+        freed.withLock { $0[sink, default: 0] += bytes }
+    }
+
+    /// The error of the last commit, if it failed; nil once a later commit succeeds.
+    package var lastError: SpoolError? { health.withLock { $0 } }
+
+    /// Whether the disk or a spool's cap refused the last commit.
+    package var isOutOfSpace: Bool {
+        guard let code = lastError?.code else { return false }
+        return code == .diskFull || code == .spoolFull
+    }
+}

@@ -272,3 +272,18 @@ package final class SimulatedDisk: FileSystem {
         state.withLock { $0.model.directories[path] != nil }
     }
 }
+
+extension SimulatedDisk {
+    /// Every file and its length, for reading a failing sequence.
+    package func listing(_ root: String) -> [String] {
+        var out: [String] = []
+        var pending = [root]
+        while let directory = pending.popLast() {
+            for name in list(directory) {
+                let path = directory + "/" + name
+                if let size = size(atPath: path) { out.append("\(path) \(size)") } else { pending.append(path) }
+            }
+        }
+        return out.sorted()
+    }
+}

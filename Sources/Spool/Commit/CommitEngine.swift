@@ -70,13 +70,15 @@ package final class CommitEngine: @unchecked Sendable {
                 .init(sink: name, tailRecords: recovered.tailKeys.count, truncatedBytes: recovered.truncatedBytes))
             spool.discardRecoveredRecords()
         }
+        // Keys the seen log has (its files are synced at load) need nothing; the others are
+        // restored and written back to it (before their tails can be replaced).
         var restored: [SeenEntry] = []
         var complete: [(key: String, entry: SeenEntry)] = []
         var cutShort: [(key: String, entry: SeenEntry)] = []
-        for (key, tail) in tails {
+        for (key, tail) in tails.sorted(by: { $0.key < $1.key }) {
             let entry = SeenEntry(key: fingerprint(key), acceptedAtMillis: tail.acceptedAtMillis)
             if dedupe.contains(entry.key, nowMillis: now) {
-                restored.append(entry)
+                continue
             } else if tail.fanOut == 0 || tail.spools >= tail.fanOut {
                 complete.append((key, entry))
             } else {
@@ -176,6 +178,7 @@ package final class CommitEngine: @unchecked Sendable {
         }
         let snapshot = state.snapshot()
         stats.withLock { $0 = snapshot }
+        for (completion, result) in state.takeAnswers() { completion(result) }
         return touched
     }
 

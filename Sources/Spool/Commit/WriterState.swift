@@ -9,6 +9,9 @@ final class WriterState {
     let spoolRoot: String
     private var spools: [String: SinkSpool] = [:]
     private var rollbacks: [String: Int] = [:]
+    /// Outcomes decided by the last commit, given to their callers by ``takeAnswers()`` once the
+    /// commit marks are published (a caller told "durable" then sees its record below the mark).
+    private var answers: [(AppendCompletion, Result<AppendOutcome, SpoolError>)] = []
     /// Syncs a batch's files together.
     let syncer: ParallelSync
 
@@ -31,6 +34,16 @@ final class WriterState {
             integrity: configuration.integrity, fileSystem: configuration.fileSystem)
         spools[name] = spool
         return spool
+    }
+
+    private func answer(_ completion: @escaping AppendCompletion, _ result: Result<AppendOutcome, SpoolError>) {
+        answers.append((completion, result))
+    }
+
+    /// The outcomes decided since the last call, to hand to their callers.
+    func takeAnswers() -> [(AppendCompletion, Result<AppendOutcome, SpoolError>)] {
+        defer { answers = [] }
+        return answers
     }
 
     func segmentsDeleted(sink: String, bytes: Int) {
@@ -143,7 +156,7 @@ final class WriterState {
                 }
                 accepted.append((request, completion))
             } catch {
-                completion(.failure(error))
+                answer(completion, .failure(error))
             }
         }
         return (sinkBatches, accepted)
@@ -176,7 +189,7 @@ final class WriterState {
         var kept: [Append] = []
         for append in planned.accepted {
             if append.request.marksSeen && !held.contains(append.request.seenKey) {
-                append.completion(.success(.duplicate))
+                answer(append.completion, .success(.duplicate))
             } else {
                 kept.append(append)
             }
@@ -197,7 +210,7 @@ final class WriterState {
             do throws(SpoolError) {
                 transaction = try claim(&planned, claims: claims, nowMillis: now)
             } catch {
-                for (_, completion) in planned.accepted { completion(.failure(error)) }
+                for (_, completion) in planned.accepted { answer(completion, .failure(error)) }
                 return error
             }
         }
@@ -214,7 +227,7 @@ final class WriterState {
                 spool.rollBack(file: file, to: length, sequence: sequence)
                 rollbacks[spool.name, default: 0] += 1
             }
-            for (_, completion) in accepted { completion(.failure(error)) }
+            for (_, completion) in accepted { answer(completion, .failure(error)) }
             return error
         }
         let seen = accepted.map(\.request).filter(\.marksSeen)
@@ -256,7 +269,7 @@ final class WriterState {
             dedupe.restore(entries, nowMillis: now)
             seenLogError = error
         }
-        for (_, completion) in accepted { completion(.success(.stored)) }
+        for (_, completion) in accepted { answer(completion, .success(.stored)) }
         return seenLogError
     }
 }

@@ -42,6 +42,13 @@ extension FileSystem {
         return Array(bytes.prefix(n))
     }
 
+    /// Makes the bytes of the file at `path` durable, whoever wrote them.
+    package func syncFile(_ path: String) throws(SpoolError) {
+        let fd = try openForReading(path)
+        defer { close(fd) }
+        try dataSync(fd, path: path)
+    }
+
     /// Cuts the file at `path` to `length` bytes and syncs it.
     package func truncateFile(_ path: String, to length: Int) throws(SpoolError) {
         let fd = try openForWriting(path)

@@ -40,6 +40,8 @@ package final class SpoolReader {
         self.integrity = integrity
         self.onSegmentsDeleted = onSegmentsDeleted
         refreshSegments()
+        // Names a killed process created without syncing are made durable before they are trusted.
+        if !segments.isEmpty { try fileSystem.syncDirectory(directory) }
         for first in segments {
             let path = ackPath(first)
             let size = fileSystem.size(path)
@@ -106,9 +108,12 @@ package final class SpoolReader {
                 Frame.append(payload: payload, to: &buffer)
             }
             let path = ackPath(first)
-            let file = try AppendFile(path: path, length: fileSystem.size(path), fileSystem: fileSystem)
+            let existing = fileSystem.size(atPath: path)
+            let file = try AppendFile(path: path, length: existing ?? 0, fileSystem: fileSystem)
             try file.append(buffer)
             try file.sync()
+            // A new file's name is durable only once its directory is synced.
+            if existing == nil { try fileSystem.syncDirectory(directory) }
             pendingAcks[first] = nil
         }
     }
@@ -161,6 +166,8 @@ package final class SpoolReader {
         }
         if deleted {
             refreshSegments()
+            // Every sequence below the first segment left is acknowledged: read on from there.
+            if let first = segments.first { position = max(position, first) }
             onSegmentsDeleted(freed)
             try fileSystem.syncDirectory(directory)
         }

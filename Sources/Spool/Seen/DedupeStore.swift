@@ -16,6 +16,9 @@ package protocol DedupeStore: AnyObject, Sendable {
     func recordDurable(_ entries: [SeenEntry], nowMillis: Int64, deferSync: Bool) throws(SpoolError)
     /// Makes every entry recorded with `deferSync` durable. Called on the writer thread.
     func syncDeferred() throws(SpoolError)
-    /// Adds keys found in spool records at recovery (already durable): memory only.
+    /// Adds keys that must be seen and that the log may lack: keys recovered from spool tail
+    /// records, or whose write failed after a shared claim committed. They are seen at once, and
+    /// written to the log by the next ``recordDurable(_:nowMillis:deferSync:)`` or
+    /// ``syncDeferred()`` (so, like deferred entries, before any tail holding them is replaced).
     func restore(_ entries: [SeenEntry], nowMillis: Int64)
 }

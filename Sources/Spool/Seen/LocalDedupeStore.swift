@@ -60,6 +60,7 @@ package final class LocalDedupeStore: DedupeStore {
 
     package func restore(_ entries: [SeenEntry], nowMillis: Int64) {
         seenSet.insert(entries, nowMillis: nowMillis)
+        log.withLock { $0.remember(entries, nowMillis: nowMillis) }
     }
 
     /// Keys held in memory.

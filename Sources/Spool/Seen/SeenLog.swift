@@ -18,6 +18,10 @@ package final class SeenLog {
     private var unsyncedEntries: [SeenEntry] = []
     /// A sync failed: `current` may have lost bytes and is not written again.
     private var poisoned = false
+    /// Entries that must be in the log and are not written yet (``remember(_:nowMillis:)``):
+    /// written ahead of the next append, or by ``syncPending()``.
+    private var unwritten: [SeenEntry] = []
+    private var unwrittenNowMillis: Int64 = 0
     /// Makes a file's data durable: `AppendFile.sync`; a test can make it fail.
     private let syncFile: (AppendFile) throws(SpoolError) -> Void
 
@@ -53,13 +57,25 @@ package final class SeenLog {
             }
             if header != magic { report(.corrupt, path: path, 0..<min(size, magic.count)) }
             guard size > magic.count else { continue }
+            // Bytes a killed process wrote without syncing are still in the page cache: they are
+            // made durable before they are trusted, or, if that fails, written again.
+            let durable = (try? fileSystem.syncFile(path)) != nil
             let scanner = try FrameScanner(path: path, kind: .seenEntry, from: magic.count, fileSystem: fileSystem)
             _ = try scanner.recover(integrity: integrity) { payload, _ in
                 if let entry = SeenEntry(decoding: payload), nowMillis - entry.acceptedAtMillis < windowMillis {
                     body(entry)
+                    if !durable { remember([entry], nowMillis: nowMillis) }
                 }
             }
         }
+    }
+
+    /// Keeps `entries` to write with the next append or ``syncPending()``: keys that must be in
+    /// the log (recovered from spool tails, whose replacement waits for ``syncPending()``), where
+    /// writing them now could fail.
+    package func remember(_ entries: [SeenEntry], nowMillis: Int64) {
+        unwritten += entries
+        unwrittenNowMillis = max(unwrittenNowMillis, nowMillis)
     }
 
     private func report(_ kind: SpoolIntegrity.Finding.Kind, path: String, _ range: Range<Int>) {
@@ -78,35 +94,46 @@ package final class SeenLog {
     /// Appends entries; with `sync` (the default) they are durable before it returns, otherwise
     /// at the next ``syncPending()`` (or any later synced append).
     package func append(_ entries: [SeenEntry], nowMillis: Int64, sync: Bool = true) throws(SpoolError) {
-        guard !entries.isEmpty else { return }
-        let file = try fileForHour(nowMillis / 3_600_000, nowMillis: nowMillis)
+        let carried = unwritten
+        guard !entries.isEmpty || !carried.isEmpty else { return }
+        unwritten = []
+        let file: AppendFile
+        do throws(SpoolError) {
+            file = try fileForHour(nowMillis / 3_600_000, nowMillis: nowMillis)
+        } catch {
+            unwritten = carried + unwritten
+            throw error
+        }
         var buffer: [UInt8] = []
-        buffer.reserveCapacity(entries.count * 32)
-        for entry in entries { Frame.append(payload: entry.encoded(), to: &buffer) }
+        buffer.reserveCapacity((carried.count + entries.count) * 32)
+        for entry in carried + entries { Frame.append(payload: entry.encoded(), to: &buffer) }
         let before = file.length
         do throws(SpoolError) {
             try file.append(buffer)
         } catch {
             file.rollBack(to: before)
+            unwritten = carried + unwritten
             throw error
         }
-        let earlier = unsyncedEntries.count
-        unsyncedEntries += entries
+        unsyncedEntries += carried + entries
         guard sync else { return }
         do throws(SpoolError) {
             try syncPending()
         } catch {
             // This batch fails as a whole (invariant 2): its entries must never be made durable
-            // later by a rewrite, so they leave the pending list and, if possible, the file.
-            unsyncedEntries.removeLast(unsyncedEntries.count - earlier)
-            if current === file { file.rollBack(to: before) }
+            // later by a rewrite, so they leave the pending list and, if possible, the file. The
+            // carried entries stay pending: a fresh file gets them.
+            unsyncedEntries.removeLast(entries.count)
+            if current === file, carried.isEmpty { file.rollBack(to: before) }
             throw error
         }
     }
 
     /// Makes every entry appended so far durable: a sync of the current file, or, after a
-    /// failed sync, a fresh file holding them again.
+    /// failed sync, a fresh file holding them again. Entries kept by ``remember(_:nowMillis:)``
+    /// are written first.
     package func syncPending() throws(SpoolError) {
+        if !unwritten.isEmpty { try append([], nowMillis: unwrittenNowMillis, sync: false) }
         guard let current, !unsyncedEntries.isEmpty || poisoned else { return }
         if !poisoned {
             do throws(SpoolError) {

@@ -156,6 +156,9 @@ package final class Relay: Sendable {
         if shuttingDown { problems.append("shutting down") }
         if let problem = cluster?.problem { problems.append(problem) }
         if let error = writer.lastError { problems.append("spool: last commit failed: \(error)") }
+        for (sink, error) in writer.fullSpools.sorted(by: { $0.key < $1.key }) {
+            problems.append("spool: sink '\(sink)' refuses events until delivery frees room: \(error.message)")
+        }
         for directory in [DataDirectory(settings.dataDirectory).spools, DataDirectory(settings.dataDirectory).seen]
         where !SpoolFiles.isWritableDirectory(directory) {
             problems.append("spool: \(directory) is not writable")
@@ -179,8 +182,9 @@ package final class Relay: Sendable {
     package func metricsExposition() -> [UInt8] {
         metrics.readiness(readiness().isReady)
         metrics.bufferedBodyBytes.set(budget.inUse)
+        let full = writer.fullSpools
         for (sink, stats) in writer.statistics() {
-            metrics.spool(sink: sink, bytes: stats.bytes, segments: stats.segments)
+            metrics.spool(sink: sink, bytes: stats.bytes, segments: stats.segments, full: full[sink] != nil)
         }
         return metrics.exposition()
     }

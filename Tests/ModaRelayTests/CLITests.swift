@@ -90,6 +90,23 @@ import Testing
         #expect(stderr.contains("admin_listen 0.0.0.0:9090 is reachable from other hosts"))
     }
 
+    /// Finding 3: a cap its newest segment alone could fill is refused before it can wedge a sink.
+    @Test func checkAndServeRefuseASpoolCapBelowTwoSegments() throws {
+        let ws = try Workspace(routes: ["archive.yaml": "sink: file\npath: $ROOT/a.jsonl\n"])
+        defer { ws.cleanup() }
+        try "spool_max_bytes: 100MiB\n".write(toFile: ws.root + "/relay.yaml", atomically: true, encoding: .utf8)
+        let (status, stdout, _) = try RelayProcess.run([
+            "check", "--config", ws.root + "/relay.yaml", "--routes", ws.routes,
+        ])
+        #expect(status == 1)
+        #expect(stdout.contains("spool_max_bytes (104857600 bytes) must be at least twice segment_bytes (67108864"))
+        let (serveStatus, _, stderr) = try RelayProcess.run(
+            ["serve", "--config", ws.root + "/relay.yaml", "--routes", ws.routes, "--data-dir", ws.data],
+            environment: ["MODA_WEBHOOK_SECRET": "whsec_0123456789abcdef0123"])
+        #expect(serveStatus == 1)
+        #expect(stderr.contains("must be at least twice segment_bytes"))
+    }
+
     @Test func shippedRoutesPassCheck() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()

@@ -68,6 +68,10 @@ import Testing
         #expect(settings.problems.first?.hasPrefix("admin_listen 0.0.0.0:9090 is reachable from other hosts") == true)
         settings.adminTokenFile = "/etc/moda-relay/admin-token"
         #expect(settings.problems.isEmpty)
+        settings.spoolMaxBytes = 100 << 20
+        #expect(settings.problems.first?.hasPrefix("spool_max_bytes (104857600 bytes) must be at least twice") == true)
+        settings.segmentBytes = 50 << 20
+        #expect(settings.problems.isEmpty)
     }
 
     @Test func tokensAndSecretsAreLoadedFromTheirFiles() throws {

@@ -44,7 +44,10 @@ package final class RelayMetrics: Sendable {
     package let openConnections: Metrics.Meter
     /// Request-body bytes held in memory now (refreshed at each scrape).
     package let bufferedBodyBytes: Metrics.Meter
-    private let perSink = Mutex<[String: (spooled: Metrics.Counter, bytes: Metrics.Meter, segments: Metrics.Meter)]>([:]
+    private let perSink = Mutex<[String: SinkMeters]>([:])
+
+    private typealias SinkMeters = (
+        spooled: Metrics.Counter, bytes: Metrics.Meter, segments: Metrics.Meter, full: Metrics.Meter
     )
     private let unknownTypes = Mutex<[String: Metrics.Counter]>([:])
     private let commitFailures: CounterFamily
@@ -173,11 +176,12 @@ package final class RelayMetrics: Sendable {
     /// Counts an event spooled for `sink`.
     package func spooled(sink: String) { sinkMetrics(sink).spooled.increment() }
 
-    /// Updates the spool gauges of `sink`.
-    package func spool(sink: String, bytes: Int, segments: Int) {
+    /// Updates the spool gauges of `sink`; `full`: its spool refuses events for its cap.
+    package func spool(sink: String, bytes: Int, segments: Int, full: Bool = false) {
         let metrics = sinkMetrics(sink)
         metrics.bytes.set(bytes)
         metrics.segments.set(segments)
+        metrics.full.set(full ? 1 : 0)
     }
 
     /// Sets the routes gauges.
@@ -232,15 +236,15 @@ package final class RelayMetrics: Sendable {
         counter.increment()
     }
 
-    private func sinkMetrics(_ sink: String) -> (
-        spooled: Metrics.Counter, bytes: Metrics.Meter, segments: Metrics.Meter
-    ) {
+    private func sinkMetrics(_ sink: String) -> SinkMeters {
         perSink.withLock { sinks in
             if let existing = sinks[sink] { return existing }
             let labels = [("sink", sink)]
             let bytes = Self.descriptor("spool", "bytes", "Bytes in the sink's spool segments.")
             let segments = Self.descriptor("spool_segments", "", "Segment files in the sink's spool.")
-            let created = (
+            let full = Self.descriptor(
+                "spool_full", "", "1 while the sink's spool is at spool_max_bytes and events routed to it get 503.")
+            let created: SinkMeters = (
                 spooled: Self.counter(
                     registry, factory, "events_spooled", "Events durably spooled for the sink.", labels: labels),
                 bytes: Metrics.Meter(
@@ -249,7 +253,10 @@ package final class RelayMetrics: Sendable {
                     factory: factory),
                 segments: Metrics.Meter(
                     label: segments.name, dimensions: labels,
-                    handler: registry.makeGauge(descriptor: segments, labels: labels), factory: factory)
+                    handler: registry.makeGauge(descriptor: segments, labels: labels), factory: factory),
+                full: Metrics.Meter(
+                    label: full.name, dimensions: labels, handler: registry.makeGauge(descriptor: full, labels: labels),
+                    factory: factory)
             )
             sinks[sink] = created
             return created

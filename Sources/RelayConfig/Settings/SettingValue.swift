@@ -74,10 +74,16 @@ package enum SettingValue {
 }
 
 extension RelaySettings {
-    /// Problems between settings, whatever set them: the TLS pair, and an admin listener other
-    /// hosts can reach without a token.
+    /// Problems between settings, whatever set them: the TLS pair, an admin listener other
+    /// hosts can reach without a token, and a spool cap its newest segment alone could fill.
     package var problems: [String] {
         var problems: [String] = []
+        if spoolMaxBytes < 2 * segmentBytes {
+            problems.append(
+                "spool_max_bytes (\(spoolMaxBytes) bytes) must be at least twice segment_bytes (\(segmentBytes) "
+                    + "bytes): a spool starts a new segment only once the newest is full, so a smaller cap could be "
+                    + "filled by one segment, and only whole segments are freed")
+        }
         if (tlsCertificateFile == nil) != (tlsKeyFile == nil) {
             problems.append("'tls_cert' and 'tls_key' go together (--tls-cert and --tls-key): set both or neither")
         }

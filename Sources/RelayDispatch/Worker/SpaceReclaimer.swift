@@ -37,7 +37,8 @@ final class SpaceReclaimer {
             if reader.drainedTail(committed: committed) != requested { retireRequested = nil }
             return
         }
-        guard acknowledgementsOutOfSpace || writer.isOutOfSpace, let end = reader.drainedTail(committed: committed)
+        guard acknowledgementsOutOfSpace || writer.isOutOfSpace(sink: sink),
+            let end = reader.drainedTail(committed: committed)
         else { return }
         logger.notice(
             "out of space with every event delivered: retiring the spool's tail segment to free it",

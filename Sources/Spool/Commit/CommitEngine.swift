@@ -36,6 +36,9 @@ package final class CommitEngine: @unchecked Sendable {
     private let freed = Mutex<[String: Int]>([:])
     private let stats: Mutex<[String: SpoolStats]>
     private let health = Mutex<SpoolError?>(nil)
+    /// Sinks whose spool refused an append for its cap, until space is freed in it or an append
+    /// to it commits.
+    private let full = Mutex<[String: SpoolError]>([:])
 
     /// Opens every spool under the data directory plus `sinks`, recovers their tails, and adds to
     /// `dedupe` (fingerprinted with `fingerprint`) the keys whose commit completed: a key already
@@ -153,6 +156,7 @@ package final class CommitEngine: @unchecked Sendable {
         }
         for (sink, bytes) in released { state.segmentsDeleted(sink: sink, bytes: bytes) }
         if !released.isEmpty {
+            full.withLock { full in for sink in released.keys { full[sink] = nil } }
             // Space was freed: a refusal for lack of it no longer says anything; the next
             // commit will tell (and readiness recovers without waiting for one).
             health.withLock { error in
@@ -174,7 +178,13 @@ package final class CommitEngine: @unchecked Sendable {
         if !batch.isEmpty {
             let error = state.commit(batch)
             health.withLock { $0 = error }
-            if error == nil { touched.formUnion(batch.flatMap { $0.0.sinks }) }
+            let stored = error == nil ? Set(batch.flatMap { $0.0.sinks }) : []
+            touched.formUnion(stored)
+            let refused = state.takeCapRefusals()
+            full.withLock { full in
+                for sink in stored { full[sink] = nil }
+                full.merge(refused) { $1 }
+            }
         }
         let snapshot = state.snapshot()
         stats.withLock { $0 = snapshot }
@@ -212,9 +222,14 @@ package final class CommitEngine: @unchecked Sendable {
     /// The error of the last commit, if it failed; nil once a later commit succeeds.
     package var lastError: SpoolError? { health.withLock { $0 } }
 
-    /// Whether the disk or a spool's cap refused the last commit.
-    package var isOutOfSpace: Bool {
-        guard let code = lastError?.code else { return false }
-        return code == .diskFull || code == .spoolFull
+    /// Sinks whose spool refuses appends for its cap now (with the refusal): each stays here
+    /// until space is freed in its spool or an append to it commits.
+    package var fullSpools: [String: SpoolError] { full.withLock { $0 } }
+
+    /// Whether `sink` cannot take records now: the disk is full, or its spool is at its cap.
+    /// Its reader then frees what it can, retiring a drained tail if need be.
+    package func isOutOfSpace(sink: String) -> Bool {
+        if lastError?.code == .diskFull || lastError?.code == .spoolFull { return true }
+        return full.withLock { $0[sink] != nil }
     }
 }

@@ -107,9 +107,12 @@ package final class GroupCommitWriter: Sendable {
         _ = queue.push(.retireTail(sink: sink, drainedThrough: drainedThrough))
     }
 
-    /// Whether the disk or a spool's cap refused the last commit: readers may then ask for
-    /// ``retireTail(sink:drainedThrough:)``.
-    package var isOutOfSpace: Bool { engine.isOutOfSpace }
+    /// Whether `sink` cannot take records now (the disk is full, or its spool is at its cap): its
+    /// reader may then ask for ``retireTail(sink:drainedThrough:)``.
+    package func isOutOfSpace(sink: String) -> Bool { engine.isOutOfSpace(sink: sink) }
+
+    /// Sinks whose spool refuses appends for its cap now, with the refusal.
+    package var fullSpools: [String: SpoolError] { engine.fullSpools }
 
     /// What a reader of `sink` may consume now.
     package func commitMark(sink: String) -> CommitMark { engine.commitMark(sink: sink) }

@@ -12,6 +12,8 @@ final class WriterState {
     /// Outcomes decided by the last commit, given to their callers by ``takeAnswers()`` once the
     /// commit marks are published (a caller told "durable" then sees its record below the mark).
     private var answers: [(AppendCompletion, Result<AppendOutcome, SpoolError>)] = []
+    /// Sinks whose cap refused an append in the last commit, with the refusal.
+    private var capRefusals: [String: SpoolError] = [:]
     /// Syncs a batch's files together.
     let syncer: ParallelSync
 
@@ -38,6 +40,12 @@ final class WriterState {
 
     private func answer(_ completion: @escaping AppendCompletion, _ result: Result<AppendOutcome, SpoolError>) {
         answers.append((completion, result))
+    }
+
+    /// The sinks whose cap refused an append since the last call.
+    func takeCapRefusals() -> [String: SpoolError] {
+        defer { capRefusals = [:] }
+        return capRefusals
     }
 
     /// The outcomes decided since the last call, to hand to their callers.
@@ -145,9 +153,11 @@ final class WriterState {
                     let spool = try spool(named: sink)
                     let after = spool.totalBytes + (sinkBatches[sink]?.bytes ?? 0) + framedBytes
                     guard after <= configuration.maxSpoolBytes else {
-                        throw SpoolError(
+                        let error = SpoolError(
                             code: .spoolFull,
                             message: "spool of sink '\(sink)' is at its cap of \(configuration.maxSpoolBytes) bytes")
+                        capRefusals[sink] = error
+                        throw error
                     }
                 }
                 for sink in distinct {

@@ -148,7 +148,7 @@ extension ModelRun {
 
     func reclaim(_ route: Int) {
         guard let process, let name = workerName(route), let worker = process.workers[name],
-            process.engine.isOutOfSpace,
+            process.engine.isOutOfSpace(sink: name),
             let end = worker.reader.drainedTail(committed: process.engine.commitMark(sink: name))
         else { return }
         process.queued.append(.retireTail(sink: name, drainedThrough: end))

@@ -74,4 +74,25 @@ import Testing
                     .submit([.init(id: 33, routes: [3])]),
                 ]))
     }
+
+    /// Finding 3: a tail that alone filled the spool's cap was never retired (the refusal was not
+    /// an error of the commit), so once everything was delivered the sink still refused for ever.
+    @Test func aSpoolFullOfItsTailHealsOnceDelivered() {
+        expectKept(
+            ModelCase(
+                seed: 19, segmentBytes: 1024, maxSpoolBytes: 2048,
+                steps: [
+                    .submit([
+                        .init(id: 6, routes: [1]), .init(id: 7, routes: [3, 0]), .init(id: 6, routes: [2, 0, 1]),
+                        .init(id: 2, routes: [3]),
+                    ]),
+                    .submit([.init(id: 8, routes: [3]), .init(id: 3, routes: [2, 1]), .init(id: 9, routes: [2])]),
+                    .submit([.init(id: 19, routes: [3]), .init(id: 1, routes: [3, 0]), .init(id: 17, routes: [3])]),
+                    .submit([.init(id: 20, routes: [3]), .init(id: 21, routes: [0, 3]), .init(id: 22, routes: [1])]),
+                    .submit([
+                        .init(id: 23, routes: [0]), .init(id: 24, routes: [3, 1]), .init(id: 4, routes: [1, 0]),
+                        .init(id: 18, routes: [0, 1]),
+                    ]),
+                ]))
+    }
 }

@@ -143,7 +143,7 @@ let package = Package(
         .testTarget(
             name: "IngressTests",
             dependencies: [
-                "Ingress", "RelayCore", "RelayConfig", "Spool", "Sinks", "ModaRelay", "RelayTestSupport",
+                "Ingress", "RelayCore", "RelayConfig", "Spool", "Sinks", "ModaRelay", "RelayTestSupport", "SimulatedDisk",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOPosix", package: "swift-nio"),

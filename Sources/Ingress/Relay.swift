@@ -61,7 +61,8 @@ package final class Relay: Sendable {
     package init(
         settings: RelaySettings, secrets: [String], routes: RouteTable, routeWarnings: [String] = [], logger: Logger,
         metrics: RelayMetrics = RelayMetrics(), eventLoopThreads: Int = System.coreCount, tls: TLSCredentials? = nil,
-        adminToken: String? = nil, environment: [String: String] = [:]
+        adminToken: String? = nil, environment: [String: String] = [:],
+        fileSystem: any FileSystem = PosixFileSystem.shared
     ) async throws {
         self.settings = settings
         self.metrics = metrics
@@ -87,13 +88,14 @@ package final class Relay: Sendable {
         }
         let dedupe = try LocalDedupeStore(
             directory: DataDirectory(settings.dataDirectory).seen, windowMillis: windowMillis, nowMillis: now,
-            integrity: integrity)
+            integrity: integrity, fileSystem: fileSystem)
         let cluster = try await ClusterMode.start(settings: settings, metrics: metrics, logger: logger)
         self.cluster = cluster
         var configuration = GroupCommitWriter.Configuration(dataDirectory: settings.dataDirectory)
         configuration.segmentBytes = settings.segmentBytes
         configuration.maxSpoolBytes = settings.spoolMaxBytes
         configuration.integrity = integrity
+        configuration.fileSystem = fileSystem
         self.writer = try GroupCommitWriter(
             configuration: configuration, sinks: routes.routes.map(\.name), dedupe: dedupe, claims: cluster?.store,
             fingerprint: { key in
@@ -160,7 +162,7 @@ package final class Relay: Sendable {
             problems.append("spool: sink '\(sink)' refuses events until delivery frees room: \(error.message)")
         }
         for directory in [DataDirectory(settings.dataDirectory).spools, DataDirectory(settings.dataDirectory).seen]
-        where !SpoolFiles.isWritableDirectory(directory) {
+        where !writer.configuration.fileSystem.isWritableDirectory(directory) {
             problems.append("spool: \(directory) is not writable")
         }
         var allWarnings = warnings

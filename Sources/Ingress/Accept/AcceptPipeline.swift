@@ -173,6 +173,7 @@ package final class AcceptPipeline: Sendable {
         case .storeUnavailable: reason = "the shared claim store is unavailable; retry"
         case .claimTimeout: reason = "another instance is still committing this event; retry"
         case .claimUnresolved: reason = "the shared claim could not be confirmed; retry"
+        case .routeRemoved: reason = "a route of the event was removed while it was being stored; retry"
         default: reason = "cannot store the event durably right now; retry"
         }
         return .rejected(503, .unavailable, reason, eventID: eventID)

@@ -91,7 +91,11 @@ package struct SinkReport {
 
     /// Records waiting in the spool of a sink no worker runs for (disabled or orphaned).
     private static func offlineDepth(sink: String, writer: GroupCommitWriter, dataDirectory: DataDirectory) -> Int {
-        guard let reader = try? SpoolReader(sink: sink, directory: dataDirectory.spool(sink)) else { return 0 }
+        guard
+            let reader = try? SpoolReader(
+                sink: sink, directory: dataDirectory.spool(sink), fileSystem: writer.configuration.fileSystem,
+                counting: true)
+        else { return 0 }
         return reader.pendingCount(committed: writer.commitMark(sink: sink))
     }
 }

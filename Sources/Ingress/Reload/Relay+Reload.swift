@@ -46,6 +46,9 @@ extension Relay {
             return RouteReload(startFailure: "\(error)")
         }
         routes.replace(table, warnings: loaded.warnings.map(\.description))
+        // After the swap: an event routed by the old table and queued later is refused (503, so
+        // Moda's retry is routed anew), and each draining route's commit mark becomes final.
+        for name in change.draining { writer.stopAccepting(sink: name) }
         let enabled = table.enabled.count
         metrics.routes(enabled: enabled, disabled: table.routes.count - enabled)
         for warning in loaded.warnings {

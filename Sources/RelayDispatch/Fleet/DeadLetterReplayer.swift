@@ -72,6 +72,11 @@ package struct DeadLetterReplayer: Sendable {
             }
             throw ReplayFailure(status: 404, reason: "no route named '\(sink)' runs; replay needs its route")
         }
+        if let draining = worker.currentStatus.draining {
+            throw ReplayFailure(
+                status: 409,
+                reason: "route '\(sink)' was removed (\(draining)); restore its file, then replay")
+        }
         let log = worker.deadLetters
         let selection = log.select(DeadLetterLog.Filter(sinceMillis: sinceMillis, untilMillis: untilMillis, ids: ids))
         var report = ReplayReport(sink: sink)

@@ -116,10 +116,16 @@ package final class SinkFleet: Sendable {
     }
 
     /// Stops the workers of removed routes whose spools are empty; returns their names.
+    ///
+    /// Empty means: the writer takes no more appends for the route (``GroupCommitWriter/stopAccepting(sink:)``),
+    /// and the worker has delivered everything below that final commit mark. An event routed by
+    /// the old table whose commit was still queued when the route was removed is therefore
+    /// delivered before the worker stops, never left in a spool nobody reads.
     package func reapDrained() async -> [String] {
-        let done = all.filter { _, worker in
+        let done = all.filter { name, worker in
             let status = worker.currentStatus
             return status.draining != nil && status.depth == 0 && status.inFlight == 0
+                && writer.closedMark(sink: name) == status.committedThrough
         }
         for name in done.keys.sorted() {
             await stop(name)
@@ -134,6 +140,8 @@ package final class SinkFleet: Sendable {
     }
 
     private func start(_ route: Route) throws -> SinkWorker {
+        // Before the table that routes to it is swapped in, so no append naming it is refused.
+        writer.accept(sink: route.name)
         let worker = try SinkWorker(
             route: route, sink: try sinks.makeSink(for: route), writer: writer, dispatcher: dispatcher,
             dataDirectory: dataDirectory,

@@ -34,6 +34,8 @@ package final class SinkWorker: Sendable {
         package var lastErrorAtMillis: Int64?
         /// Records in the spool not yet delivered or dead.
         package var depth = 0
+        /// The writer's commit mark `depth` was counted against (records below it).
+        package var committedThrough: UInt64 = 0
         /// Acceptance time of the oldest undelivered record, if any.
         package var oldestAcceptedAtMillis: Int64?
     }

@@ -240,7 +240,8 @@ final class WorkerLoop {
     private func publish() {
         let inFlight = scheduler.heldCount
         let paused = scheduler.pausedReason
-        let depth = reader.pendingCount(committed: writer.commitMark(sink: route.name))
+        let mark = writer.commitMark(sink: route.name)
+        let depth = reader.pendingCount(committed: mark)
         let oldest = scheduler.oldestAcceptedAtMillis
         let failures = scheduler.consecutiveFailures
         let circuitOpen = scheduler.circuitOpen
@@ -250,6 +251,7 @@ final class WorkerLoop {
             status.consecutiveFailures = failures
             status.circuitOpen = circuitOpen
             status.depth = depth
+            status.committedThrough = mark.nextSequence
             status.oldestAcceptedAtMillis = oldest
             return status
         }

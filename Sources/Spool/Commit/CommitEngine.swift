@@ -16,6 +16,11 @@ package final class CommitEngine: @unchecked Sendable {
         /// Every record of the sink below `drainedThrough` is acknowledged and the disk or the
         /// spool is full: start a new tail, so the old one can be deleted.
         case retireTail(sink: String, drainedThrough: UInt64)
+        /// The sink's route was removed: appends naming it from now on are refused, so its
+        /// commit mark is final (its worker may stop once it has delivered up to it).
+        case stopAccepting(sink: String)
+        /// The sink's route is in the table (again): appends naming it are taken.
+        case accept(sink: String)
         /// Something changed (space was freed): publish figures and health.
         case wake
     }
@@ -39,6 +44,8 @@ package final class CommitEngine: @unchecked Sendable {
     /// Sinks whose spool refused an append for its cap, until space is freed in it or an append
     /// to it commits.
     private let full = Mutex<[String: SpoolError]>([:])
+    /// Sinks that take no appends, with their final commit mark.
+    private let closed = Mutex<[String: UInt64]>([:])
 
     /// Opens every spool under the data directory plus `sinks`, recovers their tails, and adds to
     /// `dedupe` (fingerprinted with `fingerprint`) the keys whose commit completed: a key already
@@ -139,16 +146,12 @@ package final class CommitEngine: @unchecked Sendable {
 
     /// Performs one batch: applies freed space, retires tails, commits the appends (one group
     /// commit), and publishes figures. Returns the sinks that got records or a new tail.
+    ///
+    /// Appends queued before a ``Job/stopAccepting(sink:)`` or ``Job/accept(sink:)`` are committed
+    /// before it takes effect, those queued after it, after.
     package func perform(_ jobs: [Job]) -> Set<String> {
-        var batch: [(AppendRequest, AppendCompletion)] = []
         var retire: [(sink: String, drainedThrough: UInt64)] = []
-        for job in jobs {
-            switch job {
-            case .append(let request, let completion): batch.append((request, completion))
-            case .retireTail(let sink, let drainedThrough): retire.append((sink, drainedThrough))
-            case .wake: break
-            }
-        }
+        for case .retireTail(let sink, let drainedThrough) in jobs { retire.append((sink, drainedThrough)) }
         let released: [String: Int] = freed.withLock { pending in
             let taken = pending
             pending = [:]
@@ -175,22 +178,48 @@ package final class CommitEngine: @unchecked Sendable {
                 if error.code != .diskFull { health.withLock { $0 = error } }
             }
         }
-        if !batch.isEmpty {
-            let error = state.commit(batch)
-            health.withLock { $0 = error }
-            let stored = error == nil ? Set(batch.flatMap { $0.0.sinks }) : []
-            touched.formUnion(stored)
-            let refused = state.takeCapRefusals()
-            full.withLock { full in
-                for sink in stored { full[sink] = nil }
-                full.merge(refused) { $1 }
+        var batch: [(AppendRequest, AppendCompletion)] = []
+        for job in jobs {
+            switch job {
+            case .append(let request, let completion):
+                batch.append((request, completion))
+            case .stopAccepting(let sink):
+                touched.formUnion(commit(batch))
+                batch = []
+                state.stopAccepting(sink: sink)
+            case .accept(let sink):
+                touched.formUnion(commit(batch))
+                batch = []
+                state.accept(sink: sink)
+            case .retireTail, .wake:
+                break
             }
         }
+        touched.formUnion(commit(batch))
         let snapshot = state.snapshot()
+        let marks = state.closedSinks
         stats.withLock { $0 = snapshot }
+        closed.withLock { $0 = marks }
         for (completion, result) in state.takeAnswers() { completion(result) }
         return touched
     }
+
+    /// One group commit; returns the sinks that got records.
+    private func commit(_ batch: [(AppendRequest, AppendCompletion)]) -> Set<String> {
+        guard !batch.isEmpty else { return [] }
+        let error = state.commit(batch)
+        health.withLock { $0 = error }
+        let stored = error == nil ? Set(batch.flatMap { $0.0.sinks }) : []
+        let refused = state.takeCapRefusals()
+        full.withLock { full in
+            for sink in stored { full[sink] = nil }
+            full.merge(refused) { $1 }
+        }
+        return stored
+    }
+
+    /// The final commit mark of `sink` if it takes no appends (its route was removed), else nil.
+    package func closedMark(sink: String) -> UInt64? { closed.withLock { $0[sink] } }
 
     /// Stops the sync helpers and makes deferred seen entries durable, so the next start needs
     /// no spool scan for them.

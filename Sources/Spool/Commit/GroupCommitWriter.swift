@@ -107,6 +107,22 @@ package final class GroupCommitWriter: Sendable {
         _ = queue.push(.retireTail(sink: sink, drainedThrough: drainedThrough))
     }
 
+    /// `sink`'s route was removed: appends naming it from now on are refused (503, so Moda's
+    /// retry is routed by the routes in force), and its commit mark becomes final
+    /// (``closedMark(sink:)``), so its worker can tell when it has delivered everything.
+    package func stopAccepting(sink: String) {
+        _ = queue.push(.stopAccepting(sink: sink))
+    }
+
+    /// `sink`'s route is in force (again): appends naming it are taken. Queued before the route
+    /// table that names it is swapped in.
+    package func accept(sink: String) {
+        _ = queue.push(.accept(sink: sink))
+    }
+
+    /// The final commit mark of `sink` once the writer has stopped taking appends for it.
+    package func closedMark(sink: String) -> UInt64? { engine.closedMark(sink: sink) }
+
     /// Whether `sink` cannot take records now (the disk is full, or its spool is at its cap): its
     /// reader may then ask for ``retireTail(sink:drainedThrough:)``.
     package func isOutOfSpace(sink: String) -> Bool { engine.isOutOfSpace(sink: sink) }

@@ -14,6 +14,18 @@ final class WriterState {
     private var answers: [(AppendCompletion, Result<AppendOutcome, SpoolError>)] = []
     /// Sinks whose cap refused an append in the last commit, with the refusal.
     private var capRefusals: [String: SpoolError] = [:]
+    /// Sinks whose route was removed, with their final commit mark: appends naming them are refused.
+    private(set) var closedSinks: [String: UInt64] = [:]
+
+    /// Appends naming `sink` are refused from now on; its commit mark stays where it is.
+    func stopAccepting(sink: String) {
+        closedSinks[sink] = spools[sink]?.nextSequence ?? 1
+    }
+
+    /// Appends naming `sink` are taken again.
+    func accept(sink: String) {
+        closedSinks[sink] = nil
+    }
     /// Syncs a batch's files together.
     let syncer: ParallelSync
 
@@ -138,7 +150,15 @@ final class WriterState {
         for (request, completion) in batch {
             do throws(SpoolError) {
                 distinct.removeAll(keepingCapacity: true)
-                for sink in request.sinks where !distinct.contains(sink) { distinct.append(sink) }
+                for sink in request.sinks where !distinct.contains(sink) {
+                    guard closedSinks[sink] == nil else {
+                        throw SpoolError(
+                            code: .routeRemoved,
+                            message: "route '\(sink)' was removed while the event was being stored; "
+                                + "a retry is routed by the routes in force")
+                    }
+                    distinct.append(sink)
+                }
                 guard !distinct.isEmpty else {
                     accepted.append((request, completion))
                     continue

@@ -16,6 +16,8 @@ package struct SpoolError: Error, Sendable, CustomStringConvertible {
         case shuttingDown = "shutting_down"
         /// A file is not a spool file.
         case corrupt = "corrupt"
+        /// The event's route was removed while it was being stored (a retry is routed anew).
+        case routeRemoved = "route_removed"
         /// Cluster mode: the shared claim store is unreachable, refused, or too slow.
         case storeUnavailable = "store_unavailable"
         /// Cluster mode: a claim waited longer than the lock timeout for another instance's.

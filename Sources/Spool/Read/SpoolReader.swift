@@ -29,10 +29,11 @@ package final class SpoolReader {
 
     /// Opens the spool directory and loads existing acknowledgements. `onSegmentsDeleted`
     /// receives the bytes freed whenever segments are deleted; damage found while reading is
-    /// reported to `integrity`.
+    /// reported to `integrity`. A reader that only counts (`counting`) makes nothing durable.
     package init(
         sink: String, directory: String, integrity: SpoolIntegrity? = nil,
-        fileSystem: any FileSystem = PosixFileSystem.shared, onSegmentsDeleted: @escaping (Int) -> Void = { _ in }
+        fileSystem: any FileSystem = PosixFileSystem.shared, counting: Bool = false,
+        onSegmentsDeleted: @escaping (Int) -> Void = { _ in }
     ) throws(SpoolError) {
         self.sink = sink
         self.directory = directory
@@ -41,7 +42,7 @@ package final class SpoolReader {
         self.onSegmentsDeleted = onSegmentsDeleted
         refreshSegments()
         // Names a killed process created without syncing are made durable before they are trusted.
-        if !segments.isEmpty { try fileSystem.syncDirectory(directory) }
+        if !segments.isEmpty, !counting { try fileSystem.syncDirectory(directory) }
         for first in segments {
             let path = ackPath(first)
             let size = fileSystem.size(path)

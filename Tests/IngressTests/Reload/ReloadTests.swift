@@ -1,5 +1,6 @@
 import Foundation
 import RelayTestSupport
+import SimulatedDisk
 import Testing
 
 @testable import Ingress
@@ -22,6 +23,16 @@ import Testing
     func write(_ ws: Workspace, _ name: String, _ text: String) throws {
         try text.replacingOccurrences(of: "$ROOT", with: ws.root)
             .write(toFile: ws.routes + "/" + name, atomically: true, encoding: .utf8)
+    }
+
+    /// Whether the worker of `sink` stops within 10 s (reaped here or by the relay's own loop).
+    func workerStops(_ relay: TestRelay, _ sink: String) async throws -> Bool {
+        for _ in 0..<200 {
+            _ = await relay.relay.fleet.reapDrained()
+            if relay.relay.fleet.worker(sink) == nil { return true }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return false
     }
 
     func sinkStates(_ relay: TestRelay) throws -> [String: String] {
@@ -102,13 +113,72 @@ import Testing
         let removed = await relay.relay.reloadRoutes(trigger: "test")
         #expect(removed.change?.draining == ["slow"])
         #expect(try sinkStates(relay)["slow"] == "draining")
-        // No longer routed, but what it holds is still delivered.
+        // No longer routed, but what it holds is still delivered; then its worker stops (reaped
+        // here, or by the relay's maintenance loop, which reaps every second).
         #expect(try relay.post(SignedEvent.body(id: "evt_after")).json["sinks"] as? Int == 1)
-        #expect(try await eventually { relay.relay.fleet.worker("slow")?.currentStatus.delivered == 1 })
-        #expect(try await eventually { relay.relay.fleet.worker("slow")?.currentStatus.depth == 0 })
-        #expect(await relay.relay.fleet.reapDrained() == ["slow"])
+        #expect(try await workerStops(relay, "slow"))
+        #expect(server.requests.count == 4)
         #expect(try sinkStates(relay)["slow"] == nil)
         #expect(server.requests.compactMap { $0.header("x-moda-event-id") }.allSatisfy { $0 == "evt_drain" })
+        await relay.shutdown()
+        await server.shutdown()
+    }
+
+    /// Finding 4, replay side: a replay into a removed route's spool could land after its
+    /// draining worker stopped; it is refused, with what to do instead.
+    @Test func aRemovedRouteCannotBeReplayedInto() async throws {
+        // The first event dies; the second hangs, so the removed route keeps draining.
+        let server = try await ScriptedSinkServer { _, request in
+            request.header("x-moda-event-id") == "evt_dies" ? .respond(status: 400) : .hang
+        }
+        let ws = try Workspace(routes: ["gone.yaml": "sink: http\nurl: \(server.url)\ntimeout: 30s\n"])
+        defer { ws.cleanup() }
+        let relay = try await relay(ws)
+        #expect(try relay.post(SignedEvent.body(id: "evt_dies")).status == 200)
+        #expect(try await eventually { relay.relay.fleet.worker("gone")?.currentStatus.deadLetters == 1 })
+        #expect(try relay.post(SignedEvent.body(id: "evt_hangs")).status == 200)
+        #expect(try await eventually { relay.relay.fleet.worker("gone")?.currentStatus.inFlight == 1 })
+        try FileManager.default.removeItem(atPath: ws.routes + "/gone.yaml")
+        #expect(await relay.relay.reloadRoutes(trigger: "test").change?.draining == ["gone"])
+        let replay = try relay.admin("POST", "/admin/dead/replay", json: #"{"sink":"gone"}"#)
+        #expect(replay.status == 409)
+        #expect((replay.json["reason"] as? String)?.contains("was removed") == true)
+        await relay.shutdown()
+        await server.shutdown()
+    }
+
+    /// Finding 4: an event routed by the old table whose commit was still waiting (its spool's
+    /// fdatasync held by a hung disk) when its route was removed is delivered by the draining
+    /// worker, which must not be stopped before: it would land in a spool nobody reads.
+    @Test func aCommitHeldWhileItsRouteIsRemovedIsDeliveredBeforeTheWorkerStops() async throws {
+        let server = try await ScriptedSinkServer { _, _ in .respond(status: 200) }
+        let ws = try Workspace(routes: [
+            "keep.yaml": "sink: http\nurl: \(server.url)\n",
+            "gone.yaml": "sink: http\nurl: \(server.url)\n",
+        ])
+        defer { ws.cleanup() }
+        let disk = SimulatedDisk()
+        disk.prepareDirectory("/sim")
+        let loaded = RouteLoader.load(directory: ws.routes, environment: [:])
+        let relay = try await TestRelay(
+            routes: loaded.routes, configure: { $0.routesDirectory = ws.routes }, dataDirectory: "/sim/data",
+            fileSystem: disk)
+        disk.hold(.sync, pathContains: "/spool/gone/")
+        let body = SignedEvent.body(id: "evt_held")
+        let answer = Task.detached { try relay.post(body).status }
+        #expect(try await eventually { disk.waitingCalls > 0 })
+        try FileManager.default.removeItem(atPath: ws.routes + "/gone.yaml")
+        #expect(await relay.relay.reloadRoutes(trigger: "test").change?.draining == ["gone"])
+        #expect(try await relay.workerSettles("gone"))
+        #expect(await relay.relay.fleet.reapDrained().isEmpty, "reaped while a commit to it was still waiting")
+        #expect(relay.relay.fleet.worker("gone") != nil, "stopped while a commit to it was still waiting")
+        disk.releaseHeld()
+        #expect(try await answer.value == 200)
+        #expect(
+            try await eventually {
+                server.requests.filter { $0.header("x-moda-event-id") == "evt_held" }.count == 2
+            })
+        #expect(try await workerStops(relay, "gone"))
         await relay.shutdown()
         await server.shutdown()
     }

@@ -20,7 +20,8 @@ final class TestRelay: Sendable {
 
     init(
         routes: [Route] = [TestRelay.fileRoute("archive")], configure: (inout RelaySettings) -> Void = { _ in },
-        dataDirectory: String? = nil, adminToken: String? = nil, environment: [String: String] = [:]
+        dataDirectory: String? = nil, adminToken: String? = nil, environment: [String: String] = [:],
+        fileSystem: any FileSystem = PosixFileSystem.shared
     )
         async throws
     {
@@ -45,7 +46,8 @@ final class TestRelay: Sendable {
             settings: settings, secrets: ["some-other-key-secret", SignedEvent.secret],
             routes: RouteTable(routes: routes),
             routeWarnings: routes.filter { !$0.enabled }.map { "route '\($0.name)' is disabled" },
-            logger: logs.logger(), eventLoopThreads: 2, adminToken: adminToken, environment: environment)
+            logger: logs.logger(), eventLoopThreads: 2, adminToken: adminToken, environment: environment,
+            fileSystem: fileSystem)
         let group = relay.serviceGroup(logger: logs.logger())
         running = Task { try await group.run() }
         try await relay.listening.wait()

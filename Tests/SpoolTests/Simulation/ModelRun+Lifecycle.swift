@@ -8,6 +8,7 @@ extension ModelRun {
         let name = candidates[index % candidates.count]
         guard !table.contains(name) else { return }
         if let process {
+            process.queued.append(.accept(sink: name))
             if process.workers[name] != nil {
                 // Removed and draining: the fleet restarts its worker (stopping flushes).
                 flush(name)
@@ -28,14 +29,18 @@ extension ModelRun {
         guard !table.isEmpty else { return }
         let name = table.remove(at: index % table.count)
         process?.workers[name]?.draining = true
+        process?.queued.append(.stopAccepting(sink: name))
     }
 
-    /// As the fleet does: a draining worker whose spool is empty and which holds nothing stops.
+    /// As the fleet does: a draining worker stops once the writer takes no more appends for its
+    /// route and it holds nothing below that final mark.
     func reap() {
         guard let process else { return }
         for (name, worker) in process.workers.sorted(by: { $0.key < $1.key }) where worker.draining {
             let mark = process.engine.commitMark(sink: name)
-            guard worker.reader.pendingCount(committed: mark) == 0, worker.held.isEmpty else { continue }
+            guard worker.reader.pendingCount(committed: mark) == 0, worker.held.isEmpty,
+                process.engine.closedMark(sink: name) == mark.nextSequence
+            else { continue }
             flush(name)
             process.workers[name] = nil
             reaped.insert(name)

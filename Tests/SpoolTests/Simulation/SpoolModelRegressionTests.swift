@@ -95,4 +95,17 @@ import Testing
                     ]),
                 ]))
     }
+
+    /// Finding 4: an event routed by the old table committed after its removed route's worker
+    /// had drained and stopped, into a spool nobody reads.
+    @Test func aCommitAfterARouteIsRemovedIsNotStranded() {
+        expectKept(
+            ModelCase(
+                seed: 108, segmentBytes: 256, maxSpoolBytes: 512,
+                steps: [
+                    .submit([.init(id: 10, routes: [3])]),
+                    .removeRoute(3),
+                    .reap,
+                ]))
+    }
 }

@@ -137,7 +137,9 @@ struct DiskModel {
 
     static func subtract(_ cut: Range<Int>, from range: Range<Int>) -> [Range<Int>] {
         guard cut.overlaps(range) else { return [range] }
-        return [range.lowerBound..<cut.lowerBound, cut.upperBound..<range.upperBound].filter { !$0.isEmpty }
+        let before = range.lowerBound..<max(range.lowerBound, cut.lowerBound)
+        let after = min(range.upperBound, cut.upperBound)..<range.upperBound
+        return [before, after].filter { !$0.isEmpty }
     }
 
     mutating func read(_ handle: Int32, count: Int, at offset: Int, path: String) throws(SpoolError) -> [UInt8] {

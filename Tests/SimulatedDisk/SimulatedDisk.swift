@@ -40,6 +40,7 @@ package final class SimulatedDisk: FileSystem {
         var calls = 0
         var held: [(operation: Operation, pathContains: String?)] = []
         var waiting = 0
+        var journal: [String]?
     }
 
     private let state = Mutex(State())
@@ -131,8 +132,29 @@ package final class SimulatedDisk: FileSystem {
         }
     }
 
+    /// Starts (or stops) keeping a line per call, to read a failing sequence.
+    package func keepJournal(_ keep: Bool) { state.withLock { $0.journal = keep ? [] : nil } }
+
+    /// The calls kept since the last time this was asked, and their failures.
+    package func takeJournal() -> [String] {
+        state.withLock { state in
+            defer { if state.journal != nil { state.journal = [] } }
+            return state.journal ?? []
+        }
+    }
+
     /// Counts the call, then crashes, fails or holds it as armed.
     private func check(_ operation: Operation, _ path: String) throws(SpoolError) {
+        do throws(SpoolError) {
+            try decide(operation, path)
+            state.withLock { $0.journal?.append("\(operation.rawValue) \(path)") }
+        } catch {
+            state.withLock { $0.journal?.append("\(operation.rawValue) \(path) FAILED: \(error.message)") }
+            throw error
+        }
+    }
+
+    private func decide(_ operation: Operation, _ path: String) throws(SpoolError) {
         while true {
             let wait: Bool = state.withLock { state in
                 let matches = state.held.contains { $0.operation == operation && Self.path(path, has: $0.pathContains) }
@@ -226,7 +248,9 @@ package final class SimulatedDisk: FileSystem {
         do throws(SpoolError) {
             try check(.sync, path)
         } catch {
-            state.withLock { $0.model.failSync(descriptor, path: path) }
+            // A sync that failed drops its pages; a process killed during a sync leaves them
+            // dirty, and a later sync still saves them.
+            state.withLock { state in if !state.crashed { state.model.failSync(descriptor, path: path) } }
             throw error
         }
         try locked { model throws(SpoolError) in try model.sync(descriptor, path: path) }

@@ -97,7 +97,7 @@ import Testing
         #expect(records.map(\.sequence) == [1] + Array(3...12))
         #expect(integrity.recentDamage.map(\.kind) == [.corrupt, .lostRecords])
         for record in records { reader.acknowledge(record.sequence) }
-        try reader.flush()
+        try reader.flush(committed: writer.commitMark(sink: "a"))
         #expect(segments(tmp.path, "a").count == 1, "the damaged segment is fully accounted for and deleted")
         await writer.close()
     }

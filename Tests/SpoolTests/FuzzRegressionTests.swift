@@ -31,7 +31,7 @@ import Testing
                 atPath: directory + "/00000000000000000001.acks", contents: Data(bytes[2..<2 + acksLength]))
         }
         let spool = try SinkSpool(name: "s", directory: directory, segmentBytes: 1 << 20)
-        let mark = CommitMark(nextSequence: spool.nextSequence, rollbacks: 0)
+        let mark = CommitMark(nextSequence: spool.nextSequence, rollbacks: 0, tailFirst: spool.tailFirst)
         let reader = try SpoolReader(sink: "s", directory: directory)
         var last: UInt64 = 0
         while case let records = try reader.next(limit: 64, committed: mark), !records.isEmpty {

@@ -23,7 +23,7 @@ import Testing
         #expect(keys(records) == (1...10).map { "evt_\($0)" })
         #expect(try reader.next(limit: 100, committed: writer.commitMark(sink: "a")).isEmpty)
         for record in records { reader.acknowledge(record.sequence) }
-        try reader.flush()
+        try reader.flush(committed: writer.commitMark(sink: "a"))
         // Every segment but the tail is gone; the tail stays even though fully acknowledged.
         #expect(SpoolFiles.list(directory).filter { $0.hasSuffix(".seg") }.count == 1)
         #expect(freed.withLock { $0 } > 0)
@@ -50,7 +50,7 @@ import Testing
         for record in records.dropLast() { reader.acknowledge(record.sequence) }
         #expect(reader.drainedTail(committed: writer.commitMark(sink: "a")) == nil)
         reader.acknowledge(5)
-        try reader.flush()
+        try reader.flush(committed: writer.commitMark(sink: "a"))
         #expect(reader.drainedTail(committed: writer.commitMark(sink: "a")) == 6)
 
         writer.retireTail(sink: "a", drainedThrough: 3)  // stale: ignored
@@ -61,7 +61,7 @@ import Testing
         let segments = { SpoolFiles.list(directory).filter { $0.hasSuffix(".seg") } }
         #expect(segments() == ["00000000000000000001.seg", "00000000000000000006.seg"])
         #expect(!FileManager.default.fileExists(atPath: directory + "/spare-segment.unused.tmp"))
-        try reader.flush()
+        try reader.flush(committed: writer.commitMark(sink: "a"))
         #expect(segments() == ["00000000000000000006.seg"])
         _ = try await append(writer, request("evt_6", sinks: ["a"])).get()
         #expect(FileManager.default.fileExists(atPath: directory + "/spare-segment.unused.tmp"))
@@ -91,7 +91,7 @@ import Testing
                 reader.acknowledge(record.sequence)
             }
             reader.acknowledge(6)
-            try reader.flush()
+            try reader.flush(committed: writer.commitMark(sink: "a"))
             reader.acknowledge(4)  // never flushed: as after a crash, delivered again
         }
         let reopened = try SpoolReader(sink: "a", directory: directory)
@@ -156,7 +156,7 @@ import Testing
         for record in try reader.next(limit: 100, committed: writer.commitMark(sink: "a")) {
             reader.acknowledge(record.sequence)
         }
-        try reader.flush()
+        try reader.flush(committed: writer.commitMark(sink: "a"))
         #expect(try await append(writer, request("evt_after", sinks: ["a"])).get() == ())
         await writer.close()
     }

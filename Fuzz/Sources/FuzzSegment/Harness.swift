@@ -20,7 +20,7 @@ public func fuzzSegment(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     else {
         return 0
     }
-    let mark = CommitMark(nextSequence: spool.nextSequence, rollbacks: 0)
+    let mark = CommitMark(nextSequence: spool.nextSequence, rollbacks: 0, tailFirst: spool.tailFirst)
     guard let reader = try? SpoolReader(sink: "s", directory: directory, integrity: integrity) else { return 0 }
     var last: UInt64 = 0
     while let records = try? reader.next(limit: 64, committed: mark), !records.isEmpty {
@@ -32,6 +32,6 @@ public func fuzzSegment(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         }
     }
     _ = reader.pendingCount(committed: mark)
-    try? reader.flush()
+    try? reader.flush(committed: mark)
     return 0
 }

@@ -30,7 +30,7 @@ final class SpaceReclaimer {
         let committed = writer.commitMark(sink: sink)
         if let requested = retireRequested {
             do throws(SpoolError) {
-                try reader.flush()
+                try reader.flush(committed: committed)
             } catch {
                 note("freeing delivered segments failed: \(error)")
             }

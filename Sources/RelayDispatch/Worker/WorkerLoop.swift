@@ -219,7 +219,7 @@ final class WorkerLoop {
 
     private func flushAcknowledgements() {
         do throws(SpoolError) {
-            try reader.flush()
+            try reader.flush(committed: writer.commitMark(sink: route.name))
             scheduler.acknowledgementsFlushed(true)
             space.acknowledgementsFlushed(outOfSpace: false)
         } catch {

@@ -209,7 +209,7 @@ package final class CommitEngine: @unchecked Sendable {
         guard !batch.isEmpty else { return [] }
         let error = state.commit(batch)
         health.withLock { $0 = error }
-        let stored = error == nil ? Set(batch.flatMap { $0.0.sinks }) : []
+        let stored = state.takeStoredSinks()
         let refused = state.takeCapRefusals()
         full.withLock { full in
             for sink in stored { full[sink] = nil }
@@ -239,7 +239,7 @@ package final class CommitEngine: @unchecked Sendable {
     package func commitMark(sink: String) -> CommitMark {
         stats.withLock { stats in
             let entry = stats[sink] ?? SpoolStats()
-            return CommitMark(nextSequence: entry.nextSequence, rollbacks: entry.rollbacks)
+            return CommitMark(nextSequence: entry.nextSequence, rollbacks: entry.rollbacks, tailFirst: entry.tailFirst)
         }
     }
 

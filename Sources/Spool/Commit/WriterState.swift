@@ -14,6 +14,8 @@ final class WriterState {
     private var answers: [(AppendCompletion, Result<AppendOutcome, SpoolError>)] = []
     /// Sinks whose cap refused an append in the last commit, with the refusal.
     private var capRefusals: [String: SpoolError] = [:]
+    /// Sinks that got records in the commits since the last ``takeStoredSinks()``.
+    private var storedSinks = Set<String>()
     /// Sinks whose route was removed, with their final commit mark: appends naming them are refused.
     private(set) var closedSinks: [String: UInt64] = [:]
 
@@ -54,6 +56,12 @@ final class WriterState {
         answers.append((completion, result))
     }
 
+    /// The sinks that got records since the last call.
+    func takeStoredSinks() -> Set<String> {
+        defer { storedSinks = [] }
+        return storedSinks
+    }
+
     /// The sinks whose cap refused an append since the last call.
     func takeCapRefusals() -> [String: SpoolError] {
         defer { capRefusals = [:] }
@@ -88,7 +96,7 @@ final class WriterState {
         for (name, spool) in spools {
             out[name] = SpoolStats(
                 bytes: spool.totalBytes, segments: spool.segments.count,
-                nextSequence: spool.nextSequence, rollbacks: rollbacks[name] ?? 0)
+                nextSequence: spool.nextSequence, rollbacks: rollbacks[name] ?? 0, tailFirst: spool.tailFirst)
         }
         return out
     }
@@ -230,7 +238,7 @@ final class WriterState {
 
     /// Commits one batch (invariants 1, 2 of `SpoolFormat.swift`; in cluster mode 9: the 200s
     /// come only after the shared claims committed). Returns the batch's error if the whole
-    /// batch failed.
+    /// batch failed, or the seen log's if writing it failed (the routed events stand then).
     func commit(_ batch: [(AppendRequest, AppendCompletion)]) -> SpoolError? {
         let now = configuration.clock()
         var planned = plan(batch)
@@ -261,7 +269,12 @@ final class WriterState {
             return error
         }
         let seen = accepted.map(\.request).filter(\.marksSeen)
-        let entries = seen.map { SeenEntry(key: $0.seenKey, acceptedAtMillis: $0.acceptedAtMillis) }
+        let routed = seen.filter { !$0.sinks.isEmpty }.map {
+            SeenEntry(key: $0.seenKey, acceptedAtMillis: $0.acceptedAtMillis)
+        }
+        let unrouted = seen.filter(\.sinks.isEmpty).map {
+            SeenEntry(key: $0.seenKey, acceptedAtMillis: $0.acceptedAtMillis)
+        }
         do throws(SpoolError) {
             // Keys recorded with a deferred sync are recoverable only from tail segments: make
             // them durable before any tail is replaced.
@@ -275,6 +288,9 @@ final class WriterState {
                 let spool = try spool(named: sink)
                 let (file, before) = try spool.reserve(
                     bytes: pending.bytes, firstSequence: pending.firstSequence, count: pending.count)
+                // Bytes of a failed batch that readers could see (their cutting off had failed)
+                // are overwritten now: readers must drop what they read ahead.
+                if file.takeLateCut() { rollbacks[spool.name, default: 0] += 1 }
                 written.append((spool, file, before, pending.firstSequence))
                 jobs.append(Self.writeAndSync(pending, at: before, to: file.syncTarget))
             }
@@ -285,21 +301,45 @@ final class WriterState {
         } catch {
             return fail(error)
         }
-        // Only now, with every record durable, may the keys become "seen" (invariant 2). A key
-        // whose event has a record in a tail segment is recoverable from it, so the seen log's
-        // own sync may wait; an unrouted event has no record, so its batch syncs the log.
+        // Only now, with every record durable, may the keys become "seen" (invariant 2). A routed
+        // event's records in the tail segments are its durable acceptance (recovery restores its
+        // key from them), so its seen entry's sync may wait, and if even the write fails the
+        // event stands: its key is seen at once and written back before any tail is replaced.
+        // Never rolled back for the log: bytes a failed write left (if cutting them off failed
+        // too) must never name an event that is not stored. An unrouted event has no record:
+        // its entry is synced in the commit, or the event is refused.
         var seenLogError: SpoolError?
-        do throws(SpoolError) {
-            try dedupe.recordDurable(entries, nowMillis: now, deferSync: !seen.contains { $0.sinks.isEmpty })
-        } catch {
-            // In cluster mode the claims have committed: the shared store and the tail records
-            // hold the acceptance (recovery reconciles the two), so the events stand; the seen
-            // set still learns the keys. Alone, the seen log is the only record: fail the batch.
-            guard transaction != nil else { return fail(error) }
-            dedupe.restore(entries, nowMillis: now)
-            seenLogError = error
+        var unroutedFailed = false
+        if !routed.isEmpty {
+            do throws(SpoolError) {
+                try dedupe.recordDurable(routed, nowMillis: now, deferSync: true)
+            } catch {
+                dedupe.restore(routed, nowMillis: now)
+                seenLogError = error
+            }
         }
-        for (_, completion) in accepted { answer(completion, .success(.stored)) }
+        if !unrouted.isEmpty {
+            do throws(SpoolError) {
+                try dedupe.recordDurable(unrouted, nowMillis: now, deferSync: false)
+            } catch {
+                // In cluster mode the claims have committed: the shared store holds the
+                // acceptance, so the events stand. Alone, the seen log is their only record.
+                if transaction != nil {
+                    dedupe.restore(unrouted, nowMillis: now)
+                } else {
+                    unroutedFailed = true
+                }
+                seenLogError = error
+            }
+        }
+        for (request, completion) in accepted {
+            if unroutedFailed, request.marksSeen, request.sinks.isEmpty, let seenLogError {
+                answer(completion, .failure(seenLogError))
+            } else {
+                storedSinks.formUnion(request.sinks)
+                answer(completion, .success(.stored))
+            }
+        }
         return seenLogError
     }
 }

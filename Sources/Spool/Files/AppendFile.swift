@@ -1,13 +1,19 @@
 /// An open file that is only ever appended to, with its known-good length.
 ///
 /// `append` writes at `length` and advances it; `rollBack(to:)` truncates after a failed
-/// batch so no partial write is ever followed by later records.
+/// batch so no partial write is ever followed by later records. If cutting the bytes off fails
+/// too, they are cut off before the next write, which fails if that still cannot be done: a
+/// shorter write over them would leave the rest in the middle of the file.
 package final class AppendFile {
     package let path: String
     package let fileSystem: any FileSystem
     private let descriptor: Int32
     /// Bytes of the file that are known to be complete.
     package private(set) var length: Int
+    /// Bytes beyond `length` that a failed write left and that could not be cut off yet.
+    private var staleTail = false
+    /// Such bytes were cut off late (by a later write) since ``takeLateCut()`` was last asked.
+    private var lateCut = false
 
     /// Opens (creating if needed, mode 0600) `path` for appending at `length`.
     package init(path: String, length: Int, fileSystem: any FileSystem = PosixFileSystem.shared) throws(SpoolError) {
@@ -21,11 +27,12 @@ package final class AppendFile {
 
     /// Writes all of `bytes` at the end.
     package func append(_ bytes: [UInt8]) throws(SpoolError) {
+        try cutStaleTail()
         do {
             try Self.write(bytes, at: length, to: syncTarget)
         } catch {
             // Leave no partial bytes behind.
-            try? fileSystem.truncate(descriptor, to: length, path: path)
+            if (try? fileSystem.truncate(descriptor, to: length, path: path)) == nil { staleTail = true }
             throw error
         }
         length += bytes.count
@@ -33,9 +40,30 @@ package final class AppendFile {
 
     /// Takes `count` bytes at the end for a write another thread makes
     /// (``write(_:at:to:)``); returns their offset. A failed write is undone by ``rollBack(to:)``.
-    package func reserve(_ count: Int) -> Int {
+    package func reserve(_ count: Int) throws(SpoolError) -> Int {
+        try cutStaleTail()
         defer { length += count }
         return length
+    }
+
+    /// Cuts off, durably, what an earlier failed write left beyond `length`.
+    private func cutStaleTail() throws(SpoolError) {
+        guard staleTail else { return }
+        try fileSystem.truncate(descriptor, to: length, path: path)
+        try fileSystem.dataSync(descriptor, path: path)
+        staleTail = false
+        lateCut = true
+    }
+
+    /// Whether bytes a failed write left beyond ``length`` are still to be cut off (keep this
+    /// object until then: a new one would take them for data).
+    package var hasStaleTail: Bool { staleTail }
+
+    /// Whether bytes a failed write left were cut off only now, by a later write: readers may
+    /// have read them ahead meanwhile (the spool writer then bumps the rollback generation).
+    package func takeLateCut() -> Bool {
+        defer { lateCut = false }
+        return lateCut
     }
 
     /// Writes all of `bytes` at `offset` of `target`'s file (a reservation of ``reserve(_:)``).
@@ -57,11 +85,23 @@ package final class AppendFile {
         ParallelSync.Target(descriptor: descriptor, path: path, fileSystem: fileSystem)
     }
 
-    /// Truncates back to `length` after a failed batch, and syncs the truncation.
+    /// Truncates back to `length` after a failed batch, and syncs the truncation (or, failing
+    /// that, before the next write).
     package func rollBack(to length: Int) {
-        guard length < self.length || length == 0 else { return }
-        try? fileSystem.truncate(descriptor, to: length, path: path)
-        try? fileSystem.dataSync(descriptor, path: path)
+        guard length < self.length || length == 0 || staleTail else { return }
         self.length = length
+        staleTail = true
+        do throws(SpoolError) {
+            try cutStaleTail()
+        } catch {
+            // Until they can be cut off, the bytes are zeroed (no new space needed): a restart
+            // that finds them in the page cache reads a torn tail, not records of a failed batch.
+            let end = fileSystem.length(of: descriptor)
+            if end > length {
+                let zeros = [UInt8](repeating: 0, count: end - length)
+                try? Self.write(zeros, at: length, to: syncTarget)
+            }
+        }
+        lateCut = false
     }
 }

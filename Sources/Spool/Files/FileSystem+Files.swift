@@ -1,13 +1,15 @@
 /// Whole-file helpers built on the ``FileSystem`` calls.
 extension FileSystem {
     /// Makes `path` and any missing parents (mode 0700). Each directory made is synced into its
-    /// parent, so that files later synced inside it survive a power cut.
+    /// parent, so that files later synced inside it survive a power cut; so is `path` itself when
+    /// it already existed, since an earlier call may have made it and failed to sync it.
     package func makeDirectories(_ path: String) throws(SpoolError) {
         var current = path.hasPrefix("/") ? "" : "."
-        for component in path.split(separator: "/") {
+        let components = path.split(separator: "/")
+        for (index, component) in components.enumerated() {
             let parent = current.isEmpty ? "/" : current
             current += "/" + component
-            if try makeDirectory(current) { try syncDirectory(parent) }
+            if try makeDirectory(current) || index == components.count - 1 { try syncDirectory(parent) }
         }
     }
 

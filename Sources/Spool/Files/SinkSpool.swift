@@ -7,7 +7,10 @@ package final class SinkSpool {
     private let fileSystem: any FileSystem
     private let segmentBytes: Int
     private var tail: AppendFile
-    /// First sequence number of each segment, ascending; the last is the tail.
+    /// First sequence number of the tail segment, the one the writer appends to. The writer's
+    /// knowledge (published in ``CommitMark/tailFirst``), never taken from a directory listing.
+    package private(set) var tailFirst: UInt64
+    /// First sequence number of each segment, ascending, as listed.
     package private(set) var segments: [UInt64]
     /// Sequence number the next record gets.
     package private(set) var nextSequence: UInt64
@@ -52,25 +55,48 @@ package final class SinkSpool {
         self.segmentBytes = segmentBytes
         try fileSystem.makeDirectories(directory)
         var firsts = DataDirectory.segmentFirsts(in: directory, fileSystem: fileSystem).sorted()
+        let magic = SpoolFormat.segmentMagic.count
+        // A last segment that holds no record: a creation a failure or a crash cut short, or a new
+        // tail nothing reached. After another segment its name just goes (no space needed), and
+        // the segment before it is the tail again, so the keys of its records are recovered; alone
+        // and without even its magic, it is made again (from the spare: no space needed either).
+        var emptyFirst: UInt64 = 1
+        while let last = firsts.last,
+            fileSystem.size(Self.segmentPath(directory, last)) < magic
+                || (firsts.count > 1 && fileSystem.size(Self.segmentPath(directory, last)) == magic)
+        {
+            try fileSystem.remove(Self.segmentPath(directory, last))
+            emptyFirst = last
+            firsts.removeLast()
+        }
         var total = 0
         for first in firsts.dropLast() { total += fileSystem.size(Self.segmentPath(directory, first)) }
         if firsts.isEmpty {
-            firsts = [1]
-            self.tail = try Self.createSegment(directory: directory, first: 1, spare: nil, fileSystem: fileSystem)
-            self.nextSequence = 1
+            firsts = [emptyFirst]
+            self.tail = try Self.createSegment(
+                directory: directory, first: emptyFirst, spare: Self.usableSpare(directory, fileSystem),
+                fileSystem: fileSystem)
+            self.nextSequence = emptyFirst
             self.recovery = Recovery(tailKeys: [], lastSequence: nil, truncatedBytes: 0)
-            total += SpoolFormat.segmentMagic.count
+            total += magic
         } else {
             let path = Self.segmentPath(directory, firsts.last!)
             let (length, recovered) = try Self.recoverSegment(
                 path: path, first: firsts.last!, integrity: integrity, fileSystem: fileSystem)
             self.recovery = recovered
             self.tail = try AppendFile(path: path, length: length, fileSystem: fileSystem)
+            // Records a killed process wrote without syncing are still in the page cache: they
+            // are made durable before their keys are taken as seen (and written to the seen log).
+            try tail.sync()
             self.nextSequence = (recovered.lastSequence.map { $0 + 1 } ?? firsts.last!) + recovered.skippedSequences
             total += length
         }
         self.segments = firsts
+        self.tailFirst = firsts.last!
         self.totalBytes = total
+        // Names an earlier process made and did not get to sync (a segment whose creation
+        // failed, or was cut short) are made durable before records are appended under them.
+        try fileSystem.syncDirectory(directory)
         prepareSpare()
     }
 
@@ -80,16 +106,23 @@ package final class SinkSpool {
     /// Starts a new, empty tail at ``nextSequence``; the old tail becomes an ordinary segment.
     package func startNewTail() throws(SpoolError) {
         tail = try createSegment(first: nextSequence)
+        tailFirst = nextSequence
         segments.append(nextSequence)
         totalBytes += SpoolFormat.segmentMagic.count
     }
 
+    /// The spare segment's path if it is there and whole.
+    private static func usableSpare(_ directory: String, _ fileSystem: any FileSystem) -> String? {
+        let spare = directory + "/" + spareName
+        guard fileSystem.size(spare) == SpoolFormat.segmentMagic.count,
+            (try? fileSystem.readPrefix(spare, count: SpoolFormat.segmentMagic.count)) == SpoolFormat.segmentMagic
+        else { return nil }
+        return spare
+    }
+
     /// Makes the spare segment if there is none (best effort: on a full disk it waits).
     private func prepareSpare() {
-        let spare = directory + "/" + Self.spareName
-        if fileSystem.size(spare) == SpoolFormat.segmentMagic.count,
-            (try? fileSystem.readPrefix(spare, count: SpoolFormat.segmentMagic.count)) == SpoolFormat.segmentMagic
-        {
+        if Self.usableSpare(directory, fileSystem) != nil {
             hasSpare = true
             return
         }
@@ -100,7 +133,7 @@ package final class SinkSpool {
             let file = try AppendFile(path: draft, length: 0, fileSystem: fileSystem)
             try file.append(SpoolFormat.segmentMagic)
             try file.sync()
-            try fileSystem.rename(draft, to: spare)
+            try fileSystem.rename(draft, to: directory + "/" + Self.spareName)
             hasSpare = true
         } catch {
             try? fileSystem.remove(draft)
@@ -130,10 +163,11 @@ package final class SinkSpool {
         if !hasSpare { prepareSpare() }
         if tail.length >= segmentBytes {
             tail = try createSegment(first: firstSequence)
+            tailFirst = firstSequence
             segments.append(firstSequence)
             totalBytes += SpoolFormat.segmentMagic.count
         }
-        let before = tail.reserve(bytes)
+        let before = try tail.reserve(bytes)
         totalBytes += bytes
         nextSequence = firstSequence + count
         return (tail, before)
@@ -157,19 +191,26 @@ package final class SinkSpool {
         return try Self.createSegment(directory: directory, first: first, spare: spare, fileSystem: fileSystem)
     }
 
+    /// A failed creation leaves nothing behind (best effort: if even the removal fails, the file
+    /// holds no record, readers ignore it as it is not the tail, and recovery drops it).
     private static func createSegment(
         directory: String, first: UInt64, spare: String?, fileSystem: any FileSystem
     ) throws(SpoolError) -> AppendFile {
         let path = segmentPath(directory, first)
-        if let spare, (try? fileSystem.rename(spare, to: path)) != nil {
+        do throws(SpoolError) {
+            if let spare, (try? fileSystem.rename(spare, to: path)) != nil {
+                try fileSystem.syncDirectory(directory)
+                return try AppendFile(path: path, length: SpoolFormat.segmentMagic.count, fileSystem: fileSystem)
+            }
+            let file = try AppendFile(path: path, length: 0, fileSystem: fileSystem)
+            try file.append(SpoolFormat.segmentMagic)
+            try file.sync()
             try fileSystem.syncDirectory(directory)
-            return try AppendFile(path: path, length: SpoolFormat.segmentMagic.count, fileSystem: fileSystem)
+            return file
+        } catch {
+            try? fileSystem.remove(path)
+            throw error
         }
-        let file = try AppendFile(path: path, length: 0, fileSystem: fileSystem)
-        try file.append(SpoolFormat.segmentMagic)
-        try file.sync()
-        try fileSystem.syncDirectory(directory)
-        return file
     }
 
     /// Scans the tail segment in chunks (bounded memory). A torn tail is truncated; corrupt

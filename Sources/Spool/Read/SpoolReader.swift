@@ -3,7 +3,7 @@
 /// deletes segments whose every record is acknowledged.
 ///
 /// Acknowledgement files (`<first-seq>.acks`, frames of one `u64` sequence each) sit beside
-/// their segment. Acks are buffered and made durable by ``flush()``; acks lost in a crash only
+/// their segment. Acks are buffered and made durable by ``flush(committed:)``; acks lost in a crash only
 /// mean those events are delivered again (at-least-once). A segment other than the last one is
 /// deleted once all of its sequences `[first, next segment's first)` are acknowledged; the last
 /// (tail) segment is never deleted, so recovery can always restore the keys in it.
@@ -16,12 +16,19 @@ package final class SpoolReader {
     private var segments: [UInt64] = []
     private var acked: [UInt64: Set<UInt64>] = [:]
     private var pendingAcks: [UInt64: [UInt64]] = [:]
+    /// Acks files whose name is known to be durable (their directory was synced since they were made).
+    private var durableAckNames = Set<UInt64>()
+    /// Acks files a failed write left bytes at the end of, kept open until those are cut off.
+    private var staleAckFiles: [UInt64: AppendFile] = [:]
     private var reader: (first: UInt64, reader: SegmentReader)?
     /// The next sequence number not yet handed out.
     package private(set) var position: UInt64 = 0
     private let onSegmentsDeleted: (Int) -> Void
     private let integrity: SpoolIntegrity?
     private var rollbacksSeen = 0
+    /// The writer's tail segment, from the newest commit mark seen (0: none seen yet). Segments
+    /// listed after it are not data (a failed creation's leftovers): never read nor deleted.
+    private var tailFirst: UInt64 = 0
 
     /// The largest run of unreadable sequences that is written off as lost; a larger one means
     /// the sequence numbers themselves cannot be trusted, and nothing is acknowledged.
@@ -42,7 +49,11 @@ package final class SpoolReader {
         self.onSegmentsDeleted = onSegmentsDeleted
         refreshSegments()
         // Names a killed process created without syncing are made durable before they are trusted.
-        if !segments.isEmpty, !counting { try fileSystem.syncDirectory(directory) }
+        if !segments.isEmpty, !counting {
+            try fileSystem.syncDirectory(directory)
+            durableAckNames = Set(segments.filter { fileSystem.size(atPath: ackPath($0)) != nil })
+            removeOrphanedAcknowledgements()
+        }
         for first in segments {
             let path = ackPath(first)
             let size = fileSystem.size(path)
@@ -65,27 +76,34 @@ package final class SpoolReader {
 
     /// Up to `limit` unacknowledged records below the writer's committed mark, in order.
     package func next(limit: Int, committed: CommitMark) throws(SpoolError) -> [SpoolRecord] {
+        note(committed)
         if committed.rollbacks != rollbacksSeen {
             rollbacksSeen = committed.rollbacks
             reader?.reader.discardReadAhead()
         }
         var out: [SpoolRecord] = []
-        while out.count < limit, position < committed.nextSequence {
-            guard let record = try readAtPosition(committed: committed) else { break }
-            guard record.sequence < committed.nextSequence else {
-                // Past damaged bytes, the next frame can be one the writer has not committed yet:
-                // never hand it out early; read the segment again next time.
-                reader = nil
-                break
+        do throws(SpoolError) {
+            while out.count < limit, position < committed.nextSequence {
+                guard let record = try readAtPosition(committed: committed) else { break }
+                guard record.sequence < committed.nextSequence else {
+                    // Past damaged bytes, the next frame can be one the writer has not committed
+                    // yet: never hand it out early; read the segment again next time.
+                    reader = nil
+                    break
+                }
+                position = record.sequence + 1
+                if acked[segmentFirst(for: record.sequence)]?.contains(record.sequence) == true { continue }
+                out.append(record)
             }
-            position = record.sequence + 1
-            if acked[segmentFirst(for: record.sequence)]?.contains(record.sequence) == true { continue }
-            out.append(record)
+        } catch {
+            // The records read before the failure are past `position`: hand them out, or they
+            // would be skipped until the next start. The failure comes back on the next call.
+            if out.isEmpty { throw error }
         }
         return out
     }
 
-    /// Marks a record delivered or dead-lettered (durable at the next ``flush()``).
+    /// Marks a record delivered or dead-lettered (durable at the next ``flush(committed:)``).
     package func acknowledge(_ sequence: UInt64) {
         let first = segmentFirst(for: sequence)
         guard acked[first, default: []].insert(sequence).inserted else { return }
@@ -99,7 +117,8 @@ package final class SpoolReader {
     /// acknowledged in memory is deleted even while its `.acks` cannot be written (a full
     /// disk), and its unwritten acks go with it. Acks that fail to write stay buffered for the
     /// next call.
-    package func flush() throws(SpoolError) {
+    package func flush(committed: CommitMark) throws(SpoolError) {
+        note(committed)
         try deleteCompletedSegments()
         for (first, sequences) in pendingAcks.sorted(by: { $0.key < $1.key }) {
             var buffer: [UInt8] = []
@@ -109,12 +128,28 @@ package final class SpoolReader {
                 Frame.append(payload: payload, to: &buffer)
             }
             let path = ackPath(first)
-            let existing = fileSystem.size(atPath: path)
-            let file = try AppendFile(path: path, length: existing ?? 0, fileSystem: fileSystem)
-            try file.append(buffer)
-            try file.sync()
+            let file: AppendFile
+            if let stale = staleAckFiles.removeValue(forKey: first) {
+                file = stale
+            } else {
+                file = try AppendFile(path: path, length: fileSystem.size(path), fileSystem: fileSystem)
+            }
+            let before = file.length
+            do throws(SpoolError) {
+                try file.append(buffer)
+                try file.sync()
+            } catch {
+                // A failed sync may have dropped the pages: cut them off, so that the acks written
+                // again later do not follow a hole.
+                file.rollBack(to: before)
+                if file.hasStaleTail { staleAckFiles[first] = file }
+                throw error
+            }
             // A new file's name is durable only once its directory is synced.
-            if existing == nil { try fileSystem.syncDirectory(directory) }
+            if !durableAckNames.contains(first) {
+                try fileSystem.syncDirectory(directory)
+                durableAckNames.insert(first)
+            }
             pendingAcks[first] = nil
         }
     }
@@ -123,6 +158,7 @@ package final class SpoolReader {
     /// of them, the sequence the tail ends at (for ``GroupCommitWriter/retireTail(sink:drainedThrough:)``);
     /// otherwise nil.
     package func drainedTail(committed: CommitMark) -> UInt64? {
+        note(committed)
         refreshSegments()
         guard let tail = segments.last, committed.nextSequence > tail,
             position >= committed.nextSequence,
@@ -134,6 +170,7 @@ package final class SpoolReader {
     /// Records below `committed` not yet acknowledged (exact: the segments on disk hold the
     /// contiguous sequences from the first segment's first up to the mark).
     package func pendingCount(committed: CommitMark) -> Int {
+        note(committed)
         guard let first = segments.first, committed.nextSequence > first else { return 0 }
         let acknowledged = acked.values.reduce(0) { $0 + $1.count }
         return max(0, Int(committed.nextSequence - first) - acknowledged)
@@ -143,6 +180,8 @@ package final class SpoolReader {
     package var unflushedCount: Int { pendingAcks.values.reduce(0) { $0 + $1.count } }
 
     private func deleteCompletedSegments() throws(SpoolError) {
+        // Which segment is the tail is the writer's to say: with no mark seen yet, none is deleted.
+        guard tailFirst > 0 else { return }
         refreshSegments()
         var freed = 0
         var deleted = false
@@ -152,10 +191,9 @@ package final class SpoolReader {
             guard UInt64(acked[first]?.count ?? 0) >= end - first else { break }
             if reader?.first == first { reader = nil }
             let segment = DataDirectory.segmentFile(in: directory, first: first)
-            let bytes = fileSystem.size(segment) + fileSystem.size(ackPath(first))
+            let bytes = fileSystem.size(segment)
             do throws(SpoolError) {
                 try fileSystem.remove(segment)
-                try fileSystem.remove(ackPath(first))
             } catch {
                 failure = error
                 break
@@ -163,7 +201,16 @@ package final class SpoolReader {
             freed += bytes
             acked[first] = nil
             pendingAcks[first] = nil
+            staleAckFiles[first] = nil
             deleted = true
+            // An acks file left behind (its removal failed) has no segment: removed at the next start.
+            let acks = fileSystem.size(ackPath(first))
+            do throws(SpoolError) {
+                try fileSystem.remove(ackPath(first))
+                freed += acks
+            } catch {
+                failure = failure ?? error
+            }
         }
         if deleted {
             refreshSegments()
@@ -235,8 +282,28 @@ package final class SpoolReader {
         position = max(position, lost.upperBound)
     }
 
+    /// Removes acks files whose segment is gone (their removal failed after the segment's).
+    private func removeOrphanedAcknowledgements() {
+        let existing = Set(segments)
+        for name in fileSystem.list(directory) where name.hasSuffix(".acks") {
+            guard let first = UInt64(name.dropLast(5)), !existing.contains(first), first < (segments.first ?? 0)
+            else { continue }
+            try? fileSystem.remove(directory + "/" + name)
+        }
+    }
+
+    /// Takes the writer's tail from `committed` (it only ever moves forward).
+    private func note(_ committed: CommitMark) {
+        if committed.tailFirst > tailFirst {
+            tailFirst = committed.tailFirst
+            refreshSegments()
+        }
+    }
+
+    /// The segments listed in the directory, up to the writer's tail once it is known.
     private func refreshSegments() {
-        segments = DataDirectory.segmentFirsts(in: directory, fileSystem: fileSystem).sorted()
+        let listed = DataDirectory.segmentFirsts(in: directory, fileSystem: fileSystem).sorted()
+        segments = tailFirst > 0 ? listed.filter { $0 <= tailFirst } : listed
     }
 
     private func segmentFirst(for sequence: UInt64) -> UInt64 {

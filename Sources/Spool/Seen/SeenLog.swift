@@ -22,6 +22,10 @@ package final class SeenLog {
     /// written ahead of the next append, or by ``syncPending()``.
     private var unwritten: [SeenEntry] = []
     private var unwrittenNowMillis: Int64 = 0
+    /// Files whose sync failed at load: never appended to again (their entries are written anew).
+    private var untrusted = Set<String>()
+    /// Length of `current` at its last successful sync.
+    private var syncedLength = 0
     /// Makes a file's data durable: `AppendFile.sync`; a test can make it fail.
     private let syncFile: (AppendFile) throws(SpoolError) -> Void
 
@@ -60,6 +64,7 @@ package final class SeenLog {
             // Bytes a killed process wrote without syncing are still in the page cache: they are
             // made durable before they are trusted, or, if that fails, written again.
             let durable = (try? fileSystem.syncFile(path)) != nil
+            if !durable { untrusted.insert(path) }
             let scanner = try FrameScanner(path: path, kind: .seenEntry, from: magic.count, fileSystem: fileSystem)
             _ = try scanner.recover(integrity: integrity) { payload, _ in
                 if let entry = SeenEntry(decoding: payload), nowMillis - entry.acceptedAtMillis < windowMillis {
@@ -139,9 +144,14 @@ package final class SeenLog {
             do throws(SpoolError) {
                 try syncFile(current)
                 unsyncedEntries = []
+                syncedLength = current.length
                 return
             } catch {
                 poisoned = true
+                // The kernel may have dropped those pages while still showing them: cut them off
+                // (or zero them), so that a restart never reads entries that are not on disk.
+                // They are written again below, into a fresh file.
+                current.rollBack(to: syncedLength)
             }
         }
         try startFreshFile()
@@ -168,6 +178,7 @@ package final class SeenLog {
             throw error
         }
         current = file
+        syncedLength = file.length
         unsyncedEntries = []
         poisoned = false
     }
@@ -183,16 +194,31 @@ package final class SeenLog {
         if current != nil { try syncPending() }
         if let current, hour == currentHour { return current }
         let path = Self.path(directory, hour: hour)
-        var length = fileSystem.size(path)
+        if untrusted.contains(path) {
+            // Its pages may be lost: this hour goes on in a fresh file.
+            currentHour = hour
+            try startFreshFile()
+            removeExpired(nowMillis: nowMillis)
+            return current!
+        }
+        let length = fileSystem.size(path)
         let file = try AppendFile(path: path, length: length, fileSystem: fileSystem)
         if length < SpoolFormat.seenMagic.count {
             file.rollBack(to: 0)
-            try file.append(SpoolFormat.seenMagic)
-            try file.sync()
-            try fileSystem.syncDirectory(directory)
-            length = file.length
+            do throws(SpoolError) {
+                try file.append(SpoolFormat.seenMagic)
+                try file.sync()
+            } catch {
+                // A failed sync may have dropped the magic's pages: start over next time.
+                file.rollBack(to: 0)
+                throw error
+            }
         }
+        // Whoever made the file (an attempt that failed before this sync, a killed process), its
+        // name is durable before an entry in it is trusted.
+        try fileSystem.syncDirectory(directory)
         current = file
+        syncedLength = file.length
         currentHour = hour
         removeExpired(nowMillis: nowMillis)
         return file

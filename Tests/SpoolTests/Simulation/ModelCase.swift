@@ -22,6 +22,7 @@ struct ModelCase: CustomStringConvertible {
     func run(tracing: Bool = false) -> (violation: ModelRun.Violation?, statistics: ModelRun.Statistics) {
         let run = ModelRun(seed: seed, segmentBytes: segmentBytes, maxSpoolBytes: maxSpoolBytes)
         run.tracing = tracing
+        run.disk.keepJournal(tracing)
         let violation = run.run(steps)
         return (violation, run.statistics)
     }

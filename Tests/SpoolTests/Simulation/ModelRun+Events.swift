@@ -27,13 +27,14 @@ extension ModelRun {
         for event in events {
             guard !process.inFlight.contains(event.id) else { continue }
             if process.dedupe.contains(testFingerprint(Self.key(event.id)), nowMillis: now) {
-                guard let sinks = lastAttempt[event.id] else {
+                guard let tried = attempts[event.id] else {
                     return fail(
                         .duplicateWithoutCommit, "event \(event.id) is a duplicate but never reached the writer")
                 }
-                // A duplicate promises delivery as much as a 200 does.
+                // A duplicate promises delivery as much as a 200 does: some attempt's commit was
+                // complete (a failed one may have left complete records), so all of its routes.
                 acknowledged.insert(event.id)
-                mustDeliver[event.id, default: []].formUnion(sinks)
+                if mustDeliver[event.id] == nil { mustDeliverOneOf[event.id] = tried }
                 continue
             }
             if acknowledged.contains(event.id) {
@@ -45,6 +46,7 @@ extension ModelRun {
                 if !sinks.contains(name) { sinks.append(name) }
             }
             lastAttempt[event.id] = sinks
+            if !(attempts[event.id]?.contains(sinks) ?? false) { attempts[event.id, default: []].append(sinks) }
             process.inFlight.insert(event.id)
             queue(request(event.id, sinks: sinks), id: event.id, into: process)
         }
@@ -75,6 +77,7 @@ extension ModelRun {
                 acknowledged.insert(answer.id)
                 statistics.acknowledged += 1
                 mustDeliver[answer.id, default: []].formUnion(sinks)
+                mustDeliverOneOf[answer.id] = nil
                 for sink in sinks where reaped.contains(sink) {
                     fail(.stranded, "event \(answer.id) was committed to '\(sink)', whose worker had been stopped")
                 }
@@ -137,9 +140,9 @@ extension ModelRun {
     }
 
     func flush(_ name: String) {
-        guard let worker = process?.workers[name] else { return }
+        guard let process, let worker = process.workers[name] else { return }
         do {
-            try worker.reader.flush()
+            try worker.reader.flush(committed: process.engine.commitMark(sink: name))
             guard !disk.crashed else { return }
             durableAcks[name, default: []].formUnion(worker.acknowledged)
             worker.acknowledged = []

@@ -88,6 +88,7 @@ extension ModelRun {
     /// every route is accepted); then, restarted with every route restored, it delivers
     /// everything; then each acknowledged event must have reached each of its routes.
     func finish() {
+        step += 1
         disk.disarm()
         disk.capacity = nil
         if disk.crashed { restart(.kill) }
@@ -110,6 +111,10 @@ extension ModelRun {
             submit([.init(id: probe, routes: Array(0..<table.count))])
             commit()
             healed = acknowledged.contains(probe)
+            if tracing {
+                for line in disk.takeJournal() where !line.hasPrefix("read ") { trace("    final: \(line)") }
+                for line in disk.listing(data) { trace("    final: \(line)") }
+            }
         }
         if !healed {
             let error = process?.engine.lastError.map { "\($0)" } ?? "none"
@@ -140,14 +145,19 @@ extension ModelRun {
 
     private func checkDelivered() {
         guard let process else { return }
+        func reached(_ id: Int, _ sink: String) -> Bool {
+            let lastReplay = replayed[sink]?[id] ?? -1
+            if let at = delivered[sink]?[id], at > lastReplay { return true }
+            return ((try? process.deadLetters(sink).select(.init(ids: [Self.key(id)])).count) ?? 0) > 0
+        }
         for (id, sinks) in mustDeliver.sorted(by: { $0.key < $1.key }) {
-            for sink in sinks.sorted() {
-                let lastReplay = replayed[sink]?[id] ?? -1
-                if let at = delivered[sink]?[id], at > lastReplay { continue }
-                let dead = (try? process.deadLetters(sink).select(.init(ids: [Self.key(id)])).count) ?? 0
-                if dead > 0 { continue }
+            for sink in sinks.sorted() where !reached(id, sink) {
                 return fail(.lost, "event \(id) was acknowledged for '\(sink)' and never reached it")
             }
+        }
+        for (id, alternatives) in mustDeliverOneOf.sorted(by: { $0.key < $1.key })
+        where !alternatives.contains(where: { $0.allSatisfy { reached(id, $0) } }) {
+            return fail(.lost, "event \(id) was answered duplicate, but no attempt's routes \(alternatives) all got it")
         }
     }
 }

@@ -56,6 +56,10 @@ final class ModelRun {
 
     /// The sinks of each event's latest attempt that reached the writer.
     var lastAttempt: [Int: [String]] = [:]
+    /// The sinks of every attempt of each event that reached the writer.
+    var attempts: [Int: [[String]]] = [:]
+    /// Events answered only "duplicate": all the routes of one of these attempts must be reached.
+    var mustDeliverOneOf: [Int: [[String]]] = [:]
     /// Events answered 200 (stored or duplicate), and the routes each must reach.
     var acknowledged: Set<Int> = []
     var mustDeliver: [Int: Set<String>] = [:]
@@ -123,7 +127,10 @@ final class ModelRun {
             if process == nil { start() }
             trace("\(next)")
             perform(next)
-            if tracing { for line in disk.listing(data) { trace("    \(line)") } }
+            if tracing {
+                for line in disk.takeJournal() where !line.hasPrefix("read ") { trace("    call: \(line)") }
+                for line in disk.listing(data) { trace("    \(line)") }
+            }
             checkIntegrity()
             if violation != nil { break }
         }

@@ -40,7 +40,7 @@ import Testing
         for record in try reader.next(limit: 100, committed: engine.commitMark(sink: "a")) {
             reader.acknowledge(record.sequence)
         }
-        try reader.flush()
+        try reader.flush(committed: engine.commitMark(sink: "a"))
         #expect(!disk.list(DataDirectory(data).spool("a")).contains("00000000000000000001.seg"))
         disk.restart(powerCut: true)
         engine = try open()
@@ -58,7 +58,7 @@ import Testing
         for record in try reader.next(limit: 100, committed: engine.commitMark(sink: "a")) {
             reader.acknowledge(record.sequence)
         }
-        try reader.flush()
+        try reader.flush(committed: engine.commitMark(sink: "a"))
         #expect(!disk.list(DataDirectory(data).spool("a")).contains("00000000000000000001.seg"))
         disk.restart(powerCut: true)
         engine = try open()

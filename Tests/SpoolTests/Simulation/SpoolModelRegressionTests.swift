@@ -108,4 +108,27 @@ import Testing
                     .reap,
                 ]))
     }
+
+    /// Finding 1, as the model test found it on the code before the fix: the tail had to roll
+    /// while no spare segment was left, the new segment's sync failed, and the file stayed. The
+    /// reader took it for the tail, deleted the real one (every record in it was dead-lettered),
+    /// and the next event was synced into the deleted file and acknowledged.
+    @Test func aFailedSegmentCreationNeverMakesTheReaderDeleteTheLiveTail() {
+        expectKept(
+            ModelCase(
+                seed: 36, segmentBytes: 256, maxSpoolBytes: 512,
+                steps: [
+                    .submit([.init(id: 5, routes: [1])]),
+                    .submit([.init(id: 15, routes: [1])]),
+                    .removeRoute(0),
+                    .commit,
+                    .deliver(route: 1, count: 2, outcome: .dead),
+                    .submit([.init(id: 16, routes: [0]), .init(id: 17, routes: [2])]),
+                    .commit,
+                    .fail(.sync, errno: EIO, skip: 2),
+                    .deliver(route: 1, count: 1, outcome: .dead),
+                    .reclaim(route: 3),
+                    .replay(route: 1, count: 1),
+                ]))
+    }
 }

@@ -11,7 +11,7 @@ import Testing
 /// broken promise; `SPOOL_MODEL_TRACE=1` prints what each step of that sequence did.
 /// `ops/soak --simulate` runs many more seeds.
 @Suite struct SpoolModelTests {
-    @Test(.disabled("until the defects it reports are fixed (issue 18)")) func randomSequencesKeepEveryPromise() {
+    @Test func randomSequencesKeepEveryPromise() {
         let environment = ProcessInfo.processInfo.environment
         let sequences = environment["SPOOL_MODEL_SEQUENCES"].flatMap { Int($0) } ?? 300
         let first = environment["SPOOL_MODEL_SEED"].flatMap { UInt64($0) } ?? 1

@@ -41,6 +41,9 @@ package final class SimulatedDisk: FileSystem {
         var held: [(operation: Operation, pathContains: String?)] = []
         var waiting = 0
         var journal: [String]?
+        var sparing = 0
+        var callsSinceFailedSync: Int?
+        var stoppedAfterFailedSync = false
     }
 
     private let state = Mutex(State())
@@ -77,6 +80,19 @@ package final class SimulatedDisk: FileSystem {
         state.withLock { $0.crashCountdown = calls }
     }
 
+    /// A crash that would come within this many calls after a failed sync waits until they are
+    /// over. Nothing can tell, after a restart, which pages a failed `fdatasync` dropped (Linux
+    /// reports the error once, to the process that died), so a crash there is a loss no code can
+    /// prevent; the relay's own reaction to the failure (cutting the bytes off) takes a few calls.
+    package var crashSparingAfterFailedSync: Int {
+        get { state.withLock { $0.sparing } }
+        set { state.withLock { $0.sparing = newValue } }
+    }
+
+    /// Whether the "process" stopped (a restart) within ``crashSparingAfterFailedSync`` calls of a
+    /// failed sync: what that sync dropped may since have been read as if it were on disk.
+    package var stoppedAfterFailedSync: Bool { state.withLock { $0.stoppedAfterFailedSync } }
+
     /// Clears armed faults and a crash not yet reached.
     package func disarm() {
         state.withLock { state in
@@ -100,6 +116,7 @@ package final class SimulatedDisk: FileSystem {
     /// `tornWrites`, a random share of each file's unsynced appended bytes.
     package func restart(powerCut: Bool, tornWrites: ((Int) -> Double)? = nil) {
         state.withLock { state in
+            if let since = state.callsSinceFailedSync, since <= state.sparing { state.stoppedAfterFailedSync = true }
             if powerCut {
                 state.model.powerCut(keepUnsynced: tornWrites ?? { _ in 0 })
             } else {
@@ -168,13 +185,15 @@ package final class SimulatedDisk: FileSystem {
         let failure: SpoolError? = state.withLock { state in
             state.calls += 1
             if state.crashed { return DiskModel.fail(operation.rawValue, path, EIO) }
+            if let since = state.callsSinceFailedSync { state.callsSinceFailedSync = since + 1 }
+            let spared = state.callsSinceFailedSync.map { $0 <= state.sparing } ?? false
             if let countdown = state.crashCountdown {
-                if countdown == 0 {
+                if countdown == 0, !spared {
                     state.crashed = true
                     state.crashCountdown = nil
                     return DiskModel.fail(operation.rawValue, path, EIO)
                 }
-                state.crashCountdown = countdown - 1
+                state.crashCountdown = max(0, countdown - 1)
             }
             guard
                 let index = state.faults.firstIndex(where: {
@@ -186,6 +205,7 @@ package final class SimulatedDisk: FileSystem {
                 return nil
             }
             let fault = state.faults.remove(at: index)
+            if operation == .sync { state.callsSinceFailedSync = 0 }
             return DiskModel.fail(operation.rawValue, path, fault.errno)
         }
         if let failure { throw failure }

@@ -18,9 +18,9 @@ package final class CommitEngine: @unchecked Sendable {
         case retireTail(sink: String, drainedThrough: UInt64)
         /// The sink's route was removed: appends naming it from now on are refused, so its
         /// commit mark is final (its worker may stop once it has delivered up to it).
-        case stopAccepting(sink: String)
+        case stopAccepting(sink: String, request: Int)
         /// The sink's route is in the table (again): appends naming it are taken.
-        case accept(sink: String)
+        case accept(sink: String, request: Int)
         /// Something changed (space was freed): publish figures and health.
         case wake
     }
@@ -45,7 +45,10 @@ package final class CommitEngine: @unchecked Sendable {
     /// to it commits.
     private let full = Mutex<[String: SpoolError]>([:])
     /// Sinks that take no appends, with their final commit mark.
-    private let closed = Mutex<[String: UInt64]>([:])
+    private let closed = Mutex<[String: (mark: UInt64, request: Int)]>([:])
+    /// The newest stop or accept asked for, per sink (numbered as asked, before the writer
+    /// performs it): a closure that a later request overtook says nothing.
+    private let requests = Mutex<[String: Int]>([:])
 
     /// Opens every spool under the data directory plus `sinks`, recovers their tails, and adds to
     /// `dedupe` (fingerprinted with `fingerprint`) the keys whose commit completed: a key already
@@ -64,17 +67,16 @@ package final class CommitEngine: @unchecked Sendable {
         var reports: [GroupCommitWriter.RecoveryReport] = []
         let now = configuration.clock()
         let existing = configuration.fileSystem.list(state.spoolRoot)
-        var tails: [String: (acceptedAtMillis: Int64, fanOut: Int, spools: Int)] = [:]
+        // Each commit of a key (Moda's retry of an event whose first commit a crash cut short is
+        // another one) counts the spools holding its record; a key is complete if one is.
+        var commits: [TailCommit: Int] = [:]
         for name in Set(existing + sinks).sorted() {
             let spool = try state.spool(named: name)
             let recovered = spool.recovery
-            var here = Set<String>()
-            for (key, acceptedAt, fanOut) in recovered.tailKeys where here.insert(key).inserted {
-                var entry = tails[key] ?? (acceptedAt, fanOut, 0)
-                entry.acceptedAtMillis = max(entry.acceptedAtMillis, acceptedAt)
-                entry.fanOut = max(entry.fanOut, fanOut)
-                entry.spools += 1
-                tails[key] = entry
+            var here = Set<TailCommit>()
+            for (key, acceptedAt, fanOut) in recovered.tailKeys where fanOut != SpoolRecord.replayFanOut {
+                let commit = TailCommit(key: key, acceptedAtMillis: acceptedAt, fanOut: fanOut)
+                if here.insert(commit).inserted { commits[commit, default: 0] += 1 }
             }
             reports.append(
                 .init(sink: name, tailRecords: recovered.tailKeys.count, truncatedBytes: recovered.truncatedBytes))
@@ -85,11 +87,18 @@ package final class CommitEngine: @unchecked Sendable {
         var restored: [SeenEntry] = []
         var complete: [(key: String, entry: SeenEntry)] = []
         var cutShort: [(key: String, entry: SeenEntry)] = []
+        var tails: [String: (acceptedAtMillis: Int64, complete: Bool)] = [:]
+        for (commit, spools) in commits {
+            var tail = tails[commit.key] ?? (commit.acceptedAtMillis, false)
+            tail.acceptedAtMillis = max(tail.acceptedAtMillis, commit.acceptedAtMillis)
+            tail.complete = tail.complete || commit.fanOut == 0 || spools >= commit.fanOut
+            tails[commit.key] = tail
+        }
         for (key, tail) in tails.sorted(by: { $0.key < $1.key }) {
             let entry = SeenEntry(key: fingerprint(key), acceptedAtMillis: tail.acceptedAtMillis)
             if dedupe.contains(entry.key, nowMillis: now) {
                 continue
-            } else if tail.fanOut == 0 || tail.spools >= tail.fanOut {
+            } else if tail.complete {
                 complete.append((key, entry))
             } else {
                 cutShort.append((key, entry))
@@ -183,11 +192,11 @@ package final class CommitEngine: @unchecked Sendable {
             switch job {
             case .append(let request, let completion):
                 batch.append((request, completion))
-            case .stopAccepting(let sink):
+            case .stopAccepting(let sink, let request):
                 touched.formUnion(commit(batch))
                 batch = []
-                state.stopAccepting(sink: sink)
-            case .accept(let sink):
+                state.stopAccepting(sink: sink, request: request)
+            case .accept(let sink, _):
                 touched.formUnion(commit(batch))
                 batch = []
                 state.accept(sink: sink)
@@ -219,7 +228,30 @@ package final class CommitEngine: @unchecked Sendable {
     }
 
     /// The final commit mark of `sink` if it takes no appends (its route was removed), else nil.
-    package func closedMark(sink: String) -> UInt64? { closed.withLock { $0[sink] } }
+    package func closedMark(sink: String) -> UInt64? {
+        let newest = requests.withLock { $0[sink] }
+        return closed.withLock { closed in
+            guard let entry = closed[sink], entry.request == newest else { return nil }
+            return entry.mark
+        }
+    }
+
+    /// The job that stops appends to `sink` (numbered now, so that a later accept overtakes it).
+    package func stopAcceptingJob(sink: String) -> Job {
+        .stopAccepting(sink: sink, request: nextRequest(sink))
+    }
+
+    /// The job that takes appends to `sink` again.
+    package func acceptJob(sink: String) -> Job {
+        .accept(sink: sink, request: nextRequest(sink))
+    }
+
+    private func nextRequest(_ sink: String) -> Int {
+        requests.withLock { requests in
+            requests[sink, default: 0] += 1
+            return requests[sink]!
+        }
+    }
 
     /// Stops the sync helpers and makes deferred seen entries durable, so the next start needs
     /// no spool scan for them.
@@ -261,4 +293,11 @@ package final class CommitEngine: @unchecked Sendable {
         if lastError?.code == .diskFull || lastError?.code == .spoolFull { return true }
         return full.withLock { $0[sink] != nil }
     }
+}
+
+/// One commit of an event as the records in spool tails show it.
+private struct TailCommit: Hashable {
+    var key: String
+    var acceptedAtMillis: Int64
+    var fanOut: Int
 }

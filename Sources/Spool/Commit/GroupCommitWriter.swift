@@ -111,13 +111,13 @@ package final class GroupCommitWriter: Sendable {
     /// retry is routed by the routes in force), and its commit mark becomes final
     /// (``closedMark(sink:)``), so its worker can tell when it has delivered everything.
     package func stopAccepting(sink: String) {
-        _ = queue.push(.stopAccepting(sink: sink))
+        _ = queue.push(engine.stopAcceptingJob(sink: sink))
     }
 
     /// `sink`'s route is in force (again): appends naming it are taken. Queued before the route
     /// table that names it is swapped in.
     package func accept(sink: String) {
-        _ = queue.push(.accept(sink: sink))
+        _ = queue.push(engine.acceptJob(sink: sink))
     }
 
     /// The final commit mark of `sink` once the writer has stopped taking appends for it.

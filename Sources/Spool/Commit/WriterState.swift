@@ -17,11 +17,11 @@ final class WriterState {
     /// Sinks that got records in the commits since the last ``takeStoredSinks()``.
     private var storedSinks = Set<String>()
     /// Sinks whose route was removed, with their final commit mark: appends naming them are refused.
-    private(set) var closedSinks: [String: UInt64] = [:]
+    private(set) var closedSinks: [String: (mark: UInt64, request: Int)] = [:]
 
     /// Appends naming `sink` are refused from now on; its commit mark stays where it is.
-    func stopAccepting(sink: String) {
-        closedSinks[sink] = spools[sink]?.nextSequence ?? 1
+    func stopAccepting(sink: String, request: Int) {
+        closedSinks[sink] = (spools[sink]?.nextSequence ?? 1, request)
     }
 
     /// Appends naming `sink` are taken again.
@@ -173,7 +173,8 @@ final class WriterState {
                 }
                 let payload = SpoolRecord(
                     sequence: 0, acceptedAtMillis: request.acceptedAtMillis, dedupeKey: request.dedupeKey,
-                    eventType: request.eventType, body: request.body, fanOut: distinct.count
+                    eventType: request.eventType, body: request.body,
+                    fanOut: request.marksSeen ? distinct.count : SpoolRecord.replayFanOut
                 ).encoded()
                 let framedBytes = Frame.headerBytes + payload.count
                 // All or nothing: every spool must have room before any gets the record.

@@ -17,8 +17,14 @@ package struct SpoolRecord: Sendable, Equatable {
     package var dedupeKey: String
     package var eventType: String
     package var body: [UInt8]
-    /// How many spools the commit that wrote this record appended the event to; 0: unknown.
+    /// How many spools the commit that wrote this record appended the event to; 0: unknown;
+    /// ``replayFanOut``: a replay of a dead letter wrote it.
     package var fanOut: Int
+
+    /// The fan-out of a record a replay wrote: delivered like any other, but no evidence that its
+    /// event was accepted (its commit may never have completed), so recovery never takes its key
+    /// as seen from it.
+    package static let replayFanOut = Int(UInt16.max)
 
     package init(
         sequence: UInt64, acceptedAtMillis: Int64, dedupeKey: String, eventType: String, body: [UInt8],

@@ -18,6 +18,9 @@ package final class SpoolReader {
     private var pendingAcks: [UInt64: [UInt64]] = [:]
     /// Acks files whose name is known to be durable (their directory was synced since they were made).
     private var durableAckNames = Set<UInt64>()
+    /// Segments were deleted but the directory sync that makes it durable failed: done first at
+    /// the next flush (until then a power cut brings them back, with acks that were never written).
+    private var deletionUnsynced = false
     /// Acks files a failed write left bytes at the end of, kept open until those are cut off.
     private var staleAckFiles: [UInt64: AppendFile] = [:]
     private var reader: (first: UInt64, reader: SegmentReader)?
@@ -217,7 +220,11 @@ package final class SpoolReader {
             // Every sequence below the first segment left is acknowledged: read on from there.
             if let first = segments.first { position = max(position, first) }
             onSegmentsDeleted(freed)
+            deletionUnsynced = true
+        }
+        if deletionUnsynced {
             try fileSystem.syncDirectory(directory)
+            deletionUnsynced = false
         }
         if let failure { throw failure }
     }

@@ -73,6 +73,12 @@ package final class SeenLog {
                 }
             }
         }
+        guard !untrusted.isEmpty else { return }
+        // Which of their pages reached the disk is unknown: their entries go into a fresh file at
+        // once, synced, and then the files go, before anything relies on them.
+        try append([], nowMillis: nowMillis, sync: true)
+        for path in untrusted.sorted() where current?.path != path { try fileSystem.remove(path) }
+        try fileSystem.syncDirectory(directory)
     }
 
     /// Keeps `entries` to write with the next append or ``syncPending()``: keys that must be in
@@ -201,7 +207,12 @@ package final class SeenLog {
             removeExpired(nowMillis: nowMillis)
             return current!
         }
-        let length = fileSystem.size(path)
+        var length = fileSystem.size(path)
+        if length == SpoolFormat.seenMagic.count,
+            (try? fileSystem.readPrefix(path, count: length)) != SpoolFormat.seenMagic
+        {
+            length = 0  // a magic a failed write left zeroed, with nothing after it: written again
+        }
         let file = try AppendFile(path: path, length: length, fileSystem: fileSystem)
         if length < SpoolFormat.seenMagic.count {
             file.rollBack(to: 0)

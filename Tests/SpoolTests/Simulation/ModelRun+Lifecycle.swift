@@ -8,7 +8,7 @@ extension ModelRun {
         let name = candidates[index % candidates.count]
         guard !table.contains(name) else { return }
         if let process {
-            process.queued.append(.accept(sink: name))
+            process.queued.append(process.engine.acceptJob(sink: name))
             if process.workers[name] != nil {
                 // Removed and draining: the fleet restarts its worker (stopping flushes).
                 flush(name)
@@ -29,7 +29,7 @@ extension ModelRun {
         guard !table.isEmpty else { return }
         let name = table.remove(at: index % table.count)
         process?.workers[name]?.draining = true
-        process?.queued.append(.stopAccepting(sink: name))
+        if let process { process.queued.append(process.engine.stopAcceptingJob(sink: name)) }
     }
 
     /// As the fleet does: a draining worker stops once the writer takes no more appends for its
@@ -55,7 +55,7 @@ extension ModelRun {
         } catch {
             process = nil
             statistics.failedStarts += 1
-            if disk.crashed { disk.restart(powerCut: false) }
+            disk.restart(powerCut: false)  // the process exits
         }
     }
 

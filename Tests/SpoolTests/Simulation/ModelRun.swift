@@ -37,6 +37,8 @@ final class ModelRun {
         var acknowledged = 0
         var deliveries = 0
         var refusals = 0
+        /// Damage found after a failed fdatasync whose process stopped at once (see ``checkIntegrity()``).
+        var toleratedDamage = 0
     }
 
     let disk = SimulatedDisk()
@@ -82,6 +84,7 @@ final class ModelRun {
         configuration.fileSystem = disk
         configuration.syncHelpers = 0
         configuration.integrity = integrity
+        disk.crashSparingAfterFailedSync = 12
         let clock = self.clock
         clock.millis.store(1_800_000_000_000 + Int64(seed % 3_600) * 1000, ordering: .relaxed)
         configuration.clock = { clock.millis.load(ordering: .relaxed) }
@@ -125,6 +128,7 @@ final class ModelRun {
                 restart(.kill)
             }
             if process == nil { start() }
+            clock.millis.add(1, ordering: .relaxed)
             trace("\(next)")
             perform(next)
             if tracing {
@@ -166,8 +170,17 @@ final class ModelRun {
         return names[index % names.count]
     }
 
+    /// Damage is a broken promise, except after a failed fdatasync whose process then stopped at
+    /// once (it crashed, or its start failed): nothing can tell afterwards which bytes that sync
+    /// dropped, so bytes of the failed commit may be read and then found damaged. Reported
+    /// loudly, it loses nothing acknowledged: the other checks still hold.
     func checkIntegrity() {
-        if let damage = integrity.recentDamage.first { fail(.damage, "\(damage)") }
+        guard let damage = integrity.recentDamage.first else { return }
+        if disk.stoppedAfterFailedSync {
+            statistics.toleratedDamage += 1
+            return
+        }
+        fail(.damage, "\(damage)")
     }
 }
 

@@ -131,4 +131,44 @@ import Testing
                     .replay(route: 1, count: 1),
                 ]))
     }
+
+    /// A route removed, added back and removed again: the first removal's final mark still stood
+    /// when the fleet looked, though an event for the route added back was queued; the worker
+    /// stopped before it committed. A closure now counts only if no later request overtook it.
+    @Test func aRouteRemovedAgainIsNotReapedOnItsFirstRemovalsMark() {
+        expectKept(
+            ModelCase(
+                seed: 5361, segmentBytes: 1024, maxSpoolBytes: 8192,
+                steps: [
+                    .removeRoute(0),
+                    .removeRoute(0),
+                    .commit,
+                    .addRoute(1),
+                    .submit([.init(id: 14, routes: [1])]),
+                    .removeRoute(2),
+                    .reap,
+                ]))
+    }
+
+    /// An event whose commit a crash cut short (in one of its two spools) was dead-lettered there
+    /// and replayed; recovery took the replay's record for a complete commit of the event, so
+    /// Moda's retry was answered duplicate and the other route never got it. A replay's records
+    /// now never make a key seen.
+    @Test func aReplayedRecordIsNoEvidenceThatItsEventWasAccepted() {
+        expectKept(
+            ModelCase(
+                seed: 3268, segmentBytes: 256, maxSpoolBytes: 1_073_741_824,
+                steps: [
+                    .crash(afterCalls: 16),
+                    .submit([.init(id: 7, routes: [0])]),
+                    .submit([.init(id: 8, routes: [0]), .init(id: 10, routes: [3])]),
+                    .commit,
+                    .submit([.init(id: 11, routes: [0]), .init(id: 12, routes: [2, 0, 1])]),
+                    .commit,
+                    .deliver(route: 2, count: 4, outcome: .dead),
+                    .replay(route: 0, count: 1),
+                    .restart(.kill),
+                    .submit([.init(id: 12, routes: [3])]),
+                ]))
+    }
 }

@@ -59,10 +59,12 @@ extension ModelRun.Statistics: CustomStringConvertible {
         acknowledged += other.acknowledged
         deliveries += other.deliveries
         refusals += other.refusals
+        toleratedDamage += other.toleratedDamage
     }
 
     var description: String {
         "\(steps) steps, \(calls) file calls, \(acknowledged) events acknowledged, \(deliveries) deliveries, "
-            + "\(refusals) refusals, \(crashes) crashes, \(powerCuts) power cuts, \(failedStarts) failed starts"
+            + "\(refusals) refusals, \(crashes) crashes, \(powerCuts) power cuts, \(failedStarts) failed starts, "
+            + "\(toleratedDamage) damage findings after a failed fdatasync and a stop"
     }
 }

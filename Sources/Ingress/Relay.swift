@@ -144,7 +144,8 @@ package final class Relay: Sendable {
         WebhookHandler.Configuration(
             path: settings.path, maxBodyBytes: settings.maxBodyBytes,
             requestTimeout: .nanoseconds(settings.requestTimeout.wholeNanoseconds),
-            headerTimeout: .nanoseconds(settings.headerTimeout.wholeNanoseconds), idleTimeout: idleTimeout)
+            headerTimeout: .nanoseconds(settings.headerTimeout.wholeNanoseconds),
+            commitTimeout: .nanoseconds(settings.commitTimeout.wholeNanoseconds), idleTimeout: idleTimeout)
     }
 
     /// How long an idle connection stays open, on either listener.
@@ -158,6 +159,11 @@ package final class Relay: Sendable {
         if shuttingDown { problems.append("shutting down") }
         if let problem = cluster?.problem { problems.append(problem) }
         if let error = writer.lastError { problems.append("spool: last commit failed: \(error)") }
+        if let busy = writer.busyFor, busy > settings.commitTimeout {
+            problems.append(
+                "spool: a commit has run for \(busy.wholeMilliseconds) ms (commit_timeout \(settings.commitTimeout)): "
+                    + "the disk is not completing writes; events get 503")
+        }
         for (sink, error) in writer.fullSpools.sorted(by: { $0.key < $1.key }) {
             problems.append("spool: sink '\(sink)' refuses events until delivery frees room: \(error.message)")
         }
@@ -184,6 +190,7 @@ package final class Relay: Sendable {
     package func metricsExposition() -> [UInt8] {
         metrics.readiness(readiness().isReady)
         metrics.bufferedBodyBytes.set(budget.inUse)
+        metrics.commitRunning.set((writer.busyFor ?? .zero).secondsValue)
         let full = writer.fullSpools
         for (sink, stats) in writer.statistics() {
             metrics.spool(sink: sink, bytes: stats.bytes, segments: stats.segments, full: full[sink] != nil)

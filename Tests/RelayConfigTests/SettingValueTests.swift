@@ -72,6 +72,8 @@ import Testing
         #expect(settings.problems.first?.hasPrefix("spool_max_bytes (104857600 bytes) must be at least twice") == true)
         settings.segmentBytes = 50 << 20
         #expect(settings.problems.isEmpty)
+        settings.commitTimeout = .seconds(25)
+        #expect(settings.problems.first?.hasPrefix("commit_timeout (25.0 seconds) must be at most 20s") == true)
     }
 
     @Test func tokensAndSecretsAreLoadedFromTheirFiles() throws {

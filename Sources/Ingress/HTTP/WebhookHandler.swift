@@ -15,6 +15,8 @@ import NIOHTTP1
 ///   ``BodyBudget`` (503). Refusals are answered at once; a small body still on its way is read
 ///   and dropped so the connection can be kept, a large one closes it.
 /// - **Request deadline** (`request_timeout`, from the head): 408 if the body does not arrive.
+/// - **Commit deadline** (`commit_timeout`, from the end of the body): 503 if the event is not
+///   durable by then (a hung disk), and the connection closes; the commit's late outcome is dropped.
 /// - **Idle timeout** (`idle_timeout`): a connection that neither sends nor receives a byte for
 ///   this long is closed (never while its own answer is being decided).
 /// - **Pipelining with backpressure**: parts that arrive while a request is being answered are
@@ -36,6 +38,7 @@ final class WebhookHandler: ChannelDuplexHandler, RemovableChannelHandler {
         var maxBodyBytes: Int
         var requestTimeout: TimeAmount
         var headerTimeout: TimeAmount
+        var commitTimeout: TimeAmount
         var idleTimeout: TimeAmount
     }
 
@@ -169,7 +172,7 @@ final class WebhookHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 finishRequest(context: context, keepAlive: keepAlive)
             case .receiving(let head, let body):
                 state = .answering
-                cancelDeadline()
+                schedule(configuration.commitTimeout, context: context)
                 dispatch(context: context, head: head, body: body)
             default:
                 break
@@ -232,10 +235,11 @@ final class WebhookHandler: ChannelDuplexHandler, RemovableChannelHandler {
             })
     }
 
-    /// The accept pipeline's answer to the request in flight.
+    /// The accept pipeline's answer to the request in flight (dropped if the commit deadline
+    /// answered it already).
     private func answered(_ outcome: IngressOutcome, keepAlive: Bool, context: ChannelHandlerContext) {
-        respond(context: context, keepAlive: keepAlive, outcome: outcome, logged: true)
         guard case .answering = state else { return }
+        respond(context: context, keepAlive: keepAlive, outcome: outcome, logged: true)
         finishRequest(context: context, keepAlive: keepAlive)
         replayQueued(context: context)
     }
@@ -321,7 +325,15 @@ final class WebhookHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 context: context, keepAlive: false,
                 outcome: .rejected(408, .requestTimeout, "request not completed within the request timeout"))
             state = .closing
-        case .answering, .closing:
+        case .answering:
+            // The writer has not made the event durable in time (a hung disk): Moda gets a 503
+            // well inside its 30 s and retries; if the commit lands later, the retry is a duplicate.
+            respond(
+                context: context, keepAlive: false,
+                outcome: .rejected(
+                    503, .commitTimeout, "the event was not stored durably within the commit timeout; retry"))
+            state = .closing
+        case .closing:
             break
         }
     }

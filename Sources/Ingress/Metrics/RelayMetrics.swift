@@ -28,6 +28,7 @@ package final class RelayMetrics: Sendable {
         case expectationFailed = "expectation_failed"
         case overloaded
         case unavailable
+        case commitTimeout = "commit_timeout"
     }
 
     package static let maxUnknownTypeLabels = 32
@@ -44,6 +45,8 @@ package final class RelayMetrics: Sendable {
     package let openConnections: Metrics.Meter
     /// Request-body bytes held in memory now (refreshed at each scrape).
     package let bufferedBodyBytes: Metrics.Meter
+    /// Seconds the spool writer's current batch has run (0 between batches; refreshed at each scrape).
+    package let commitRunning: Metrics.Meter
     private let perSink = Mutex<[String: SinkMeters]>([:])
 
     private typealias SinkMeters = (
@@ -105,6 +108,11 @@ package final class RelayMetrics: Sendable {
             "ingress_buffered_body", "bytes", "Request-body bytes held in memory now, across connections.")
         self.bufferedBodyBytes = Metrics.Meter(
             label: buffered.name, dimensions: [], handler: registry.makeGauge(descriptor: buffered), factory: factory)
+        let running = Self.descriptor(
+            "spool_commit_running", "seconds",
+            "How long the spool writer's current batch has run; 0 between batches. Past commit_timeout: a stuck disk.")
+        self.commitRunning = Metrics.Meter(
+            label: running.name, dimensions: [], handler: registry.makeGauge(descriptor: running), factory: factory)
         let routes = Self.descriptor("routes", "", "Loaded routes by state (enabled or disabled).")
         var routeStates: [String: Metrics.Meter] = [:]
         for state in ["enabled", "disabled"] {

@@ -23,6 +23,7 @@ import RelayCore
 /// | `idle_timeout` | duration | `60s` |
 /// | `header_timeout` | duration: a request head must arrive this soon after accept or the last answer | `10s` |
 /// | `request_timeout` | duration | `10s` |
+/// | `commit_timeout` | duration: an event not durable this soon gets 503 (Moda waits 30 s at most) | `5s` |
 /// | `spool_max_bytes` | size, per sink | `1GiB` |
 /// | `segment_bytes` | size | `64MiB` |
 /// | `tls_cert`, `tls_key` | PEM files (chain allowed) | none: plain HTTP |
@@ -56,6 +57,9 @@ package struct RelaySettings: Sendable, Equatable {
     /// How soon after accept, or after the previous answer, a request head must be complete.
     package var headerTimeout: Duration = .seconds(10)
     package var requestTimeout: Duration = .seconds(10)
+    /// How long a request waits for its durable commit before it gets 503 (a hung disk must not
+    /// hold Moda's request for its whole 30 s); a commit running longer makes the relay not ready.
+    package var commitTimeout: Duration = .seconds(5)
     package var spoolMaxBytes = 1 << 30
     package var segmentBytes = 64 << 20
     /// PEM certificate chain and key: the ingress speaks HTTPS when both are set.
@@ -144,6 +148,8 @@ package struct RelaySettings: Sendable, Equatable {
             case "header_timeout": settings.headerTimeout = reader.duration(value, key: key) ?? settings.headerTimeout
             case "request_timeout":
                 settings.requestTimeout = reader.duration(value, key: key) ?? settings.requestTimeout
+            case "commit_timeout":
+                settings.commitTimeout = reader.duration(value, key: key) ?? settings.commitTimeout
             case "spool_max_bytes":
                 settings.spoolMaxBytes = reader.size(value, key: key).map(Int.init) ?? settings.spoolMaxBytes
             case "segment_bytes":

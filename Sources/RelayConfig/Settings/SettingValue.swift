@@ -74,10 +74,18 @@ package enum SettingValue {
 }
 
 extension RelaySettings {
+    /// The longest `commit_timeout`: well inside the 30 s Moda waits for an answer.
+    package static let longestCommitTimeout: Duration = .seconds(20)
+
     /// Problems between settings, whatever set them: the TLS pair, an admin listener other
     /// hosts can reach without a token, and a spool cap its newest segment alone could fill.
     package var problems: [String] {
         var problems: [String] = []
+        if commitTimeout > Self.longestCommitTimeout {
+            problems.append(
+                "commit_timeout (\(commitTimeout)) must be at most 20s: Moda waits 30 s for an answer, and a 503 "
+                    + "must reach it in time for its retry to count")
+        }
         if spoolMaxBytes < 2 * segmentBytes {
             problems.append(
                 "spool_max_bytes (\(spoolMaxBytes) bytes) must be at least twice segment_bytes (\(segmentBytes) "

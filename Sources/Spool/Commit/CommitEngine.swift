@@ -44,6 +44,8 @@ package final class CommitEngine: @unchecked Sendable {
     /// Sinks whose spool refused an append for its cap, until space is freed in it or an append
     /// to it commits.
     private let full = Mutex<[String: SpoolError]>([:])
+    /// When the batch being performed started (nil between batches): a stuck `fdatasync` shows.
+    private let busySince = Mutex<ContinuousClock.Instant?>(nil)
     /// Sinks that take no appends, with their final commit mark.
     private let closed = Mutex<[String: (mark: UInt64, request: Int)]>([:])
     /// The newest stop or accept asked for, per sink (numbered as asked, before the writer
@@ -159,6 +161,8 @@ package final class CommitEngine: @unchecked Sendable {
     /// Appends queued before a ``Job/stopAccepting(sink:)`` or ``Job/accept(sink:)`` are committed
     /// before it takes effect, those queued after it, after.
     package func perform(_ jobs: [Job]) -> Set<String> {
+        busySince.withLock { $0 = .now }
+        defer { busySince.withLock { $0 = nil } }
         var retire: [(sink: String, drainedThrough: UInt64)] = []
         for case .retireTail(let sink, let drainedThrough) in jobs { retire.append((sink, drainedThrough)) }
         let released: [String: Int] = freed.withLock { pending in
@@ -226,6 +230,10 @@ package final class CommitEngine: @unchecked Sendable {
         }
         return stored
     }
+
+    /// How long the batch being performed has run (nil between batches): a disk whose
+    /// `fdatasync` hangs shows here, while every request waits.
+    package var busyFor: Duration? { busySince.withLock { $0.map { .now - $0 } } }
 
     /// The final commit mark of `sink` if it takes no appends (its route was removed), else nil.
     package func closedMark(sink: String) -> UInt64? {

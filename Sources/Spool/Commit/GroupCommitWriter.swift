@@ -130,6 +130,9 @@ package final class GroupCommitWriter: Sendable {
     /// Sinks whose spool refuses appends for its cap now, with the refusal.
     package var fullSpools: [String: SpoolError] { engine.fullSpools }
 
+    /// How long the batch the writer is performing has run (nil while it waits for work).
+    package var busyFor: Duration? { engine.busyFor }
+
     /// What a reader of `sink` may consume now.
     package func commitMark(sink: String) -> CommitMark { engine.commitMark(sink: sink) }
 

@@ -66,7 +66,7 @@ package final class Relay: Sendable {
     ) async throws {
         self.settings = settings
         self.metrics = metrics
-        self.budget = BodyBudget(limit: settings.maxBufferedBytes)
+        self.budget = BodyBudget(limit: settings.maxBufferedBytes, perPeer: settings.maxBufferedBytesPerPeer)
         self.logger = logger
         self.tls = tls
         self.adminToken = adminToken.map { Array($0.utf8) }

@@ -33,8 +33,9 @@ package final class HTTPListener: Sendable {
                         return channel.eventLoop.makeFailedFuture(ChannelError.inputClosed)
                     }
                     onOpenChange(limiter.current)
+                    let id = ObjectIdentifier(channel)
                     channel.closeFuture.whenComplete { _ in
-                        limiter.release(peer: peer)
+                        limiter.release(peer: peer, id: id)
                         onOpenChange(limiter.current)
                     }
                 }

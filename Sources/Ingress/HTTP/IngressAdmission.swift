@@ -4,9 +4,9 @@ import NIOHTTP1
 struct IngressAdmission {
     /// The decision.
     enum Decision {
-        /// Read the body. `reservation` bytes were taken from the budget (the `Content-Length`);
-        /// `expectsContinue`: answer `100 Continue` first.
-        case accept(reservation: Int, expectsContinue: Bool)
+        /// Read the body (its bytes are taken from the budget as they arrive); `large`: it is over
+        /// ``BodyBudget/smallBody`` or of unknown length; `expectsContinue`: answer `100 Continue` first.
+        case accept(large: Bool, expectsContinue: Bool)
         /// Skip the body, then answer (wrong path or method: the request is fine as HTTP).
         case discard(IngressOutcome)
         /// Answer now. `drainBody`: the body still coming is small, so read and drop it and keep
@@ -21,17 +21,13 @@ struct IngressAdmission {
     let path: String
     let maxBodyBytes: Int
     let pipeline: AcceptPipeline
-    let budget: BodyBudget
 
     static func tooLarge(_ limit: Int) -> IngressOutcome {
         .rejected(413, .tooLarge, "body exceeds the limit of \(limit) bytes")
     }
 
-    static let overloaded = IngressOutcome.rejected(
-        503, .overloaded, "too many request bytes are being received at once; retry")
-
-    /// Checks in order: path, method, `Expect`, `Content-Length`, the signature headers, the
-    /// body budget.
+    /// Checks in order: path, method, `Expect`, `Content-Length`, the signature headers. Nothing
+    /// is reserved here: a head's `Content-Length` is not authenticated.
     func admit(_ head: HTTPRequestHead, nowSeconds: Int64) -> Decision {
         // No Content-Length and no Transfer-Encoding: no body. Chunked: length unknown.
         let chunked = head.headers.contains(name: "transfer-encoding")
@@ -63,8 +59,6 @@ struct IngressAdmission {
         {
             return .refuse(failure, drainBody: drain)
         }
-        let reservation = length ?? 0
-        guard budget.reserve(reservation) else { return .refuse(Self.overloaded, drainBody: false) }
-        return .accept(reservation: reservation, expectsContinue: expectsContinue)
+        return .accept(large: (length ?? Int.max) > BodyBudget.smallBody, expectsContinue: expectsContinue)
     }
 }

@@ -11,9 +11,13 @@ import NIOHTTP1
 ///   gets 408; an idle keep-alive connection is closed.
 /// - **At the head**, before any body byte is read (``IngressAdmission``): path, method, the body
 ///   limit from `Content-Length` (413), the signature headers (missing, malformed or stale:
-///   400/401), `Expect` (417 unless `100-continue`, which is then answered), and the shared
-///   ``BodyBudget`` (503). Refusals are answered at once; a small body still on its way is read
-///   and dropped so the connection can be kept, a large one closes it.
+///   400/401), `Expect` (417 unless `100-continue`, which is then answered). Refusals are
+///   answered at once; a small body still on its way is read and dropped so the connection can
+///   be kept, a large one closes it.
+/// - **As body bytes arrive**: the shared ``BodyBudget`` (total, per peer, large bodies; 503).
+/// - **While waiting for a head**, the connection may be evicted to make room for a new one
+///   (``ConnectionLimiter``): 408 if it never sent a request, a quiet close if it is an idle
+///   keep-alive one.
 /// - **Request deadline** (`request_timeout`, from the head): 408 if the body does not arrive.
 /// - **Commit deadline** (`commit_timeout`, from the end of the body): 503 if the event is not
 ///   durable by then (a hung disk), and the connection closes; the commit's late outcome is dropped.
@@ -63,6 +67,7 @@ final class WebhookHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private let pipeline: AcceptPipeline
     private let admission: IngressAdmission
     private let budget: BodyBudget
+    private let limiter: ConnectionLimiter?
     private let metrics: RelayMetrics
     private let logger: Logger
     private var state = State.idle
@@ -73,8 +78,11 @@ final class WebhookHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var lastActivity = NIODeadline.now()
     /// The connection's one timer and the instant it fires at.
     private var timer: (task: Scheduled<Void>, at: NIODeadline)?
-    /// Body bytes of the current request taken from the shared budget.
+    /// Body bytes of the current request taken from the shared budget, whether they count as a
+    /// large body's, and the peer they count against.
     private var reserved = 0
+    private var largeBody = false
+    private var peer: String?
     private var answered = 0
     /// Request parts received while answering; handled in order afterwards.
     private var queued = CircularBuffer<HTTPServerRequestPart>()
@@ -82,14 +90,15 @@ final class WebhookHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var heldRead = false
 
     init(
-        configuration: Configuration, pipeline: AcceptPipeline, budget: BodyBudget, metrics: RelayMetrics,
-        logger: Logger
+        configuration: Configuration, pipeline: AcceptPipeline, budget: BodyBudget, limiter: ConnectionLimiter? = nil,
+        metrics: RelayMetrics, logger: Logger
     ) {
         self.configuration = configuration
         self.pipeline = pipeline
         self.admission = IngressAdmission(
-            path: configuration.path, maxBodyBytes: configuration.maxBodyBytes, pipeline: pipeline, budget: budget)
+            path: configuration.path, maxBodyBytes: configuration.maxBodyBytes, pipeline: pipeline)
         self.budget = budget
+        self.limiter = limiter
         self.metrics = metrics
         self.logger = logger
     }
@@ -126,11 +135,12 @@ final class WebhookHandler: ChannelDuplexHandler, RemovableChannelHandler {
         switch part {
         case .head(let head):
             guard case .idle = state else { return }
+            limiter?.gotHead(ObjectIdentifier(context.channel))
             started = lastActivity
             schedule(configuration.requestTimeout, context: context)
             switch admission.admit(head, nowSeconds: pipeline.nowMillis() / 1000) {
-            case .accept(let reservation, let expectsContinue):
-                reserved = reservation
+            case .accept(let large, let expectsContinue):
+                largeBody = large
                 state = .receiving(head, ByteBuffer())
                 if expectsContinue {
                     context.writeAndFlush(
@@ -153,8 +163,8 @@ final class WebhookHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 return
             }
             if size > reserved {
-                guard budget.reserve(size - reserved) else {
-                    respond(context: context, keepAlive: false, outcome: IngressAdmission.overloaded)
+                if let refusal = budget.reserve(size - reserved, peer: peer, large: largeBody) {
+                    respond(context: context, keepAlive: false, outcome: .rejected(503, .overloaded, refusal.reason))
                     state = .closing
                     return
                 }
@@ -182,7 +192,7 @@ final class WebhookHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// The request is over: back to idle (head deadline running) or closing.
     private func finishRequest(context: ChannelHandlerContext, keepAlive: Bool) {
-        budget.release(reserved)
+        budget.release(reserved, peer: peer, large: largeBody)
         reserved = 0
         answered += 1
         state = keepAlive ? .idle : .closing
@@ -208,7 +218,7 @@ final class WebhookHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func channelInactive(context: ChannelHandlerContext) {
         cancelDeadline()
         cancelTimer()
-        budget.release(reserved)
+        budget.release(reserved, peer: peer, large: largeBody)
         reserved = 0
         queued.removeAll()
         context.fireChannelInactive()
@@ -262,8 +272,30 @@ final class WebhookHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
+    /// Waiting for a head from now on: its deadline runs, and the connection may be evicted.
     private func scheduleHeadDeadline(context: ChannelHandlerContext) {
         schedule(configuration.headerTimeout, context: context)
+        if peer == nil { peer = context.channel.remoteAddress?.ipAddress }
+        guard let limiter else { return }
+        let loop = context.eventLoop
+        let bound = NIOLoopBound((handler: self, context: context), eventLoop: loop)
+        limiter.awaitingHead(ObjectIdentifier(context.channel)) {
+            loop.execute { bound.value.handler.evicted(context: bound.value.context) }
+        }
+    }
+
+    /// Every connection slot was taken, and this one had waited longest for a request head.
+    private func evicted(context: ChannelHandlerContext) {
+        guard case .idle = state else { return }
+        if answered == 0 {
+            respond(
+                context: context, keepAlive: false,
+                outcome: .rejected(
+                    408, .evicted, "no request head while every connection slot was taken; closed to make room"))
+        } else {
+            context.close(promise: nil)
+        }
+        state = .closing
     }
 
     /// Starts the state's deadline, `timeout` from the last activity.

@@ -51,9 +51,10 @@ struct IngressListenerService: Service {
         if let tls = relay.tls {
             addTLS = { sync in try sync.addHandler(NIOSSLServerHandler(context: tls.current)) }
         }
+        let limiter = ConnectionLimiter(limit: settings.maxConnections, perPeer: settings.maxConnectionsPerPeer)
         return try await HTTPListener.bind(
             name: "ingress", host: settings.listen.host, port: settings.listen.port, group: relay.eventLoops,
-            limiter: ConnectionLimiter(limit: settings.maxConnections, perPeer: settings.maxConnectionsPerPeer),
+            limiter: limiter,
             onRejected: { metrics.connectionRejected($0) },
             onOpenChange: { metrics.openConnections.set($0) },
             addTLS: addTLS,
@@ -63,7 +64,8 @@ struct IngressListenerService: Service {
                 try sync.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
                 try sync.addHandler(
                     WebhookHandler(
-                        configuration: webhook, pipeline: pipeline, budget: budget, metrics: metrics, logger: logger))
+                        configuration: webhook, pipeline: pipeline, budget: budget, limiter: limiter, metrics: metrics,
+                        logger: logger))
             })
     }
 }

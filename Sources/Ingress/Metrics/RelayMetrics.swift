@@ -29,6 +29,7 @@ package final class RelayMetrics: Sendable {
         case overloaded
         case unavailable
         case commitTimeout = "commit_timeout"
+        case evicted
     }
 
     package static let maxUnknownTypeLabels = 32

@@ -20,6 +20,7 @@ import RelayCore
 /// | `max_connections` | integer | `1024` |
 /// | `max_connections_per_peer` | integer, or `off` | `off` |
 /// | `max_buffered_bytes` | size: request bodies held in memory at once, all connections | `64MiB` |
+/// | `max_buffered_bytes_per_peer` | size, or `off`: the same for one peer address | `16MiB` |
 /// | `idle_timeout` | duration | `60s` |
 /// | `header_timeout` | duration: a request head must arrive this soon after accept or the last answer | `10s` |
 /// | `request_timeout` | duration | `10s` |
@@ -53,6 +54,9 @@ package struct RelaySettings: Sendable, Equatable {
     package var maxConnectionsPerPeer: Int?
     /// Request-body bytes the ingress may hold in memory at once, across connections; beyond it, 503.
     package var maxBufferedBytes = 64 << 20
+    /// The same from one peer address; nil: no such cap. On by default: request bytes are
+    /// unauthenticated until the body is complete, so one address must not hold them all.
+    package var maxBufferedBytesPerPeer: Int? = 16 << 20
     package var idleTimeout: Duration = .seconds(60)
     /// How soon after accept, or after the previous answer, a request head must be complete.
     package var headerTimeout: Duration = .seconds(10)
@@ -144,6 +148,12 @@ package struct RelaySettings: Sendable, Equatable {
                 }
             case "max_buffered_bytes":
                 settings.maxBufferedBytes = reader.size(value, key: key).map(Int.init) ?? settings.maxBufferedBytes
+            case "max_buffered_bytes_per_peer":
+                if value.scalar?.string == "off" {
+                    settings.maxBufferedBytesPerPeer = nil
+                } else if let size = reader.size(value, key: key) {
+                    settings.maxBufferedBytesPerPeer = Int(size)
+                }
             case "idle_timeout": settings.idleTimeout = reader.duration(value, key: key) ?? settings.idleTimeout
             case "header_timeout": settings.headerTimeout = reader.duration(value, key: key) ?? settings.headerTimeout
             case "request_timeout":

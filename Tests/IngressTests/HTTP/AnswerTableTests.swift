@@ -277,26 +277,35 @@ import Testing
         await relay.shutdown()
     }
 
-    /// The cap, with an idle timeout far longer than the test, so no held connection can time
-    /// out before the fourth arrives however slow the machine.
+    /// The cap, with timeouts far longer than the test, so no held connection can time out
+    /// before the fourth arrives however slow the machine. Connections in the middle of a request
+    /// are never evicted: the fourth is refused; the held ones are still served.
     @Test func theConnectionCapHolds() async throws {
         let relay = try await TestRelay {
             $0.idleTimeout = .seconds(300)
+            $0.requestTimeout = .seconds(300)
             $0.maxConnections = 3
         }
+        let bodies = (0..<3).map { SignedEvent.body(id: "evt_under_cap_\($0)") }
         let held = try (0..<3).map { _ in try RawConnection(port: relay.port) }
+        for (connection, body) in zip(held, bodies) {
+            // Mid-request: not evictable.
+            try connection.request(headers: SignedEvent.headers(body: body), body: body, sendBody: false)
+            try connection.send(Array(body.dropLast()))
+        }
         // connect() returns once the kernel has the connection; wait until the relay accepted all three.
         #expect(try await eventually { try relay.metric("moda_relay_ingress_open_connections") == 3 })
+        try await Task.sleep(for: .milliseconds(150))  // past the eviction grace
         let fourth = try RawConnection(port: relay.port)
         #expect(fourth.isClosedByPeer())
         #expect(
             try await eventually {
                 try relay.metric(#"moda_relay_ingress_connections_rejected_total{reason="max_connections"}"#) == 1
             })
-        // The held ones are still served.
-        let body = SignedEvent.body(id: "evt_under_cap")
-        try held[0].request(headers: SignedEvent.headers(body: body), body: body)
-        #expect(try held[0].readResponse().status == 200)
+        for (connection, body) in zip(held, bodies) {
+            try connection.send([body.last!])
+            #expect(try connection.readResponse().status == 200)
+        }
         await relay.shutdown()
     }
 

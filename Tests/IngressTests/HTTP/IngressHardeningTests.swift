@@ -171,10 +171,10 @@ import Testing
         let bodies = (0..<4).map { SignedEvent.body(id: "evt_budget_\($0)", padding: 3000) }
         let first = try RawConnection(port: relay.port)
         let second = try RawConnection(port: relay.port)
-        // Two heads announce 3.9 KB each and hold their bodies back: 7.9 KB of 8 KB reserved.
-        try first.send(head(bodies[0]))
-        try second.send(head(bodies[1]))
-        let held = Double(2 * bodies[0].count)
+        // Two bodies of 3.9 KB each arrive but for their last byte: 7.8 KB of 8 KB held.
+        try first.send(head(bodies[0]) + bodies[0].dropLast())
+        try second.send(head(bodies[1]) + bodies[1].dropLast())
+        let held = Double(2 * (bodies[0].count - 1))
         #expect(try await eventually { try relay.metric("moda_relay_ingress_buffered_body_bytes") == held })
         let third = try RawConnection(port: relay.port)
         try third.send(head(bodies[2]) + bodies[2])
@@ -183,14 +183,74 @@ import Testing
         #expect((refused.json["reason"] as? String)?.contains("too many request bytes") == true)
         #expect(try relay.metric(#"moda_relay_ingress_requests_total{outcome="overloaded"}"#) == 1)
         // The held bodies arrive; their reservations are given back and new events fit again.
-        try first.send(bodies[0])
+        try first.send([bodies[0].last!])
         #expect(try first.readResponse().status == 200)
-        try second.send(bodies[1])
+        try second.send([bodies[1].last!])
         #expect(try second.readResponse().status == 200)
         #expect(try await eventually { try relay.metric("moda_relay_ingress_buffered_body_bytes") == 0 })
         let fourth = try RawConnection(port: relay.port)
         try fourth.send(head(bodies[3]) + bodies[3])
         #expect(try fourth.readResponse().status == 200)
+        await relay.shutdown()
+    }
+
+    /// Finding 2: a head with a fresh timestamp and a well-formed (wrong) signature used to
+    /// reserve its whole Content-Length; 64 such heads held every buffered byte and real events
+    /// got 503 until Moda gave up. Bytes are now taken as they arrive; one address may hold a
+    /// quarter of them, large bodies three quarters in all; a real event is still served.
+    @Test func unauthenticatedBytesCannotCrowdOutRealEvents() async throws {
+        let relay = try await TestRelay {
+            $0.maxBufferedBytes = 4 << 20
+            $0.maxBufferedBytesPerPeer = 1 << 20
+        }
+        let timestamp = Int(Date().timeIntervalSince1970)
+        let forged =
+            "POST /webhooks/moda HTTP/1.1\r\nHost: relay\r\nX-Webhook-Timestamp: \(timestamp)\r\n"
+            + "X-Webhook-Signature: v1=\(String(repeating: "0", count: 64))\r\nContent-Length: 1048576\r\n\r\n"
+        // 64 heads that announce 1 MiB each and send nothing more, from another address.
+        let silent = try (0..<64).map { _ in try RawConnection(port: relay.port, from: "127.0.0.2") }
+        for connection in silent { try connection.send(forged) }
+        #expect(try relay.post(SignedEvent.body(id: "evt_real_1")).status == 200)
+        // The same address now sends real bytes: it is held to its quarter.
+        let chunk = [UInt8](repeating: UInt8(ascii: "x"), count: 700 << 10)
+        try silent[0].send(chunk)
+        #expect(
+            try await eventually { try relay.metric("moda_relay_ingress_buffered_body_bytes") == Double(chunk.count) })
+        try? silent[1].send(chunk)
+        let refused = try silent[1].readResponse()
+        #expect(refused.status == 503)
+        #expect((refused.json["reason"] as? String)?.contains("from this address") == true)
+        // Large bodies from many addresses together stop at three quarters of the budget.
+        let others = try (3..<8).map { try RawConnection(port: relay.port, from: "127.0.0.\($0)") }
+        for connection in others {
+            try? connection.send(forged + String(decoding: chunk, as: UTF8.self))  // refused part way: EPIPE
+        }
+        let overloaded = #"moda_relay_ingress_requests_total{outcome="overloaded"}"#
+        #expect(try await eventually { try relay.metric(overloaded) ?? 0 >= 2 })
+        #expect(try relay.metric("moda_relay_ingress_buffered_body_bytes") ?? .infinity <= Double(3 << 20))
+        // Real events, small, still fit in the quarter kept for them.
+        for index in 2...5 { #expect(try relay.post(SignedEvent.body(id: "evt_real_\(index)")).status == 200) }
+        _ = silent
+        await relay.shutdown()
+    }
+
+    /// Finding 2: 1,024 connections that never send a head must not hold every slot. At the cap,
+    /// the one that has waited longest for a head is closed (408) to make room.
+    @Test func slowHeadersCannotTakeEverySlot() async throws {
+        let relay = try await TestRelay { $0.maxConnections = 32 }
+        let oldest = try RawConnection(port: relay.port, from: "127.0.0.2")
+        try oldest.send("POST /webhooks/moda HTTP/1.1\r\n")  // a head that never ends
+        try await Task.sleep(for: .milliseconds(200))
+        let slow = try [oldest] + (1..<32).map { _ in try RawConnection(port: relay.port, from: "127.0.0.2") }
+        #expect(try await eventually { try relay.metric("moda_relay_ingress_open_connections") == 32 })
+        try await Task.sleep(for: .milliseconds(150))  // past the eviction grace
+        for index in 0..<5 {
+            #expect(try relay.post(SignedEvent.body(id: "evt_slot_\(index)")).status == 200)
+        }
+        let evicted = try slow[0].readResponse()
+        #expect(evicted.status == 408)
+        #expect((evicted.json["reason"] as? String)?.contains("every connection slot was taken") == true)
+        #expect(try relay.metric(#"moda_relay_ingress_requests_total{outcome="evicted"}"#) ?? 0 >= 1)
         await relay.shutdown()
     }
 

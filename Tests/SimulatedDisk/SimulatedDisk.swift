@@ -44,6 +44,7 @@ package final class SimulatedDisk: FileSystem {
         var sparing = 0
         var callsSinceFailedSync: Int?
         var stoppedAfterFailedSync = false
+        var bytesRead = 0
     }
 
     private let state = Mutex(State())
@@ -58,6 +59,9 @@ package final class SimulatedDisk: FileSystem {
 
     /// Bytes the files hold now (named or still open).
     package var used: Int { state.withLock { $0.model.used } }
+
+    /// Bytes read so far.
+    package var bytesRead: Int { state.withLock { $0.bytesRead } }
 
     /// Calls that could fail so far (every call but `close` and the queries).
     package var calls: Int { state.withLock { $0.calls } }
@@ -254,6 +258,7 @@ package final class SimulatedDisk: FileSystem {
             try model.read(descriptor, count: buffer.count, at: offset, path: path)
         }
         bytes.withUnsafeBytes { buffer.copyMemory(from: $0) }
+        state.withLock { $0.bytesRead += bytes.count }
         return bytes.count
     }
 

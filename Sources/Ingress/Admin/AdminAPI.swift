@@ -230,13 +230,17 @@ final class AdminAPI: Sendable {
         let withBody = AdminQuery.flag(query["body"])
         if sinks.count == 1, let sink = sinks.first {
             do {
-                let page = try backend.deadLetters(sink: sink).page(filter, offset: offset, limit: limit)
-                return .json(
-                    200,
-                    .object([
-                        "count": .int(page.count), "offset": .int(offset),
-                        "dead": .array(page.entries.map { DeadLetterJSON.entry($0, sink: sink, body: withBody) }),
-                    ]))
+                let page = try backend.deadLetters(sink: sink).page(
+                    filter, offset: offset, limit: limit, bodies: withBody, byteBudget: Self.deadPageBytes)
+                var fields: [String: JSONValue] = [
+                    "count": .int(page.count), "offset": .int(offset),
+                    "dead": .array(page.entries.map { DeadLetterJSON.entry($0, sink: sink, body: withBody) }),
+                ]
+                if page.entries.count < min(limit, max(0, page.count - offset)) {
+                    fields["truncated"] = .bool(true)
+                    fields["next_offset"] = .int(offset + page.entries.count)
+                }
+                return .json(200, .object(fields))
             } catch {
                 return .error(500, "cannot read the dead letters of '\(sink)': \(error)")
             }
@@ -259,31 +263,50 @@ final class AdminAPI: Sendable {
             }
         }
         order.sort { ($0.at, -$0.sink, -$0.position) > ($1.at, -$1.sink, -$1.position) }
-        let page = order.dropFirst(offset).prefix(limit)
-        var shown: [(at: Int64, json: JSONValue)] = []
+        let page = Array(order.dropFirst(offset).prefix(limit))
+        // Each sink's letters of the page, read within what is left of the byte budget.
+        var read: [Int: [Int: JSONValue]] = [:]
+        var budget = Self.deadPageBytes
         for (which, entry) in chosen.enumerated() {
             let positions = page.filter { $0.sink == which }.map(\.position)
-            guard let first = positions.min(), let last = positions.max() else { continue }
+            guard let first = positions.min(), let last = positions.max(), budget > 0 else { continue }
             do {
-                guard let entries = try entry.log.entries(entry.selection.slice(first..<last + 1)) else {
+                guard
+                    let entries = try entry.log.entries(
+                        entry.selection.slice(first..<last + 1), bodies: withBody, byteBudget: budget)
+                else {
                     return .error(503, "the dead letters of '\(entry.sink)' were compacted meanwhile; ask again")
                 }
-                for position in positions {
-                    let letter = entries[position - first]
-                    shown.append(
-                        (letter.letter.deadAtMillis, DeadLetterJSON.entry(letter, sink: entry.sink, body: withBody)))
+                for (index, letter) in entries.enumerated() {
+                    read[which, default: [:]][first + index] = DeadLetterJSON.entry(
+                        letter, sink: entry.sink, body: withBody)
+                    budget -=
+                        DeadLetterReading.headBytes * (letter.history.count + 1)
+                        + (withBody ? letter.letter.bodyBytes : 0)
                 }
             } catch {
                 return .error(500, "cannot read the dead letters of '\(entry.sink)': \(error)")
             }
         }
-        shown.sort { $0.at > $1.at }
-        return .json(
-            200,
-            .object([
-                "count": .int(total), "offset": .int(offset), "dead": .array(shown.map(\.json)),
-            ]))
+        // In the page's order, up to the first letter the budget left out.
+        var shown: [JSONValue] = []
+        for slot in page {
+            guard let json = read[slot.sink]?[slot.position] else { break }
+            shown.append(json)
+        }
+        var fields: [String: JSONValue] = [
+            "count": .int(total), "offset": .int(offset), "dead": .array(shown),
+        ]
+        if shown.count < page.count {
+            fields["truncated"] = .bool(true)
+            fields["next_offset"] = .int(offset + shown.count)
+        }
+        return .json(200, .object(fields))
     }
+
+    /// The most bytes of dead letters one page reads back (bodies included): a page that would
+    /// read more is cut there (`truncated`, `next_offset`), however large `limit` is.
+    static let deadPageBytes = 8 << 20
 
     private static func replay(_ backend: any AdminBackend, body: [UInt8]) -> AdminResponse {
         let request: ReplayRequest

@@ -9,8 +9,9 @@ enum DeadLetterJSON {
         fields["sink"] = .string(sink)
         fields["history"] = .array(entry.history.map(letter))
         if body {
-            let parsed = try? JSONParser.parse(entry.letter.body)
-            fields["event"] = parsed ?? .string(String(decoding: entry.letter.body, as: UTF8.self))
+            // Written as stored, never parsed into a tree (it was checked when Moda sent it).
+            let text = String(decoding: entry.letter.body, as: UTF8.self)
+            fields["event"] = JSONParser.isValid(entry.letter.body) ? .raw(text) : .string(text)
         }
         return .object(fields)
     }
@@ -23,7 +24,7 @@ enum DeadLetterJSON {
             "last_status": letter.lastStatus.map { .int($0) } ?? .null,
             "last_error": letter.lastError.isEmpty ? .null : .string(letter.lastError),
             "reason": .string(letter.reason), "response_excerpt": .string(letter.responseExcerpt),
-            "body_bytes": .int(letter.body.count),
+            "body_bytes": .int(letter.bodyBytes),
         ])
     }
 }

@@ -63,6 +63,9 @@ struct DeadCommand: AsyncParsableCommand {
                 letters.count < Int(total) ?? 0
                 ? ", \(letters.count) shown" + (skipped > 0 ? " from \(skipped)" : "") : ""
             print("\(total) dead letter(s)" + shown)
+            if let next = document["next_offset"]?.cell {
+                print("the page stopped at the relay's byte budget: --offset \(next) for the next one")
+            }
         }
 
         static func encode(_ text: String) -> String {

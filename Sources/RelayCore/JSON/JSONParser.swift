@@ -60,6 +60,12 @@ package struct JSONParser {
         return value
     }
 
+    /// Whether `bytes` is one valid JSON document, checked as strictly as ``parse(_:)-(UnsafeRawBufferPointer)``
+    /// without building any value.
+    package static func isValid(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBytes { buffer in (try? parseTopLevel(buffer, keys: [])) != nil }
+    }
+
     /// Parses one JSON document from a byte array.
     package static func parse(_ bytes: [UInt8]) throws(Error) -> JSONValue {
         do {

@@ -7,6 +7,9 @@ package enum JSONValue: Sendable, Equatable {
     case string(String)
     case array([JSONValue])
     case object([String: JSONValue])
+    /// JSON text already known to be one valid document (checked with ``JSONParser/isValid(_:)``),
+    /// written as is: a stored event in an admin answer, never parsed into a tree.
+    case raw(String)
 
     /// The value at a dotted path (`data.result.canvas_url`); array elements by index (`items.0`).
     package func value(at path: [Substring]) -> JSONValue? {
@@ -53,6 +56,7 @@ package enum JSONValue: Sendable, Equatable {
         case .number(let text): return text
         case .string(let value): return value
         case .array, .object: return compactJSON
+        case .raw(let text): return text
         }
     }
 
@@ -69,6 +73,7 @@ package enum JSONValue: Sendable, Equatable {
         case .bool(let value): out += value ? "true" : "false"
         case .number(let text): out += text
         case .string(let value): JSONValue.writeEscaped(value, to: &out)
+        case .raw(let text): out += text
         case .array(let elements):
             out += "["
             for (index, element) in elements.enumerated() {

@@ -17,8 +17,10 @@ package struct DeadLetterReplayer: Sendable {
         self.logger = logger
     }
 
-    /// Dead letters re-enqueued per group commit during a replay.
+    /// Dead letters re-enqueued per group commit during a replay: at most this many, and only as
+    /// many as fit in ``chunkBytes`` (at least one), so memory holds one chunk of bodies.
     package static let chunkSize = 256
+    package static let chunkBytes = 16 << 20
 
     /// Appends one chunk of chosen events to the sink's spool (one group commit) and waits;
     /// returns the keys now durable again, and records them (or their errors) in `report`.
@@ -86,15 +88,15 @@ package struct DeadLetterReplayer: Sendable {
         var start = 0
         while start < selection.count {
             let range = start..<min(selection.count, start + Self.chunkSize)
-            start = range.upperBound
             let chosen: [DeadLetterLog.Entry]
             do {
-                guard let entries = try log.entries(selection.slice(range)) else {
+                guard let entries = try log.entries(selection.slice(range), byteBudget: Self.chunkBytes) else {
                     report.failed["(the rest)"] =
                         "the dead letters were compacted by another replay meanwhile; replay again for what is left"
                     break
                 }
                 chosen = entries
+                start += entries.count
             } catch {
                 throw ReplayFailure(status: 500, reason: "cannot read the dead letters of '\(sink)': \(error)")
             }

@@ -33,8 +33,10 @@ package struct DeadLetter: Sendable, Equatable {
     package var responseExcerpt: String
     /// Why the event is dead: permanent failure, retries exhausted, max age, endpoint gone.
     package var reason: String
-    /// The event exactly as Moda sent it.
+    /// The event exactly as Moda sent it (empty when read without it: see ``bodyBytes``).
     package var body: [UInt8]
+    /// The size of the stored body, also when the letter was read without it.
+    package var bodyBytes: Int
 
     package init(
         sink: String, sequence: UInt64, dedupeKey: String, eventType: String, acceptedAtMillis: Int64,
@@ -53,6 +55,7 @@ package struct DeadLetter: Sendable, Equatable {
         self.responseExcerpt = String(decoding: Array(responseExcerpt.utf8.prefix(2048)), as: UTF8.self)
         self.reason = reason
         self.body = body
+        self.bodyBytes = body.count
     }
 
     package var id: ID { ID(sequence: sequence, deadAtMillis: deadAtMillis) }
@@ -94,6 +97,46 @@ package struct DeadLetter: Sendable, Equatable {
             sequence: ByteReader.uint64(payload, at: start + 1),
             deadAtMillis: Int64(bitPattern: ByteReader.uint64(payload, at: start + 17)))
         return (id, key)
+    }
+
+    /// Decodes a letter's fields but its body from the first bytes of its payload (`head`), whose
+    /// whole length is `payloadLength`; nil if `head` does not reach the body or is malformed.
+    package init?(decodingHead head: ArraySlice<UInt8>, payloadLength: Int) {
+        var cursor = head.startIndex
+        var fields: [ArraySlice<UInt8>] = []
+        guard head.count >= 33, head[cursor] == Self.kind else { return nil }
+        cursor += 33
+        for _ in 0..<7 {
+            guard head.endIndex - cursor >= 4 else { return nil }
+            let length = Int(ByteReader.uint32(head, at: cursor))
+            cursor += 4
+            if fields.count == 6 {
+                guard cursor - head.startIndex + length == payloadLength else { return nil }
+                guard var letter = Self(decoding: head[head.startIndex..<head.startIndex + 33], strings: fields)
+                else { return nil }
+                letter.bodyBytes = length
+                self = letter
+                return
+            }
+            guard head.endIndex - cursor >= length else { return nil }
+            fields.append(head[cursor..<cursor + length])
+            cursor += length
+        }
+        return nil
+    }
+
+    /// The fixed fields of `fixed` (33 bytes onward from its start) with `strings`, and no body.
+    private init?(decoding fixed: ArraySlice<UInt8>, strings: [ArraySlice<UInt8>]) {
+        let start = fixed.startIndex
+        let text = strings.map { String(decoding: $0, as: UTF8.self) }
+        let lastStatus = Int32(bitPattern: ByteReader.uint32(fixed, at: start + 29))
+        self.init(
+            sink: text[0], sequence: ByteReader.uint64(fixed, at: start + 1), dedupeKey: text[1], eventType: text[2],
+            acceptedAtMillis: Int64(bitPattern: ByteReader.uint64(fixed, at: start + 9)),
+            deadAtMillis: Int64(bitPattern: ByteReader.uint64(fixed, at: start + 17)),
+            attempts: Int(ByteReader.uint32(fixed, at: start + 25)),
+            lastStatus: lastStatus < 0 ? nil : Int(lastStatus), lastError: text[4], responseExcerpt: text[5],
+            reason: text[3], body: [])
     }
 
     package init?(decoding payload: ArraySlice<UInt8>) {

@@ -134,14 +134,19 @@ package final class DeadLetterLog: Sendable {
     }
 
     /// Live events matching `filter`, newest death first, with the total count: only the page
-    /// `[offset, offset + limit)` is read back from the file.
-    package func page(_ filter: Filter, offset: Int, limit: Int) throws(SpoolError) -> (count: Int, entries: [Entry]) {
+    /// `[offset, offset + limit)` is read back from the file, and only as much of it as fits in
+    /// `byteBudget` (at least one entry): fewer entries than asked for mean the page was cut there.
+    package func page(_ filter: Filter, offset: Int, limit: Int, bodies: Bool = true, byteBudget: Int = .max)
+        throws(SpoolError) -> (count: Int, entries: [Entry])
+    {
         while true {
             let selection = select(filter)
             let start = min(max(0, offset), selection.count)
             let end = min(selection.count, start + max(0, limit))
             // nil only if a compaction ran in between: select again.
-            if let entries = try entries(selection.slice(start..<end)) { return (selection.count, entries) }
+            if let entries = try entries(selection.slice(start..<end), bodies: bodies, byteBudget: byteBudget) {
+                return (selection.count, entries)
+            }
         }
     }
 
@@ -168,27 +173,42 @@ package final class DeadLetterLog: Sendable {
         }
     }
 
-    /// The entries of `selection`, read from the file; nil if the file was compacted since the
-    /// selection was made (select again).
-    package func entries(_ selection: Selection) throws(SpoolError) -> [Entry]? {
-        try state.withLock { state throws(SpoolError) -> [Entry]? in
-            guard selection.generation == state.generation else { return nil }
-            guard !selection.indices.isEmpty else { return [] }
-            let window = try FileWindow(path: path, chunk: 64 << 10, fileSystem: fileSystem)
-            var out: [Entry] = []
-            for index in selection.indices {
-                var deaths: [DeadLetter] = []
-                var unreplayed = Set<DeadLetter.ID>()
-                for member in state.index.group(index) {
+    /// The entries of `selection`, read from the file: the first ones, in order, until
+    /// `byteBudget` bytes were read (at least one), with the newest letter's body only if
+    /// `bodies` (earlier deaths never carry theirs). nil if the file was compacted since the
+    /// selection was made (select again). The file is read outside the log's lock.
+    package func entries(_ selection: Selection, bodies: Bool = true, byteBudget: Int = .max)
+        throws(SpoolError) -> [Entry]?
+    {
+        let plan = try state.withLock { state throws(SpoolError) -> ReadPlan in
+            guard selection.generation == state.generation else { return .compacted }
+            guard !selection.indices.isEmpty else { return .nothing }
+            let events = selection.indices.map { index in
+                state.index.group(index).map { member in
                     let letter = state.index.letters[Int(member)]
-                    deaths.append(try Self.read(letter, from: window, path: path))
-                    if !letter.isMarked { unreplayed.insert(letter.id) }
+                    return DeadLetterReading.Letter(
+                        offset: letter.offset, length: letter.length, marked: letter.isMarked, id: letter.id)
                 }
-                let newest = deaths.removeLast()
-                out.append(Entry(letter: newest, history: deaths, unreplayed: unreplayed))
             }
-            return out
+            // Chunks no larger than a letter's head: reading one letter's fields never reads its body.
+            let window = try FileWindow(path: path, chunk: DeadLetterReading.headBytes, fileSystem: fileSystem)
+            return .read(events, window)
         }
+        switch plan {
+        case .compacted: return nil
+        case .nothing: return []
+        case .read(let events, let window):
+            return try DeadLetterReading.entries(
+                events, from: window, path: path, bodies: bodies, byteBudget: byteBudget)
+        }
+    }
+
+    /// What ``entries(_:bodies:byteBudget:)`` reads, decided under the lock.
+    private enum ReadPlan {
+        case compacted
+        case nothing
+        /// Each event's letters, and a window onto the file as it is now.
+        case read([[DeadLetterReading.Letter]], FileWindow)
     }
 
     /// Every dead letter in the file, oldest first (replayed ones included). For tests and

@@ -221,4 +221,29 @@ import Testing
         await relay.shutdown()
         await server.shutdown()
     }
+
+    /// Finding 7: a page of dead letters reads bodies only when asked for, and stops at a byte
+    /// budget (8 MiB) whatever `limit` asks, saying where to go on.
+    @Test func aPageOfDeadLettersIsBoundedByBytes() async throws {
+        let server = try await ScriptedSinkServer { _, _ in .respond(status: 400, body: "no") }
+        let relay = try await TestRelay(routes: [httpRoute("strict", server.url, attempts: 1)])
+        for index in 0..<12 {
+            #expect(try relay.post(SignedEvent.body(id: "evt_big_\(index)", padding: 900_000)).status == 200)
+        }
+        #expect(try await eventually { relay.relay.fleet.worker("strict")?.currentStatus.deadLetters == 12 })
+        let metadata = try relay.admin("/admin/dead?sink=strict&limit=12")
+        #expect(list(metadata, "dead").count == 12)
+        #expect(metadata.json["truncated"] == nil)
+        #expect(metadata.body.utf8.count < 64 << 10)
+        let withBodies = try relay.admin("/admin/dead?sink=strict&limit=12&body=1")
+        let shown = list(withBodies, "dead")
+        #expect(shown.count >= 1 && shown.count < 12)
+        #expect(withBodies.json["truncated"] as? Bool == true)
+        #expect(withBodies.json["next_offset"] as? Int == shown.count)
+        #expect((shown.first?["event"] as? [String: Any])?["id"] as? String == "evt_big_11")
+        let next = try relay.admin("/admin/dead?sink=strict&limit=12&body=1&offset=\(shown.count)")
+        #expect(list(next, "dead").first?["id"] as? String == "evt_big_\(11 - shown.count)")
+        await relay.shutdown()
+        await server.shutdown()
+    }
 }

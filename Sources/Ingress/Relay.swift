@@ -151,41 +151,6 @@ package final class Relay: Sendable {
     /// How long an idle connection stays open, on either listener.
     var idleTimeout: TimeAmount { .nanoseconds(settings.idleTimeout.wholeNanoseconds) }
 
-    /// Readiness: not shutting down, the spools are writable and the last commit succeeded.
-    package func readiness() -> Readiness {
-        var problems: [String] = []
-        let (warnings, reloadError) = (routes.warnings, routes.lastReloadError)
-        let shuttingDown = state.withLock { $0.shuttingDown }
-        if shuttingDown { problems.append("shutting down") }
-        if let problem = cluster?.problem { problems.append(problem) }
-        if let error = writer.lastError { problems.append("spool: last commit failed: \(error)") }
-        if let busy = writer.busyFor, busy > settings.commitTimeout {
-            problems.append(
-                "spool: a commit has run for \(busy.wholeMilliseconds) ms (commit_timeout \(settings.commitTimeout)): "
-                    + "the disk is not completing writes; events get 503")
-        }
-        for (sink, error) in writer.fullSpools.sorted(by: { $0.key < $1.key }) {
-            problems.append("spool: sink '\(sink)' refuses events until delivery frees room: \(error.message)")
-        }
-        for directory in [DataDirectory(settings.dataDirectory).spools, DataDirectory(settings.dataDirectory).seen]
-        where !writer.configuration.fileSystem.isWritableDirectory(directory) {
-            problems.append("spool: \(directory) is not writable")
-        }
-        var allWarnings = warnings
-        if let reloadError {
-            allWarnings.append("last route reload failed, previous routes still in force: \(reloadError)")
-        }
-        let damage = integrity.recentDamage
-        if !damage.isEmpty {
-            let total = integrity.damageCount
-            allWarnings += damage.map { "storage: \($0)" }
-            if total > damage.count {
-                allWarnings.append("storage: \(total - damage.count) earlier finding(s) in the log")
-            }
-        }
-        return Readiness(problems: problems, warnings: allWarnings)
-    }
-
     /// The metrics text, with the spool and readiness gauges refreshed.
     package func metricsExposition() -> [UInt8] {
         metrics.readiness(readiness().isReady)

@@ -102,6 +102,11 @@ package enum RouteLoader {
         _ text: String, name: String, file: String, environment: [String: String], kinds: [any SinkRouteKeys]
     ) -> (Route?, [ConfigDiagnostic], (line: Int, column: Int)?) {
         var reader = YAMLReader(file: file, environment: environment)
+        guard !name.isEmpty else {
+            // `.yaml` would name a route '', whose spool would be the spool directory itself.
+            reader.error("a route file needs a name before its extension: the route is named after its file", at: nil)
+            return (nil, reader.diagnostics, nil)
+        }
         guard name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == ".") }),
             !name.hasPrefix(".")
         else {

@@ -215,6 +215,17 @@ import Testing
         #expect(RouteLoader.load(directory: dir + "/missing", environment: [:]).errors.count == 1)
     }
 
+    /// Finding 9: `routes/.yaml` named a route '', whose spool was the spool directory itself.
+    @Test func aFileWithNoNameIsRefused() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("routes-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "sink: file\npath: /tmp/a\n".write(toFile: dir + "/.yaml", atomically: false, encoding: .utf8)
+        let result = RouteLoader.load(directory: dir, environment: [:])
+        #expect(result.routes.isEmpty)
+        #expect(result.errors.map(\.description).first?.contains("a route file needs a name") == true)
+    }
+
     @Test func shippedRoutesAreValid() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()

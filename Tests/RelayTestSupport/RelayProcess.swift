@@ -77,7 +77,8 @@ public final class RelayProcess {
         let key = String(marker.dropLast())
         let range = line.range(of: marker) ?? line.range(of: "\"\(key)\":\"")
         guard let range else { return 0 }
-        let rest = line[range.upperBound...].prefix { $0 != " " && $0 != "\"" }
+        let value = line[range.upperBound...].drop { $0 == "\"" }
+        let rest = value.prefix { $0 != " " && $0 != "\"" }
         return Int(rest.split(separator: ":").last ?? "") ?? 0
     }
 

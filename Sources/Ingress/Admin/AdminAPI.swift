@@ -102,7 +102,9 @@ final class AdminAPI: Sendable {
             answer(.json(200, .object(["ok": .bool(true)])))
         case ("GET", "/readyz"), ("HEAD", "/readyz"):
             let ready = backend.readiness()
-            answer(AdminResponse(status: ready.isReady ? 200 : 503, body: Array(ready.json.utf8)))
+            // Details (paths, OS errors, the store's host) only with the token, when there is one.
+            let details = backend.adminToken.map { Self.authorized(request, token: $0) } ?? true
+            answer(AdminResponse(status: ready.isReady ? 200 : 503, body: Array(ready.json(details: details).utf8)))
         case ("GET", "/metrics"), ("HEAD", "/metrics"):
             answer(
                 AdminResponse(

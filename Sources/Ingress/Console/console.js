@@ -270,7 +270,11 @@ async function refreshAll() {
 async function refreshReadiness() {
   const badge = $("readiness");
   try {
-    const response = await fetch("/readyz", { cache: "no-store", credentials: "omit" });
+    // With the token, /readyz gives its reasons in words; without, only their codes.
+    const headers = {};
+    const token = sessionStorage.getItem(TOKEN_KEY);
+    if (token) headers.Authorization = "Bearer " + token;
+    const response = await fetch("/readyz", { headers, cache: "no-store", credentials: "omit" });
     badge.textContent = response.ok ? "ready" : "not ready";
     badge.className = "pill " + (response.ok ? "ok" : "bad");
     let reasons = "";

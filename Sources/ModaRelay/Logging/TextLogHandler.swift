@@ -5,10 +5,12 @@ import Spool
 import Synchronization
 
 /// Writes one text line per log record to stderr, in `StreamLogHandler`'s layout:
-/// `2026-11-23T10:15:30.250Z warning moda-relay: relay.event.id=evt_1 relay.sink=slack [Ingress] message`.
+/// `2026-11-23T10:15:30.250Z warning moda-relay: relay.event.id="evt_1" relay.sink="slack" [Ingress] message`.
 ///
 /// Unlike `StreamLogHandler`, every value (message, metadata keys and values) goes through
-/// ``LogEscaping``: a value from outside can never break the line or reach the terminal raw.
+/// ``LogEscaping``: a value from outside can never break the line or reach the terminal raw. And
+/// every metadata value is quoted (a `"` inside as `\"`), so a value from outside (a sink's answer,
+/// an event id) can never pass for another field: `relay.reason="x relay.sink=y"` is one field.
 struct TextLogHandler: LogHandler {
     var logLevel: Logger.Level
     var metadata: Logger.Metadata = [:]
@@ -35,13 +37,18 @@ struct TextLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
+    /// `"text"`, escaped for one line, with its quotes escaped too.
+    static func quoted(_ text: String) -> String {
+        "\"" + LogEscaping.escape(text).replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+
     func log(event: LogEvent) {
         var all = metadata
         if let provided = metadataProvider?.get() { all.merge(provided) { _, new in new } }
         if let explicit = event.metadata { all.merge(explicit) { _, new in new } }
         var line = Timestamp.rfc3339(millis: WallClock.nowMillis()) + " \(event.level) " + label + ":"
         for (key, value) in all.sorted(by: { $0.key < $1.key }) {
-            line += " " + LogEscaping.escape(key) + "=" + LogEscaping.escape(value.description)
+            line += " " + LogEscaping.escape(key) + "=" + Self.quoted(value.description)
         }
         line += " [\(event.source)] " + LogEscaping.escape(event.message.description) + "\n"
         write(line)

@@ -38,6 +38,9 @@ package enum DeliveryClass: Sendable, Equatable {
             case 200..<300: return .delivered
             case 408, 425, 429, 500..<600: return .retryable(reason: "HTTP \(status)\(detail)")
             case 410: return .gone(reason: "HTTP 410 Gone\(detail)")
+            case 300..<400:
+                // A redirect is not followed (the body would be re-sent to wherever it points).
+                return .permanent(reason: "HTTP \(status): redirects are not followed: use the final URL\(detail)")
             default: return .permanent(reason: "HTTP \(status)\(detail)")
             }
         }

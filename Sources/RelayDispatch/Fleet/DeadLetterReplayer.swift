@@ -80,6 +80,13 @@ package struct DeadLetterReplayer: Sendable {
                 reason: "route '\(sink)' was removed (\(draining)); restore its file, then replay")
         }
         let log = worker.deadLetters
+        // One replay of a sink at a time: two (a double click in the console, the CLI and the
+        // console) would choose the same letters and send the events twice.
+        guard log.beginReplay() else {
+            throw ReplayFailure(
+                status: 409, reason: "a replay of '\(sink)' is already running; ask again once it has finished")
+        }
+        defer { log.endReplay() }
         let selection = log.select(DeadLetterLog.Filter(sinceMillis: sinceMillis, untilMillis: untilMillis, ids: ids))
         var report = ReplayReport(sink: sink)
         report.notFound = selection.notFound

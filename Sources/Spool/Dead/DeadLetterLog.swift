@@ -90,6 +90,21 @@ package final class DeadLetterLog: Sendable {
         state = Mutex(State(file: file, index: index))
     }
 
+    /// Whether a replay of this sink runs now (see ``beginReplay()``).
+    private let replaying = Mutex(false)
+
+    /// Claims the sink's one replay slot; false if a replay runs already. Balanced by ``endReplay()``.
+    package func beginReplay() -> Bool {
+        replaying.withLock { running in
+            guard !running else { return false }
+            running = true
+            return true
+        }
+    }
+
+    /// Gives the replay slot back.
+    package func endReplay() { replaying.withLock { $0 = false } }
+
     /// Dead events not replayed since they died.
     package var liveCount: Int { state.withLock { $0.index.liveCount } }
 

@@ -1,5 +1,6 @@
 import Foundation
 import RelayTestSupport
+import SimulatedDisk
 import Sinks
 import Synchronization
 import Testing
@@ -243,6 +244,34 @@ import Testing
         #expect((shown.first?["event"] as? [String: Any])?["id"] as? String == "evt_big_11")
         let next = try relay.admin("/admin/dead?sink=strict&limit=12&body=1&offset=\(shown.count)")
         #expect(list(next, "dead").first?["id"] as? String == "evt_big_\(11 - shown.count)")
+        await relay.shutdown()
+        await server.shutdown()
+    }
+
+    /// Finding 9: two replays of a sink at once (a double click in the console; the CLI and the
+    /// console) chose the same letters, and the events went out twice. The second is refused.
+    @Test func twoReplaysOfASinkAtOnceSendEachEventOnce() async throws {
+        let status = StatusSwitch(400)
+        let server = try await switchableServer(status)
+        let disk = SimulatedDisk()
+        disk.prepareDirectory("/sim")
+        let relay = try await TestRelay(
+            routes: [httpRoute("strict", server.url, attempts: 1)], dataDirectory: "/sim/data", fileSystem: disk)
+        for index in 0..<3 { #expect(try relay.post(SignedEvent.body(id: "evt_twice_\(index)")).status == 200) }
+        #expect(try await eventually { relay.relay.fleet.worker("strict")?.currentStatus.deadLetters == 3 })
+        status.set(200)
+        disk.hold(.sync, pathContains: "/spool/strict/")  // the first replay waits in its commit
+        let first = Task.detached { try relay.admin("POST", "/admin/dead/replay", json: #"{"sink":"strict"}"#).status }
+        #expect(try await eventually { disk.waitingCalls > 0 })
+        let second = try relay.admin("POST", "/admin/dead/replay", json: #"{"sink":"strict"}"#)
+        #expect(second.status == 409)
+        #expect((second.json["reason"] as? String)?.contains("already running") == true)
+        disk.releaseHeld()
+        #expect(try await first.value == 200)
+        #expect(try await eventually { server.requests.count >= 6 })
+        #expect(try await relay.workerSettles("strict"))
+        let delivered = server.requests.dropFirst(3).compactMap { $0.header("x-moda-event-id") }
+        #expect(delivered.sorted() == ["evt_twice_0", "evt_twice_1", "evt_twice_2"])
         await relay.shutdown()
         await server.shutdown()
     }

@@ -50,4 +50,26 @@ import Testing
         #expect(try relay.admin("/readyz").status == 200)
         await relay.shutdown()
     }
+
+    /// Finding 9: /readyz needs no token (a balancer probes it), so without one it shows only the
+    /// status and reason codes; paths, errors and diagnostics need the token.
+    @Test func readinessShowsDetailsOnlyWithTheToken() async throws {
+        let relay = try await TestRelay(
+            routes: [TestRelay.fileRoute("archive"), TestRelay.fileRoute("slack-off", enabled: false)],
+            configure: { $0.spoolMaxBytes = 2000 }, adminToken: "s3cr3t-admin-token")
+        #expect(try relay.post(SignedEvent.body(id: "evt_too_big", padding: 3000)).status == 503)
+        let anonymous = try relay.admin("GET", "/readyz")
+        #expect(anonymous.status == 503)
+        #expect(anonymous.json["reasons"] as? [String] == ["spool_full"])
+        #expect(anonymous.json["warnings"] as? [String] == ["route_disabled"])
+        #expect(!anonymous.body.contains("archive") && !anonymous.body.contains(relay.dataDirectory))
+        let wrong = try relay.admin("GET", "/readyz", token: "not-the-token")
+        #expect(wrong.json["reasons"] as? [String] == ["spool_full"])
+        let detailed = try relay.admin("GET", "/readyz", token: "s3cr3t-admin-token")
+        #expect(detailed.status == 503)
+        #expect((detailed.json["reasons"] as? [String])?.first?.contains("sink 'archive'") == true)
+        #expect(detailed.json["reason_codes"] as? [String] == ["spool_full"])
+        #expect((detailed.json["warnings"] as? [String]) == ["route 'slack-off' is disabled"])
+        await relay.shutdown()
+    }
 }

@@ -16,7 +16,8 @@ import Testing
         (429, .retryable(reason: "HTTP 429")), (500, .retryable(reason: "HTTP 500")),
         (503, .retryable(reason: "HTTP 503")),
         (400, .permanent(reason: "HTTP 400")), (404, .permanent(reason: "HTTP 404")),
-        (301, .permanent(reason: "HTTP 301")),
+        (301, .permanent(reason: "HTTP 301: redirects are not followed: use the final URL")),
+        (308, .permanent(reason: "HTTP 308: redirects are not followed: use the final URL")),
         (410, .gone(reason: "HTTP 410 Gone")),
     ])
     func classification(_ status: Int, _ expected: DeliveryClass) {

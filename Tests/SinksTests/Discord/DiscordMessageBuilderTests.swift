@@ -38,6 +38,17 @@ import Testing
         #expect(request.retryHintHeaders == ["x-ratelimit-reset-after"])
     }
 
+    /// Finding 9: markdown that Discord reads only at the start of a line (headings, subtext,
+    /// lists) is escaped there, in a value of one line or of several.
+    @Test func lineStartMarkdownIsEscaped() {
+        #expect(DiscordText.escape("# Pwned") == "\\# Pwned")
+        #expect(
+            DiscordText.escape("ok\n## big\n-# small\n> quote\n- item\n+ item\n  1. first\n10) tenth")
+                == "ok\n\\## big\n\\-# small\n\\> quote\n\\- item\n\\+ item\n  1\\. first\n10\\) tenth")
+        // Inside a line, none of these is markdown: left as is.
+        #expect(DiscordText.escape("task #12 - 3.5 + 1") == "task #12 - 3.5 + 1")
+    }
+
     @Test func choosesTheTemplateLikeSlackAndPostsNothingWithoutOne() throws {
         let templates = TemplatesByType(
             byType: [(Glob("task.*"), try Template("glob")), (Glob("task.failed"), try Template("exact"))],

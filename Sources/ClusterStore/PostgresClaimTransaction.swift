@@ -57,10 +57,15 @@ final class PostgresClaimTransaction: ClaimTransaction {
             throw SpoolError(code: .storeUnavailable, message: "shared store: the claims did not commit")
         case nil:
             store.logger.error(
-                "shared store: cannot learn whether claims committed; the batch is refused (503) and rolled back",
+                "shared store: cannot learn whether claims committed; the batch is answered 503 and its records are held until the outcome is known",
                 metadata: ["relay.store.xid": "\(transactionID)"])
             throw SpoolError(code: .claimUnresolved, message: "shared store: whether the claims committed is unknown")
         }
+    }
+
+    func resolve() -> Bool? {
+        guard let transactionID else { return false }
+        return store.transactionCommitted(transactionID, once: true)
     }
 
     func rollBack() {

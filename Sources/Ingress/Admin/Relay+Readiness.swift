@@ -8,6 +8,13 @@ extension Relay {
         let (warnings, reloadError) = (routes.warnings, routes.lastReloadError)
         if state.withLock({ $0.shuttingDown }) { problems.append(.init("shutting_down", "shutting down")) }
         if let problem = cluster?.problem { problems.append(.init("store_unavailable", problem)) }
+        if writer.unresolvedBatches > 0 {
+            problems.append(
+                .init(
+                    "claim_unresolved",
+                    "shared store: whether \(writer.unresolvedBatches) batch(es) of claims committed is not known yet; "
+                        + "their events are held, and new events get 503 until it is"))
+        }
         if let error = writer.lastError {
             problems.append(.init("commit_failed_" + error.code.rawValue, "spool: last commit failed: \(error)"))
         }

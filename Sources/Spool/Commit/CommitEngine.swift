@@ -31,9 +31,14 @@ package final class CommitEngine: @unchecked Sendable {
     /// Events found in some but not all of the spools their commit wrote to (see
     /// ``GroupCommitWriter/interruptedEvents``).
     package let interruptedEvents: Int
-    /// Cluster mode: keys of tail records another instance accepted (see
-    /// ``GroupCommitWriter/acceptedElsewhere``).
-    package let acceptedElsewhere: Set<String>
+    /// Cluster mode: keys of records another instance accepted (see
+    /// ``GroupCommitWriter/acceptedElsewhere``): found by recovery, or when a batch whose claims'
+    /// outcome was unknown turned out rolled back.
+    package var acceptedElsewhere: Set<String> { elsewhere.withLock { $0 } }
+    private let elsewhere: Mutex<Set<String>>
+    /// Cluster mode: batches whose claims' outcome is not known yet (their records are held).
+    package var unresolvedBatches: Int { unresolvedCount.withLock { $0 } }
+    private let unresolvedCount = Mutex(0)
 
     /// Owned by the thread that performs jobs.
     private let state: WriterState
@@ -115,7 +120,7 @@ package final class CommitEngine: @unchecked Sendable {
             restored += complete.map(\.entry)
         }
         dedupe.restore(restored, nowMillis: now)
-        self.acceptedElsewhere = elsewhere
+        self.elsewhere = Mutex(elsewhere)
         self.interruptedEvents = cutShort.count - cutShort.filter { elsewhere.contains($0.key) }.count
         self.configuration = configuration
         self.recovery = reports
@@ -163,6 +168,12 @@ package final class CommitEngine: @unchecked Sendable {
     package func perform(_ jobs: [Job]) -> Set<String> {
         busySince.withLock { $0 = .now }
         defer { busySince.withLock { $0 = nil } }
+        state.claims?.tidy()
+        state.resolveClaims(nowMillis: configuration.clock())
+        if state.unresolved.isEmpty {
+            // Every unknown outcome is known now: that refusal no longer says anything.
+            health.withLock { error in if error?.code == .claimUnresolved { error = nil } }
+        }
         var retire: [(sink: String, drainedThrough: UInt64)] = []
         for case .retireTail(let sink, let drainedThrough) in jobs { retire.append((sink, drainedThrough)) }
         let released: [String: Int] = freed.withLock { pending in
@@ -211,6 +222,9 @@ package final class CommitEngine: @unchecked Sendable {
         touched.formUnion(commit(batch))
         let snapshot = state.snapshot()
         let marks = state.closedSinks
+        let newlyElsewhere = state.takeElsewhere()
+        if !newlyElsewhere.isEmpty { elsewhere.withLock { $0.formUnion(newlyElsewhere) } }
+        unresolvedCount.withLock { $0 = state.unresolved.batches.count }
         stats.withLock { $0 = snapshot }
         closed.withLock { $0 = marks }
         for (completion, result) in state.takeAnswers() { completion(result) }

@@ -57,9 +57,20 @@ package final class GroupCommitWriter: Sendable {
     /// accepted as new). Their records may still be delivered (at-least-once).
     package var interruptedEvents: Int { engine.interruptedEvents }
 
-    /// Cluster mode: dedupe keys of tail records another instance accepted while this one's
-    /// claim was cut short by a crash. Workers acknowledge them as skipped, never delivered.
+    /// Cluster mode: dedupe keys of records another instance accepted (this one's claim was cut
+    /// short by a crash, or its outcome was unknown and it turned out rolled back). Workers
+    /// acknowledge them as skipped, never delivered.
     package var acceptedElsewhere: Set<String> { engine.acceptedElsewhere }
+
+    /// Cluster mode: batches whose claims' outcome is not known yet; their records are held, and
+    /// appends are refused (503) until it is.
+    package var unresolvedBatches: Int { engine.unresolvedBatches }
+
+    /// Wakes the writer for its housekeeping between batches (cluster mode: ending a transaction
+    /// begun ahead that waited too long, asking again about unknown commit outcomes).
+    package func nudge() {
+        _ = queue.push(.wake)
+    }
 
     /// Recovers the data directory (``CommitEngine/init(configuration:sinks:dedupe:claims:fingerprint:)``),
     /// then starts the writer thread.

@@ -16,6 +16,30 @@ final class WriterState {
     private var capRefusals: [String: SpoolError] = [:]
     /// Sinks that got records in the commits since the last ``takeStoredSinks()``.
     private var storedSinks = Set<String>()
+    /// Cluster mode: batches whose claims' outcome is not known yet.
+    let unresolved = UnresolvedClaims()
+    /// Dedupe keys found to belong to another instance since the last ``takeElsewhere()``.
+    private var elsewhere = Set<String>()
+
+    /// Dedupe keys found to belong to another instance since the last call.
+    func takeElsewhere() -> Set<String> {
+        defer { elsewhere = [] }
+        return elsewhere
+    }
+
+    /// Asks again about batches whose claims' outcome was unknown (see ``UnresolvedClaims``).
+    func resolveClaims(nowMillis: Int64) {
+        guard let claims, !unresolved.isEmpty else { return }
+        let outcome = unresolved.resolve(claims: claims, nowMillis: nowMillis)
+        for (entries, routed) in outcome.seen where !entries.isEmpty {
+            do throws(SpoolError) {
+                try dedupe.recordDurable(entries, nowMillis: nowMillis, deferSync: routed)
+            } catch {
+                dedupe.restore(entries, nowMillis: nowMillis)
+            }
+        }
+        elsewhere.formUnion(outcome.elsewhere)
+    }
     /// Sinks whose route was removed, with their final commit mark: appends naming them are refused.
     private(set) var closedSinks: [String: (mark: UInt64, request: Int)] = [:]
 
@@ -83,7 +107,9 @@ final class WriterState {
     /// deferred seen entries are synced first (invariant 1 of `SpoolFormat.swift`). Returns
     /// whether a new tail was started.
     func retireTail(sink: String, drainedThrough: UInt64) throws(SpoolError) -> Bool {
-        guard let spool = spools[sink], spool.nextSequence == drainedThrough, spool.tailHoldsRecords else {
+        guard let spool = spools[sink], spool.nextSequence == drainedThrough, spool.tailHoldsRecords,
+            unresolved.isEmpty
+        else {
             return false
         }
         try dedupe.syncDeferred()
@@ -93,10 +119,13 @@ final class WriterState {
 
     func snapshot() -> [String: SpoolStats] {
         var out: [String: SpoolStats] = [:]
+        // Records of a batch whose claims' outcome is unknown are not for readers yet.
+        let hidden = unresolved.hiddenFrom
         for (name, spool) in spools {
             out[name] = SpoolStats(
                 bytes: spool.totalBytes, segments: spool.segments.count,
-                nextSequence: spool.nextSequence, rollbacks: rollbacks[name] ?? 0, tailFirst: spool.tailFirst)
+                nextSequence: min(spool.nextSequence, hidden[name] ?? .max), rollbacks: rollbacks[name] ?? 0,
+                tailFirst: spool.tailFirst)
         }
         return out
     }
@@ -157,6 +186,11 @@ final class WriterState {
         var distinct: [String] = []
         for (request, completion) in batch {
             do throws(SpoolError) {
+                guard unresolved.isEmpty else {
+                    throw SpoolError(
+                        code: .claimUnresolved,
+                        message: "the outcome of an earlier batch's shared claims is still unknown; retry")
+                }
                 distinct.removeAll(keepingCapacity: true)
                 for sink in request.sinks where !distinct.contains(sink) {
                     guard closedSinks[sink] == nil else {
@@ -199,6 +233,25 @@ final class WriterState {
             }
         }
         return (sinkBatches, accepted)
+    }
+
+    /// Keeps a batch whose claims' outcome is unknown (see ``UnresolvedClaims``).
+    private func keepUnresolved(
+        _ transaction: any ClaimTransaction, accepted: [Append], written: [(SinkSpool, AppendFile, Int, UInt64)]
+    ) {
+        let seen = accepted.map(\.request).filter(\.marksSeen)
+        unresolved.add(
+            UnresolvedClaims.Batch(
+                transaction: transaction,
+                routed: seen.filter { !$0.sinks.isEmpty }.map {
+                    SeenEntry(key: $0.seenKey, acceptedAtMillis: $0.acceptedAtMillis)
+                },
+                unrouted: seen.filter(\.sinks.isEmpty).map {
+                    SeenEntry(key: $0.seenKey, acceptedAtMillis: $0.acceptedAtMillis)
+                },
+                dedupeKeys: Dictionary(
+                    seen.map { ($0.seenKey, $0.dedupeKey) }, uniquingKeysWith: { first, _ in first }),
+                firstSequences: Dictionary(written.map { ($0.0.name, $0.3) }, uniquingKeysWith: min)))
     }
 
     /// The job that frames `batch`'s records, writes them at `offset` and syncs the file.
@@ -300,6 +353,12 @@ final class WriterState {
                 try transaction.commit()
             }
         } catch {
+            if error.code == .claimUnresolved, let transaction {
+                // The claims may yet commit: the records stay, durable and hidden, until it is known.
+                keepUnresolved(transaction, accepted: accepted, written: written)
+                for (_, completion) in accepted { answer(completion, .failure(error)) }
+                return error
+            }
             return fail(error)
         }
         // Only now, with every record durable, may the keys become "seen" (invariant 2). A routed

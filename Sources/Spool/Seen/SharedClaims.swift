@@ -23,6 +23,12 @@ package protocol SharedClaims: AnyObject, Sendable {
     /// Of `keys`, those another instance has committed (recovery of events cut short by a crash,
     /// which must not be claimed).
     func heldElsewhere(_ keys: [SeenKey], nowMillis: Int64) throws(SpoolError) -> Set<SeenKey>
+
+    /// Called on the writer's thread between batches: ends a transaction begun ahead that has
+    /// waited too long. With ``begin(claiming:nowMillis:)`` and the transaction's own calls, it is
+    /// the only thing that touches the writer's session, and all of them run on that one thread:
+    /// a claim can never run outside its transaction.
+    func tidy()
 }
 
 /// One open claim transaction (see ``SharedClaims``). Used by the writer thread only.
@@ -34,4 +40,7 @@ package protocol ClaimTransaction: AnyObject {
     func commit() throws(SpoolError)
     /// Abandons the claims (the local batch failed).
     func rollBack()
+    /// After ``commit()`` threw `claimUnresolved`: whether the claims committed, asked again once
+    /// and without waiting; nil while it still cannot be learned.
+    func resolve() -> Bool?
 }

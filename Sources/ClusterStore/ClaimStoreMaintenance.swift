@@ -65,13 +65,9 @@ package struct ClaimStoreMaintenance: Service {
                 pause = backoff
                 backoff = min(backoff * 2, Self.maximumBackoff)
             }
-            // Once a round, the writer does its housekeeping on its own thread (unknown commit
-            // outcomes); and at once when a transaction it began ahead grows stale.
-            store.nudgeWriter()
             // Sleep in short steps, so a session the writer gave up is replaced at once.
             let until = ContinuousClock.now + pause
             while ContinuousClock.now < until, !Task.isCancelled, !store.takeWake() {
-                if store.hasStaleTransaction { store.nudgeWriter() }
                 try? await Task.sleep(for: .milliseconds(20))
             }
         }

@@ -101,8 +101,6 @@ package final class Relay: Sendable {
             fingerprint: { key in
                 let k = DedupeKey(key); return SeenKey(high: k.high, low: k.low)
             })
-        let writer = self.writer
-        cluster?.store.onWriterNudge { writer.nudge() }
         if !writer.acceptedElsewhere.isEmpty {
             logger.warning(
                 "recovery found events whose claim a crash cut short and another instance accepted; skipping them",

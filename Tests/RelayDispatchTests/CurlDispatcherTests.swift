@@ -123,7 +123,9 @@ import Testing
         let ok = await withTaskGroup(of: Bool.self) { group in
             for index in 0..<200 {
                 group.addTask {
-                    await send(dispatcher, request(server.url, body: "{\"n\":\(index)}")).0
+                    // A generous timeout: this is about every request arriving, not latency (the
+                    // whole suite runs beside it on two cores).
+                    await send(dispatcher, request(server.url, body: "{\"n\":\(index)}", timeout: .seconds(30))).0
                         == .response(status: 200, retryAfter: nil, bodyExcerpt: "")
                 }
             }

@@ -46,7 +46,7 @@ final class WebhookHandler: ChannelDuplexHandler, RemovableChannelHandler {
         var idleTimeout: TimeAmount
     }
 
-    private enum State {
+    enum State {
         /// Waiting for the next head; the head deadline runs.
         case idle
         case receiving(HTTPRequestHead, ByteBuffer)
@@ -63,31 +63,31 @@ final class WebhookHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Parts queued while answering before reads stop.
     static let maxQueuedParts = 256
 
-    private let configuration: Configuration
-    private let pipeline: AcceptPipeline
-    private let admission: IngressAdmission
-    private let budget: BodyBudget
-    private let limiter: ConnectionLimiter?
-    private let metrics: RelayMetrics
-    private let logger: Logger
-    private var state = State.idle
-    private var started = NIODeadline.now()
+    let configuration: Configuration
+    let pipeline: AcceptPipeline
+    let admission: IngressAdmission
+    let budget: BodyBudget
+    let limiter: ConnectionLimiter?
+    let metrics: RelayMetrics
+    let logger: Logger
+    var state = State.idle
+    var started = NIODeadline.now()
     /// When the current state's deadline passes (head or request deadline); nil when none runs.
-    private var deadline: NIODeadline?
+    var deadline: NIODeadline?
     /// The last byte read or answer written (for the idle timeout).
-    private var lastActivity = NIODeadline.now()
+    var lastActivity = NIODeadline.now()
     /// The connection's one timer and the instant it fires at.
-    private var timer: (task: Scheduled<Void>, at: NIODeadline)?
+    var timer: (task: Scheduled<Void>, at: NIODeadline)?
     /// Body bytes of the current request taken from the shared budget, whether they count as a
     /// large body's, and the peer they count against.
-    private var reserved = 0
-    private var largeBody = false
-    private var peer: String?
-    private var answered = 0
+    var reserved = 0
+    var largeBody = false
+    var peer: String?
+    var answered = 0
     /// Request parts received while answering; handled in order afterwards.
-    private var queued = CircularBuffer<HTTPServerRequestPart>()
+    var queued = CircularBuffer<HTTPServerRequestPart>()
     /// A `read` held back while the queue is full.
-    private var heldRead = false
+    var heldRead = false
 
     init(
         configuration: Configuration, pipeline: AcceptPipeline, budget: BodyBudget, limiter: ConnectionLimiter? = nil,
@@ -131,7 +131,7 @@ final class WebhookHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context.read()
     }
 
-    private func handle(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+    func handle(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
         switch part {
         case .head(let head):
             guard case .idle = state else { return }
@@ -191,7 +191,7 @@ final class WebhookHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     /// The request is over: back to idle (head deadline running) or closing.
-    private func finishRequest(context: ChannelHandlerContext, keepAlive: Bool) {
+    func finishRequest(context: ChannelHandlerContext, keepAlive: Bool) {
         budget.release(reserved, peer: peer, large: largeBody)
         reserved = 0
         answered += 1
@@ -224,7 +224,7 @@ final class WebhookHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context.fireChannelInactive()
     }
 
-    private func dispatch(context: ChannelHandlerContext, head: HTTPRequestHead, body: ByteBuffer) {
+    func dispatch(context: ChannelHandlerContext, head: HTTPRequestHead, body: ByteBuffer) {
         // The answer comes on this loop (at once) or from the spool writer's thread: then it is
         // handed to this loop as one task, with no promise or future in between.
         let loop = context.eventLoop
@@ -247,7 +247,7 @@ final class WebhookHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// The accept pipeline's answer to the request in flight (dropped if the commit deadline
     /// answered it already).
-    private func answered(_ outcome: IngressOutcome, keepAlive: Bool, context: ChannelHandlerContext) {
+    func answered(_ outcome: IngressOutcome, keepAlive: Bool, context: ChannelHandlerContext) {
         guard case .answering = state else { return }
         respond(context: context, keepAlive: keepAlive, outcome: outcome, logged: true)
         finishRequest(context: context, keepAlive: keepAlive)
@@ -256,7 +256,7 @@ final class WebhookHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Handles parts that arrived while answering, until the next request needs answering; lets
     /// reads resume once the queue is short again.
-    private func replayQueued(context: ChannelHandlerContext) {
+    func replayQueued(context: ChannelHandlerContext) {
         while let part = queued.first {
             if case .answering = state { break }
             if case .closing = state {
@@ -272,117 +272,9 @@ final class WebhookHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    /// Waiting for a head from now on: its deadline runs, and the connection may be evicted.
-    private func scheduleHeadDeadline(context: ChannelHandlerContext) {
-        schedule(configuration.headerTimeout, context: context)
-        if peer == nil { peer = context.channel.remoteAddress?.ipAddress }
-        guard let limiter else { return }
-        let loop = context.eventLoop
-        let bound = NIOLoopBound((handler: self, context: context), eventLoop: loop)
-        limiter.awaitingHead(ObjectIdentifier(context.channel)) {
-            loop.execute { bound.value.handler.evicted(context: bound.value.context) }
-        }
-    }
-
-    /// Every connection slot was taken, and this one had waited longest for a request head.
-    private func evicted(context: ChannelHandlerContext) {
-        guard case .idle = state else { return }
-        if answered == 0 {
-            respond(
-                context: context, keepAlive: false,
-                outcome: .rejected(
-                    408, .evicted, "no request head while every connection slot was taken; closed to make room"))
-        } else {
-            context.close(promise: nil)
-        }
-        state = .closing
-    }
-
-    /// Starts the state's deadline, `timeout` from the last activity.
-    private func schedule(_ timeout: TimeAmount, context: ChannelHandlerContext) {
-        deadline = lastActivity + timeout
-        armTimer(context: context)
-    }
-
-    /// The next instant something may be due: the state's deadline or the idle timeout (which
-    /// does not run while the answer is being decided).
-    private var nextDue: NIODeadline? {
-        if case .answering = state { return deadline }
-        if case .closing = state { return nil }
-        let idle = lastActivity + configuration.idleTimeout
-        guard let deadline else { return idle }
-        return min(deadline, idle)
-    }
-
-    /// Makes sure the timer fires no later than ``nextDue``. A timer already set earlier is
-    /// kept: it re-checks when it fires. So moving a deadline later costs nothing.
-    private func armTimer(context: ChannelHandlerContext) {
-        guard let due = nextDue else { return }
-        if let timer, timer.at <= due { return }
-        timer?.task.cancel()
-        let task = context.eventLoop.assumeIsolated().scheduleTask(deadline: due) {
-            self.timerFired(context: context)
-        }
-        timer = (task, due)
-    }
-
-    private func timerFired(context: ChannelHandlerContext) {
-        timer = nil
-        let now = NIODeadline.now()
-        if let deadline, deadline <= now {
-            self.deadline = nil
-            deadlinePassed(context: context)
-        } else if let due = nextDue, due <= now {
-            // Idle: nothing read or written for the idle timeout.
-            state = .closing
-            context.close(promise: nil)
-        } else {
-            armTimer(context: context)
-        }
-    }
-
-    private func deadlinePassed(context: ChannelHandlerContext) {
-        switch state {
-        case .idle where answered == 0:
-            respond(
-                context: context, keepAlive: false,
-                outcome: .rejected(408, .headerTimeout, "no complete request head within the header timeout"))
-            state = .closing
-        case .idle, .draining:
-            // An idle keep-alive connection, or the rest of an answered request: close quietly.
-            state = .closing
-            context.close(promise: nil)
-        case .receiving, .discarding:
-            respond(
-                context: context, keepAlive: false,
-                outcome: .rejected(408, .requestTimeout, "request not completed within the request timeout"))
-            state = .closing
-        case .answering:
-            // The writer has not made the event durable in time (a hung disk): Moda gets a 503
-            // well inside its 30 s and retries; if the commit lands later, the retry is a duplicate.
-            respond(
-                context: context, keepAlive: false,
-                outcome: .rejected(
-                    503, .commitTimeout, "the event was not stored durably within the commit timeout; retry"))
-            state = .closing
-        case .closing:
-            break
-        }
-    }
-
-    private func cancelDeadline() {
-        deadline = nil
-    }
-
-    private func cancelTimer() {
-        timer?.task.cancel()
-        timer = nil
-    }
-
     /// Writes `outcome`. `logged`: the accept pipeline decided it and logged it already; every
     /// other rejection is decided here and logged here.
-    private func respond(context: ChannelHandlerContext, keepAlive: Bool, outcome: IngressOutcome, logged: Bool = false)
-    {
+    func respond(context: ChannelHandlerContext, keepAlive: Bool, outcome: IngressOutcome, logged: Bool = false) {
         guard context.channel.isActive else { return }
         cancelDeadline()
         lastActivity = .now()

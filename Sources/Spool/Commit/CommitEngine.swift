@@ -36,6 +36,9 @@ package final class CommitEngine: @unchecked Sendable {
     /// outcome was unknown turned out rolled back.
     package var acceptedElsewhere: Set<String> { elsewhere.withLock { $0 } }
     private let elsewhere: Mutex<Set<String>>
+    /// Whether the writer must call ``perform(_:)`` now and then even with nothing to do
+    /// (cluster mode: the claim session's housekeeping).
+    package var hasHousekeeping: Bool { state.claims != nil }
     /// Cluster mode: batches whose claims' outcome is not known yet (their records are held).
     package var unresolvedBatches: Int { unresolvedCount.withLock { $0 } }
     private let unresolvedCount = Mutex(0)
@@ -127,37 +130,6 @@ package final class CommitEngine: @unchecked Sendable {
         self.dedupe = dedupe
         self.state = state
         self.stats = Mutex(state.snapshot())
-    }
-
-    /// Cluster mode's recovery of tail records whose keys the seen log lacks (the crash came
-    /// between the sync and the seen log): a complete event claimed by this instance is kept,
-    /// one claimed by another is skipped, an unclaimed one is claimed now. An event cut short
-    /// (in only some of its spools) is never claimed; it is skipped if another instance has it.
-    private static func reconcile(
-        complete: [(key: String, entry: SeenEntry)], cutShort: [(key: String, entry: SeenEntry)],
-        claims: any SharedClaims, nowMillis: Int64
-    ) throws(SpoolError) -> (restored: [SeenEntry], elsewhere: Set<String>) {
-        var restored: [SeenEntry] = []
-        var elsewhere = Set<String>()
-        let chunk = 1000
-        for start in stride(from: 0, to: complete.count, by: chunk) {
-            let part = complete[start..<min(start + chunk, complete.count)]
-            let transaction = try claims.begin(claiming: part.map(\.entry.key), nowMillis: nowMillis)
-            try transaction.commit()
-            for item in part {
-                if transaction.held.contains(item.entry.key) {
-                    restored.append(item.entry)
-                } else {
-                    elsewhere.insert(item.key)
-                }
-            }
-        }
-        for start in stride(from: 0, to: cutShort.count, by: chunk) {
-            let part = cutShort[start..<min(start + chunk, cutShort.count)]
-            let held = try claims.heldElsewhere(part.map(\.entry.key), nowMillis: nowMillis)
-            for item in part where held.contains(item.entry.key) { elsewhere.insert(item.key) }
-        }
-        return (restored, elsewhere)
     }
 
     /// Performs one batch: applies freed space, retires tails, commits the appends (one group

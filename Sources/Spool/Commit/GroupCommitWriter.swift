@@ -66,12 +66,6 @@ package final class GroupCommitWriter: Sendable {
     /// appends are refused (503) until it is.
     package var unresolvedBatches: Int { engine.unresolvedBatches }
 
-    /// Wakes the writer for its housekeeping between batches (cluster mode: ending a transaction
-    /// begun ahead that waited too long, asking again about unknown commit outcomes).
-    package func nudge() {
-        _ = queue.push(.wake)
-    }
-
     /// Recovers the data directory (``CommitEngine/init(configuration:sinks:dedupe:claims:fingerprint:)``),
     /// then starts the writer thread.
     package init(
@@ -156,8 +150,17 @@ package final class GroupCommitWriter: Sendable {
         await finished.wait()
     }
 
+    /// How often an idle writer in cluster mode does its housekeeping on its own thread: ends a
+    /// transaction begun ahead that waited too long (before the server's idle timeout does),
+    /// and asks again about claims whose outcome is unknown.
+    static let housekeepingInterval: Duration = .milliseconds(500)
+
     private func run() {
-        while let jobs = queue.take(limit: configuration.maxBatch) {
+        let clock = SystemDeliveryClock()
+        let ticks = engine.hasHousekeeping
+        while let jobs = queue.take(
+            limit: configuration.maxBatch, deadline: ticks ? clock.now.advanced(by: Self.housekeepingInterval) : nil)
+        {
             let touched = engine.perform(jobs)
             if !touched.isEmpty { for observer in commitObservers.withLock({ $0 }) { observer(touched) } }
         }

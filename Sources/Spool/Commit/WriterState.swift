@@ -19,27 +19,8 @@ final class WriterState {
     /// Cluster mode: batches whose claims' outcome is not known yet.
     let unresolved = UnresolvedClaims()
     /// Dedupe keys found to belong to another instance since the last ``takeElsewhere()``.
-    private var elsewhere = Set<String>()
+    var elsewhere = Set<String>()
 
-    /// Dedupe keys found to belong to another instance since the last call.
-    func takeElsewhere() -> Set<String> {
-        defer { elsewhere = [] }
-        return elsewhere
-    }
-
-    /// Asks again about batches whose claims' outcome was unknown (see ``UnresolvedClaims``).
-    func resolveClaims(nowMillis: Int64) {
-        guard let claims, !unresolved.isEmpty else { return }
-        let outcome = unresolved.resolve(claims: claims, nowMillis: nowMillis)
-        for (entries, routed) in outcome.seen where !entries.isEmpty {
-            do throws(SpoolError) {
-                try dedupe.recordDurable(entries, nowMillis: nowMillis, deferSync: routed)
-            } catch {
-                dedupe.restore(entries, nowMillis: nowMillis)
-            }
-        }
-        elsewhere.formUnion(outcome.elsewhere)
-    }
     /// Sinks whose route was removed, with their final commit mark: appends naming them are refused.
     private(set) var closedSinks: [String: (mark: UInt64, request: Int)] = [:]
 
@@ -76,7 +57,7 @@ final class WriterState {
         return spool
     }
 
-    private func answer(_ completion: @escaping AppendCompletion, _ result: Result<AppendOutcome, SpoolError>) {
+    func answer(_ completion: @escaping AppendCompletion, _ result: Result<AppendOutcome, SpoolError>) {
         answers.append((completion, result))
     }
 
@@ -130,56 +111,14 @@ final class WriterState {
         return out
     }
 
-    /// One spool's share of a batch: the encoded records (with sequence 0; ``framed()`` gives
-    /// each its sequence and frame), planned on the writer thread, framed by a sync helper.
-    private struct SinkBatch {
-        var payloads: [[UInt8]] = []
-        var firstSequence: UInt64
-        /// Bytes the framed records take.
-        var bytes = 0
-
-        var count: UInt64 { UInt64(payloads.count) }
-
-        mutating func append(_ payload: [UInt8]) {
-            payloads.append(payload)
-            bytes += Frame.headerBytes + payload.count
-        }
-
-        /// The records as they go to disk: numbered from `firstSequence`, framed.
-        func framed() -> [UInt8] {
-            var buffer: [UInt8] = []
-            buffer.reserveCapacity(bytes)
-            for (offset, payload) in payloads.enumerated() {
-                // Copied once: header, then the payload, whose sequence and CRC are set in place.
-                let start = buffer.count
-                ByteWriter.appendUInt32(UInt32(payload.count), to: &buffer)
-                ByteWriter.appendUInt32(0, to: &buffer)
-                buffer.append(contentsOf: payload)
-                var sequence = (firstSequence + UInt64(offset)).littleEndian
-                buffer.withUnsafeMutableBytes { bytes in
-                    let record = UnsafeMutableRawBufferPointer(rebasing: bytes[(start + Frame.headerBytes)...])
-                    withUnsafeBytes(of: &sequence) {
-                        record.baseAddress!.advanced(by: SpoolRecord.sequenceOffset)
-                            .copyMemory(from: $0.baseAddress!, byteCount: 8)
-                    }
-                    let crc = CRC32C.checksum(UnsafeRawBufferPointer(record)).littleEndian
-                    withUnsafeBytes(of: crc) {
-                        bytes.baseAddress!.advanced(by: start + 4).copyMemory(from: $0.baseAddress!, byteCount: 4)
-                    }
-                }
-            }
-            return buffer
-        }
-    }
-
-    private typealias Append = (request: AppendRequest, completion: AppendCompletion)
+    typealias Append = (request: AppendRequest, completion: AppendCompletion)
 
     /// Frames every request's records per sink and checks the spool caps (no I/O but opening
     /// spools). Requests that do not fit are answered with their error and left out.
     ///
     /// Each request's record is encoded once and shared by every spool it goes to; its copies
     /// differ only in the sequence, which is written when the spool's records are framed.
-    private func plan(_ batch: [Append]) -> (sinks: [String: SinkBatch], accepted: [Append]) {
+    func plan(_ batch: [Append]) -> (sinks: [String: SinkBatch], accepted: [Append]) {
         var sinkBatches: [String: SinkBatch] = [:]
         var accepted: [Append] = []
         accepted.reserveCapacity(batch.count)
@@ -235,25 +174,6 @@ final class WriterState {
         return (sinkBatches, accepted)
     }
 
-    /// Keeps a batch whose claims' outcome is unknown (see ``UnresolvedClaims``).
-    private func keepUnresolved(
-        _ transaction: any ClaimTransaction, accepted: [Append], written: [(SinkSpool, AppendFile, Int, UInt64)]
-    ) {
-        let seen = accepted.map(\.request).filter(\.marksSeen)
-        unresolved.add(
-            UnresolvedClaims.Batch(
-                transaction: transaction,
-                routed: seen.filter { !$0.sinks.isEmpty }.map {
-                    SeenEntry(key: $0.seenKey, acceptedAtMillis: $0.acceptedAtMillis)
-                },
-                unrouted: seen.filter(\.sinks.isEmpty).map {
-                    SeenEntry(key: $0.seenKey, acceptedAtMillis: $0.acceptedAtMillis)
-                },
-                dedupeKeys: Dictionary(
-                    seen.map { ($0.seenKey, $0.dedupeKey) }, uniquingKeysWith: { first, _ in first }),
-                firstSequences: Dictionary(written.map { ($0.0.name, $0.3) }, uniquingKeysWith: min)))
-    }
-
     /// The job that frames `batch`'s records, writes them at `offset` and syncs the file.
     private static func writeAndSync(_ batch: SinkBatch, at offset: Int, to target: ParallelSync.Target)
         -> ParallelSync.Job
@@ -262,32 +182,6 @@ final class WriterState {
             try AppendFile.write(batch.framed(), at: offset, to: target)
             try ParallelSync.dataSync(target)
         }
-    }
-
-    /// Cluster mode: claims the keys of `accepted` in the shared store. Appends whose key another
-    /// instance holds are answered duplicate and left out (re-planned without them).
-    private func claim(
-        _ planned: inout (sinks: [String: SinkBatch], accepted: [Append]), claims: any SharedClaims, nowMillis: Int64
-    ) throws(SpoolError) -> (any ClaimTransaction)? {
-        var keys: [SeenKey] = []
-        var distinct = Set<SeenKey>()
-        for (request, _) in planned.accepted where request.marksSeen && distinct.insert(request.seenKey).inserted {
-            keys.append(request.seenKey)
-        }
-        guard !keys.isEmpty else { return nil }
-        let transaction = try claims.begin(claiming: keys, nowMillis: nowMillis)
-        let held = transaction.held
-        guard held.count < keys.count else { return transaction }
-        var kept: [Append] = []
-        for append in planned.accepted {
-            if append.request.marksSeen && !held.contains(append.request.seenKey) {
-                answer(append.completion, .success(.duplicate))
-            } else {
-                kept.append(append)
-            }
-        }
-        planned = plan(kept)
-        return transaction
     }
 
     /// Commits one batch (invariants 1, 2 of `SpoolFormat.swift`; in cluster mode 9: the 200s

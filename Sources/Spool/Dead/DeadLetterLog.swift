@@ -120,7 +120,7 @@ package final class DeadLetterLog: Sendable {
         }
         try state.withLock { state throws(SpoolError) in
             let start = state.file.length
-            try Self.write(buffer, to: state.file)
+            try state.file.appendDurably(buffer)
             for frame in frames {
                 state.index.add(
                     id: frame.letter.id, key: frame.letter.dedupeKey.utf8, offset: UInt64(start + frame.offset),
@@ -143,7 +143,7 @@ package final class DeadLetterLog: Sendable {
                 }
             }
             guard !buffer.isEmpty else { return }
-            try Self.write(buffer, to: state.file)
+            try state.file.appendDurably(buffer)
             for (key, ids) in sorted { _ = state.index.mark(key: key.utf8, ids: ids) }
         }
     }
@@ -285,50 +285,6 @@ package final class DeadLetterLog: Sendable {
             state.index = index
             state.generation += 1
             return length - newLength
-        }
-    }
-
-    private static func load(path: String, integrity: SpoolIntegrity?, fileSystem: any FileSystem)
-        throws(SpoolError) -> (DeadLetterIndex, Int)
-    {
-        var index = DeadLetterIndex()
-        let size = fileSystem.size(path)
-        guard size > 0 else { return (index, 0) }
-        var marks = Set<DeadLetter.ID>()
-        let scanner = try FrameScanner(path: path, kind: .deadLetters, from: 0, fileSystem: fileSystem)
-        let length = try scanner.recover(integrity: integrity) { payload, start in
-            if let (id, key) = DeadLetter.peek(payload) {
-                index.add(id: id, key: key, offset: UInt64(start), length: payload.count)
-            } else if let mark = ReplayMark(decoding: payload) {
-                marks.insert(mark.letter)
-            }
-        }
-        index.applyMarks(marks)
-        return (index, length)
-    }
-
-    private static func read(_ letter: DeadLetterIndex.Letter, from window: FileWindow, path: String)
-        throws(SpoolError) -> DeadLetter
-    {
-        guard
-            let frame = try window.bytes(
-                Int(letter.offset) + SpoolFormat.frameHeaderSize, letter.length),
-            let decoded = DeadLetter(decoding: frame)
-        else {
-            throw SpoolError(
-                code: .corrupt, message: "dead letter at offset \(letter.offset) is unreadable", path: path)
-        }
-        return decoded
-    }
-
-    private static func write(_ buffer: [UInt8], to file: AppendFile) throws(SpoolError) {
-        let before = file.length
-        do throws(SpoolError) {
-            try file.append(buffer)
-            try file.sync()
-        } catch {
-            file.rollBack(to: before)
-            throw error
         }
     }
 }

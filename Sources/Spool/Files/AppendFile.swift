@@ -38,6 +38,19 @@ package final class AppendFile {
         length += bytes.count
     }
 
+    /// Appends `bytes` and syncs the file; on failure they are cut off again (``rollBack(to:)``),
+    /// so bytes written later never follow a hole a failed sync may have left.
+    package func appendDurably(_ bytes: [UInt8]) throws(SpoolError) {
+        let before = length
+        do throws(SpoolError) {
+            try append(bytes)
+            try sync()
+        } catch {
+            rollBack(to: before)
+            throw error
+        }
+    }
+
     /// Takes `count` bytes at the end for a write another thread makes
     /// (``write(_:at:to:)``); returns their offset. A failed write is undone by ``rollBack(to:)``.
     package func reserve(_ count: Int) throws(SpoolError) -> Int {

@@ -12,26 +12,26 @@
 package final class SpoolReader {
     package let sink: String
     package let directory: String
-    private let fileSystem: any FileSystem
-    private var segments: [UInt64] = []
-    private var acked: [UInt64: Set<UInt64>] = [:]
-    private var pendingAcks: [UInt64: [UInt64]] = [:]
+    let fileSystem: any FileSystem
+    var segments: [UInt64] = []
+    var acked: [UInt64: Set<UInt64>] = [:]
+    var pendingAcks: [UInt64: [UInt64]] = [:]
     /// Acks files whose name is known to be durable (their directory was synced since they were made).
-    private var durableAckNames = Set<UInt64>()
+    var durableAckNames = Set<UInt64>()
     /// Segments were deleted but the directory sync that makes it durable failed: done first at
     /// the next flush (until then a power cut brings them back, with acks that were never written).
-    private var deletionUnsynced = false
+    var deletionUnsynced = false
     /// Acks files a failed write left bytes at the end of, kept open until those are cut off.
-    private var staleAckFiles: [UInt64: AppendFile] = [:]
-    private var reader: (first: UInt64, reader: SegmentReader)?
+    var staleAckFiles: [UInt64: AppendFile] = [:]
+    var reader: (first: UInt64, reader: SegmentReader)?
     /// The next sequence number not yet handed out.
-    package private(set) var position: UInt64 = 0
-    private let onSegmentsDeleted: (Int) -> Void
-    private let integrity: SpoolIntegrity?
-    private var rollbacksSeen = 0
+    package internal(set) var position: UInt64 = 0
+    let onSegmentsDeleted: (Int) -> Void
+    let integrity: SpoolIntegrity?
+    var rollbacksSeen = 0
     /// The writer's tail segment, from the newest commit mark seen (0: none seen yet). Segments
     /// listed after it are not data (a failed creation's leftovers): never read nor deleted.
-    private var tailFirst: UInt64 = 0
+    var tailFirst: UInt64 = 0
 
     /// The largest run of unreadable sequences that is written off as lost; a larger one means
     /// the sequence numbers themselves cannot be trusted, and nothing is acknowledged.
@@ -137,14 +137,10 @@ package final class SpoolReader {
             } else {
                 file = try AppendFile(path: path, length: fileSystem.size(path), fileSystem: fileSystem)
             }
-            let before = file.length
             do throws(SpoolError) {
-                try file.append(buffer)
-                try file.sync()
+                try file.appendDurably(buffer)
             } catch {
-                // A failed sync may have dropped the pages: cut them off, so that the acks written
-                // again later do not follow a hole.
-                file.rollBack(to: before)
+                // The bytes could not all be cut off again: kept open until they are.
                 if file.hasStaleTail { staleAckFiles[first] = file }
                 throw error
             }
@@ -181,53 +177,6 @@ package final class SpoolReader {
 
     /// Records acknowledged but not yet flushed.
     package var unflushedCount: Int { pendingAcks.values.reduce(0) { $0 + $1.count } }
-
-    private func deleteCompletedSegments() throws(SpoolError) {
-        // Which segment is the tail is the writer's to say: with no mark seen yet, none is deleted.
-        guard tailFirst > 0 else { return }
-        refreshSegments()
-        var freed = 0
-        var deleted = false
-        var failure: SpoolError?
-        for (index, first) in segments.enumerated().dropLast() {
-            let end = segments[index + 1]
-            guard UInt64(acked[first]?.count ?? 0) >= end - first else { break }
-            if reader?.first == first { reader = nil }
-            let segment = DataDirectory.segmentFile(in: directory, first: first)
-            let bytes = fileSystem.size(segment)
-            do throws(SpoolError) {
-                try fileSystem.remove(segment)
-            } catch {
-                failure = error
-                break
-            }
-            freed += bytes
-            acked[first] = nil
-            pendingAcks[first] = nil
-            staleAckFiles[first] = nil
-            deleted = true
-            // An acks file left behind (its removal failed) has no segment: removed at the next start.
-            let acks = fileSystem.size(ackPath(first))
-            do throws(SpoolError) {
-                try fileSystem.remove(ackPath(first))
-                freed += acks
-            } catch {
-                failure = failure ?? error
-            }
-        }
-        if deleted {
-            refreshSegments()
-            // Every sequence below the first segment left is acknowledged: read on from there.
-            if let first = segments.first { position = max(position, first) }
-            onSegmentsDeleted(freed)
-            deletionUnsynced = true
-        }
-        if deletionUnsynced {
-            try fileSystem.syncDirectory(directory)
-            deletionUnsynced = false
-        }
-        if let failure { throw failure }
-    }
 
     /// The record at `position` or after it. Records below the commit mark must be readable
     /// (`settled`): damage there is skipped, reported, and the sequences it held are written off
@@ -289,16 +238,6 @@ package final class SpoolReader {
         position = max(position, lost.upperBound)
     }
 
-    /// Removes acks files whose segment is gone (their removal failed after the segment's).
-    private func removeOrphanedAcknowledgements() {
-        let existing = Set(segments)
-        for name in fileSystem.list(directory) where name.hasSuffix(".acks") {
-            guard let first = UInt64(name.dropLast(5)), !existing.contains(first), first < (segments.first ?? 0)
-            else { continue }
-            try? fileSystem.remove(directory + "/" + name)
-        }
-    }
-
     /// Takes the writer's tail from `committed` (it only ever moves forward).
     private func note(_ committed: CommitMark) {
         if committed.tailFirst > tailFirst {
@@ -308,7 +247,7 @@ package final class SpoolReader {
     }
 
     /// The segments listed in the directory, up to the writer's tail once it is known.
-    private func refreshSegments() {
+    func refreshSegments() {
         let listed = DataDirectory.segmentFirsts(in: directory, fileSystem: fileSystem).sorted()
         segments = tailFirst > 0 ? listed.filter { $0 <= tailFirst } : listed
     }
@@ -321,7 +260,7 @@ package final class SpoolReader {
         segments.first { $0 > first }
     }
 
-    private func ackPath(_ first: UInt64) -> String {
+    func ackPath(_ first: UInt64) -> String {
         DataDirectory.acknowledgementsFile(in: directory, first: first)
     }
 }

@@ -28,6 +28,8 @@ import Testing
                 settings.postgresURL = try! PostgresURL(parsing: url)
                 settings.instanceID = name
                 settings.postgresLockTimeout = .seconds(10)
+                // Above the lock timeout: a copy waits for another claim's outcome, not the deadline.
+                settings.commitTimeout = .seconds(15)
             })
     }
 
@@ -118,7 +120,7 @@ import Testing
             let key = ClusterTests.claimKey(id)
             let holder = Thread {
                 // Long enough to be seen holding its claim even on a loaded machine.
-                let tail = ending == "KILL" ? "SELECT pg_sleep(30); COMMIT;" : "SELECT pg_sleep(4); \(ending);"
+                let tail = ending == "KILL" ? "SELECT pg_sleep(30); COMMIT;" : "SELECT pg_sleep(8); \(ending);"
                 _ = try? server.psql(
                     "BEGIN; INSERT INTO moda_relay_claims VALUES ('\(key)', 'ghost', \(WallClock.nowMillis())); \(tail)",
                     database: database)

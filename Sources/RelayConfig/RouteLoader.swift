@@ -4,7 +4,7 @@ import Yams
 
 /// Loads `routes/*.yaml` (and `*.yml`): one file is one route, named after the file.
 ///
-/// Keys (see the README's routes reference for the full table):
+/// Keys (see docs/ROUTES.md for the full table):
 ///
 /// | key | type | default | sinks |
 /// |---|---|---|---|

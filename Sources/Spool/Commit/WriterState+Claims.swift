@@ -1,6 +1,6 @@
 import RelayCore
 
-/// Cluster mode: the writer's side of the shared claims (invariant 9, and 13 "unknown is not
+/// Cluster mode: the writer's side of the shared claims (invariant 7, and 13 "unknown is not
 /// failure").
 extension WriterState {
     /// Cluster mode: claims the keys of `accepted` in the shared store. Appends whose key another

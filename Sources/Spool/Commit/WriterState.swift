@@ -184,7 +184,7 @@ final class WriterState {
         }
     }
 
-    /// Commits one batch (invariants 1, 2 of `SpoolFormat.swift`; in cluster mode 9: the 200s
+    /// Commits one batch (invariants 1, 2 of `SpoolFormat.swift`; in cluster mode 7: the 200s
     /// come only after the shared claims committed). Returns the batch's error if the whole
     /// batch failed, or the seen log's if writing it failed (the routed events stand then).
     func commit(_ batch: [(AppendRequest, AppendCompletion)]) -> SpoolError? {

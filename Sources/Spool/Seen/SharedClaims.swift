@@ -1,6 +1,6 @@
 /// Cluster mode's shared acceptance record: which instance durably accepted which key.
 ///
-/// The writer brackets each group commit with one claim transaction (invariant 9, "no 200
+/// The writer brackets each group commit with one claim transaction (invariant 7, "no 200
 /// unless the shared claim committed"):
 ///
 /// 1. ``begin(claiming:nowMillis:)`` claims the batch's keys. A key another instance has

@@ -76,6 +76,15 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // Backfill: Moda's delivery log read, and redeliveries asked for, for what Moda gave up on.
+        .target(
+            name: "Backfill",
+            dependencies: [
+                "RelayCore", "RelayDispatch",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // The NIO webhook ingress (plain or TLS), the accept pipeline, reloads and the admin API.
         .target(
             name: "Ingress",
@@ -100,7 +109,7 @@ let package = Package(
         .executableTarget(
             name: "ModaRelay",
             dependencies: [
-                "RelayCore", "RelayConfig", "Spool", "Ingress", "RelayDispatch", "Sinks",
+                "RelayCore", "RelayConfig", "Spool", "Ingress", "RelayDispatch", "Sinks", "Backfill",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -118,6 +127,7 @@ let package = Package(
             path: "Tests/RelayTestSupport"
         ),
         .testTarget(name: "RelayCoreTests", dependencies: ["RelayCore"]),
+        .testTarget(name: "BackfillTests", dependencies: ["Backfill", "RelayCore", "RelayTestSupport"]),
         .testTarget(name: "RelayConfigTests", dependencies: ["RelayConfig", "RelayCore", "Sinks"]),
         // A simulated disk behind the storage's file-system seam: unsynced bytes lost on a power
         // cut, failures and crashes at any call (the spool's model test and the hung-disk tests).

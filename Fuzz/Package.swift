@@ -41,5 +41,6 @@ let package = Package(
         harness("FuzzSeenLog", ["Spool"]),
         harness("FuzzAdminQuery", ["RelayCore"]),
         harness("FuzzPostgresURL", ["RelayConfig"]),
+        harness("FuzzDeliveryLog", ["RelayCore"]),
     ]
 )

@@ -12,7 +12,7 @@ struct ModaRelayCommand: AsyncParsableCommand {
             """,
         subcommands: [
             ServeCommand.self, CheckCommand.self, SendCommand.self, ExplainCommand.self, SinksCommand.self,
-            DeadCommand.self,
+            DeadCommand.self, BackfillCommand.self,
         ],
         defaultSubcommand: nil
     )

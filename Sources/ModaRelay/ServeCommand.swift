@@ -202,13 +202,13 @@ struct ServeCommand: AsyncParsableCommand {
 extension RelaySettings {
     /// The embedded defaults, overridden by the config file if one is given; its errors are
     /// printed (`FILE:LINE:COL: message`) and end the command with status 1.
-    static func embedded(overriddenBy config: String?) throws -> RelaySettings {
+    static func embedded(overriddenBy config: String?, exitCode: Int32 = 1) throws -> RelaySettings {
         var settings = RelaySettings()
         guard let config else { return settings }
         let errors = RelaySettings.load(file: config, into: &settings).filter { $0.severity == .error }
         guard errors.isEmpty else {
             for error in errors { ServeCommand.fail("invalid config: \(error)") }
-            throw ExitCode(1)
+            throw ExitCode(exitCode)
         }
         return settings
     }

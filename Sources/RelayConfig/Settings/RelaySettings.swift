@@ -36,6 +36,7 @@ import RelayCore
 /// | `postgres_url` | `postgresql://USER:PASS@HOST:PORT/DB?sslmode=…`: cluster mode (shared claims) | none: local only |
 /// | `instance_id` | this instance's name in the shared store (`[A-Za-z0-9._-]`, 1–64) | kept in `DATA_DIR/instance-id` |
 /// | `postgres_lock_timeout` | duration: longest a copy waits for another instance's claim | `5s` |
+/// | `moda_api_key_file`, `moda_api_url`, `callback_url`, `backfill_interval`, `backfill_lookback` | see ``BackfillSettings`` | backfill off |
 /// | `log_format` | `text` or `json` | `text` |
 /// | `log_level` | `trace` … `critical` | `info` |
 package struct RelaySettings: Sendable, Equatable {
@@ -89,6 +90,8 @@ package struct RelaySettings: Sendable, Equatable {
     package var instanceID: String?
     /// Longest a claim waits for another instance's uncommitted claim of the same key.
     package var postgresLockTimeout: Duration = .seconds(5)
+    /// Recovering what Moda gave up on, from its delivery log.
+    package var backfill = BackfillSettings()
 
     /// How log lines are written.
     package enum LogFormat: String, Sendable, Equatable, CaseIterable {
@@ -192,8 +195,17 @@ package struct RelaySettings: Sendable, Equatable {
             case "log_level":
                 settings.logLevel = reader.setting(value, key: key, SettingValue.logLevel) ?? settings.logLevel
             default:
-                reader.error("unknown key '\(key)' in the config file", at: keyNode)
+                if !BackfillSettings.apply(key: key, value: value, reader: &reader, to: &settings.backfill) {
+                    reader.error("unknown key '\(key)' in the config file", at: keyNode)
+                }
             }
+        }
+        if settings.backfill.apiKeyFile != nil, settings.backfill.callbackURLs.isEmpty,
+            let keyNode = pairs.first(where: { $0.key == "moda_api_key_file" })?.keyNode
+        {
+            reader.error(
+                "'moda_api_key_file' needs 'callback_url': the URL Moda posts to, so that only its deliveries are touched",
+                at: keyNode)
         }
         for missing in reader.missingVariables {
             reader.error("environment variable \(missing.name) is not set", at: nil)

@@ -25,6 +25,17 @@ package enum SettingValue {
         return text
     }
 
+    /// An absolute `http://` or `https://` URL with a host, no spaces or control characters.
+    package static func httpURL(_ text: String, name: String) throws(Invalid) -> String {
+        let lower = text.lowercased()
+        let rest =
+            lower.hasPrefix("https://") ? lower.dropFirst(8) : lower.hasPrefix("http://") ? lower.dropFirst(7) : nil
+        guard let rest, let first = rest.first, first != "/", text.utf8.count <= 2048,
+            !text.utf8.contains(where: { $0 <= 0x20 || $0 == 0x7F })
+        else { throw Invalid(message: "\(name) must be an http:// or https:// URL, got '\(text)'") }
+        return text
+    }
+
     /// A positive duration: `250ms`, `1s`, `10m`, `24h`.
     package static func duration(_ text: String, name: String) throws(Invalid) -> Duration {
         guard let value = DurationParser.parse(text), value > .zero else {
@@ -94,6 +105,11 @@ extension RelaySettings {
         }
         if (tlsCertificateFile == nil) != (tlsKeyFile == nil) {
             problems.append("'tls_cert' and 'tls_key' go together (--tls-cert and --tls-key): set both or neither")
+        }
+        if backfill.apiKeyFile != nil, backfill.callbackURLs.isEmpty {
+            problems.append(
+                "a Moda API key (moda_api_key_file) needs callback_url (--callback-url): the URL Moda posts to, so "
+                    + "that only its deliveries are asked for again")
         }
         if adminTokenFile == nil, !adminListen.isLoopback {
             problems.append(

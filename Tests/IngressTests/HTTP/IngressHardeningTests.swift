@@ -237,10 +237,11 @@ import Testing
     /// Finding 2: 1,024 connections that never send a head must not hold every slot. At the cap,
     /// the one that has waited longest for a head is closed (408) to make room.
     @Test func slowHeadersCannotTakeEverySlot() async throws {
-        // A long request timeout: under a loaded suite the 10 s default can close the oldest
-        // first, and then no slot ever needs to be taken back.
+        // Long header and request timeouts: under a loaded suite the 10 s defaults can close the
+        // oldest first, and then no slot ever needs to be taken back.
         let relay = try await TestRelay {
             $0.maxConnections = 32
+            $0.headerTimeout = .seconds(300)
             $0.requestTimeout = .seconds(300)
         }
         let oldest = try RawConnection(port: relay.port, from: "127.0.0.2")

@@ -89,7 +89,7 @@ let package = Package(
         .target(
             name: "Ingress",
             dependencies: [
-                "RelayCore", "RelayConfig", "Spool", "RelayDispatch", "Sinks", "ClusterStore",
+                "RelayCore", "RelayConfig", "Spool", "RelayDispatch", "Sinks", "ClusterStore", "Backfill",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -51,6 +51,12 @@ package final class BackfillLedger: Sendable {
         return try await body(state)
     }
 
+    /// The ledger file's size now (0 when there is none): it only grows, until a compaction.
+    package var byteCount: Int {
+        var info = stat()
+        return stat(ledgerPath, &info) == 0 ? Int(info.st_size) : 0
+    }
+
     /// The redeliveries asked for at or after `sinceMillis`, by any run (for the stale-timestamp
     /// rule). Reads the file without the lock: a line being appended is simply not there yet.
     package func requested(sinceMillis: Int64) throws -> [RequestedRedelivery] {

@@ -55,14 +55,18 @@ package struct BackfillRun: Sendable {
     private let planner: BackfillPlanner
     private let options: Options
     private let now: @Sendable () -> Int64
+    private let requesting: @Sendable (RequestedRedelivery) -> Void
 
+    /// `requesting` hears of each redelivery just before it is requested.
     package init(
-        client: ModaAPIClient, planner: BackfillPlanner, options: Options, now: @escaping @Sendable () -> Int64
+        client: ModaAPIClient, planner: BackfillPlanner, options: Options, now: @escaping @Sendable () -> Int64,
+        requesting: @escaping @Sendable (RequestedRedelivery) -> Void = { _ in }
     ) {
         self.client = client
         self.planner = planner
         self.options = options
         self.now = now
+        self.requesting = requesting
     }
 
     /// Runs against `ledger` (held exclusively by the caller).
@@ -132,6 +136,10 @@ package struct BackfillRun: Sendable {
 
     /// One redelivery: asked for (retrying a throttled call), then recorded. Nil when done.
     private func requestOne(_ row: DeliveryRow, ledger: BackfillLedger.State) async -> RequestFailure? {
+        requesting(
+            RequestedRedelivery(
+                deliveryID: row.id, eventType: row.eventType, createdAtMillis: row.createdAtMillis,
+                requestedAtMillis: now()))
         do {
             _ = try await Retrying.call { () async throws(ModaAPIClient.Failure) in try await client.redeliver(row.id) }
         } catch {

@@ -43,6 +43,7 @@ final class DeliveryLister: Sendable {
             guard let next = page.nextCursor else { break }
             cursor = next
             try? await Task.sleep(for: pagePause)
+            if Task.isCancelled { throw .transport("the run was stopped (shutdown)") }
         }
         return rows.sorted { ($0.createdAtMillis, $0.id) > ($1.createdAtMillis, $1.id) }
     }
@@ -63,7 +64,7 @@ enum Retrying {
                 return try await body()
             } catch {
                 attempt += 1
-                guard error.isTransient, attempt < tries else { throw error }
+                guard error.isTransient, attempt < tries, !Task.isCancelled else { throw error }
                 var wait = min(30.0, Double(1 << min(attempt - 1, 5)))
                 if case .throttled(_, let retryAfter?) = error { wait = min(60, retryAfter) }
                 try? await Task.sleep(for: .milliseconds(Int(wait * 1000)))

@@ -1,3 +1,4 @@
+import Backfill
 import ClusterStore
 import Logging
 import NIOCore
@@ -36,6 +37,8 @@ package final class Relay: Sendable {
     let environment: [String: String]
     /// Cluster mode's shared claim store and its maintenance loop; nil when local only.
     package let cluster: ClusterMode?
+    /// The automatic backfill from Moda's delivery log; nil without a Moda API key.
+    package let backfill: BackfillReconciler?
     let dispatcher: CurlDispatcher
     let eventLoops: MultiThreadedEventLoopGroup
     /// Admin work that reads or syncs files (dead letters, replays): never on an event loop or
@@ -46,7 +49,7 @@ package final class Relay: Sendable {
     /// Opens when the admin listener is bound (or failed to bind).
     let adminBound = StartupGate()
     /// Opens when both listeners are bound and "relay listening" is logged (or binding failed).
-    package let listening = StartupGate()
+    package let listening: StartupGate
     /// SIGHUP, trapped from the start so a reload can never kill the relay.
     let hangups: UnixSignalsSequence
 
@@ -57,12 +60,12 @@ package final class Relay: Sendable {
 
     /// Opens the data directory (recovering every spool), connects cluster mode's store, starts a
     /// worker per enabled route, and prepares the listeners (bound when the services run).
-    /// `environment` expands `${VAR}` when routes are reloaded.
+    /// `environment` expands `${VAR}` when routes are reloaded. `modaAPIKey` turns the backfill on.
     package init(
         settings: RelaySettings, secrets: [String], routes: RouteTable, routeWarnings: [String] = [], logger: Logger,
         metrics: RelayMetrics = RelayMetrics(), eventLoopThreads: Int = System.coreCount, tls: TLSCredentials? = nil,
         adminToken: String? = nil, environment: [String: String] = [:],
-        fileSystem: any FileSystem = PosixFileSystem.shared
+        fileSystem: any FileSystem = PosixFileSystem.shared, modaAPIKey: String? = nil
     ) async throws {
         self.settings = settings
         self.metrics = metrics
@@ -116,10 +119,14 @@ package final class Relay: Sendable {
             metadata: ["relay.sinks": "\(writer.recovery.count)", "relay.seen": "\(dedupe.count)"])
         let routeState = RouteState(table: routes, warnings: routeWarnings)
         self.routes = routeState
+        let listening = StartupGate()
+        self.listening = listening
+        self.backfill = Self.makeBackfill(
+            settings: settings, key: modaAPIKey, metrics: metrics.backfill, logger: logger, listening: listening)
         self.pipeline = AcceptPipeline(
             verifier: SignatureVerifier(
                 secrets: secrets, toleranceSeconds: (settings.timestampTolerance.wholeMilliseconds + 999) / 1000),
-            routes: routeState, writer: writer, metrics: metrics, logger: logger)
+            routes: routeState, writer: writer, metrics: metrics, logger: logger, staleRedeliveries: backfill?.stale)
         self.eventLoops = MultiThreadedEventLoopGroup(numberOfThreads: max(1, eventLoopThreads))
         self.dispatcher = CurlDispatcher()
         self.fleet = SinkFleet(
@@ -161,6 +168,21 @@ package final class Relay: Sendable {
             metrics.spool(sink: sink, bytes: stats.bytes, segments: stats.segments, full: full[sink] != nil)
         }
         return metrics.exposition()
+    }
+
+    /// The backfill reconciler, when a key and a callback URL are configured.
+    private static func makeBackfill(
+        settings: RelaySettings, key: String?, metrics: BackfillMetrics, logger: Logger, listening: StartupGate
+    ) -> BackfillReconciler? {
+        metrics.setEnabled(key != nil)
+        guard let key, !settings.backfill.callbackURLs.isEmpty else { return nil }
+        let configuration = BackfillReconciler.Configuration(
+            apiURL: settings.backfill.apiURL, apiKey: key, callbackURLs: settings.backfill.callbackURLs,
+            interval: settings.backfill.interval, lookback: settings.backfill.lookback,
+            dataDirectory: settings.dataDirectory)
+        return BackfillReconciler(
+            configuration: configuration, observer: metrics, logger: logger,
+            ready: { try? await listening.wait() })
     }
 
     static func describe(_ address: SocketAddress) -> String {

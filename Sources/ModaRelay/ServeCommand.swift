@@ -75,6 +75,28 @@ struct ServeCommand: AsyncParsableCommand {
         help: "This instance's name in the shared store (default: kept in the data dir).")
     var instanceID: String?
 
+    @Option(
+        name: .customLong("moda-api-key-file"),
+        help: "Backfill: a file holding a Moda API key (also MODA_API_KEY); needs --callback-url.")
+    var modaAPIKeyFile: String?
+
+    @Option(name: .customLong("moda-api-url"), help: "Backfill: Moda's API (default https://api.moda.app/v1).")
+    var modaAPIURL: String?
+
+    @Option(
+        name: .customLong("callback-url"),
+        help: "Backfill: the public URL Moda posts to (repeat for several); only its deliveries are asked for again.")
+    var callbackURLs: [String] = []
+
+    @Option(
+        name: .customLong("backfill-interval"),
+        help: "Backfill: how often the reconciler runs (default 5m; off: never).")
+    var backfillInterval: String?
+
+    @Option(
+        name: .customLong("backfill-lookback"), help: "Backfill: how far back the first run looks (default 24h).")
+    var backfillLookback: String?
+
     @Option(name: .customLong("log-format"), help: "text (default) or json, one object per line.")
     var logFormat: String?
 
@@ -98,13 +120,20 @@ struct ServeCommand: AsyncParsableCommand {
 
         let secrets: [String]
         let adminToken: String?
+        let modaAPIKey: ModaAPIKey?
         do throws(SigningSecrets.Problem) {
             secrets = try SigningSecrets.load(settings: settings, environment: environment)
             adminToken = try AdminToken.load(settings: settings)
+            modaAPIKey = try ModaAPIKey.load(settings: settings.backfill, environment: environment)
         } catch {
             Self.fail(error.message)
             throw ExitCode(1)
         }
+        if modaAPIKey != nil, settings.backfill.callbackURLs.isEmpty {
+            Self.fail("a Moda API key (MODA_API_KEY) needs callback_url (--callback-url): the URL Moda posts to")
+            throw ExitCode(1)
+        }
+        if let warning = modaAPIKey?.warning { logger.warning("\(warning)") }
         var tls: TLSCredentials?
         if let certificate = settings.tlsCertificateFile, let key = settings.tlsKeyFile {
             do {
@@ -127,7 +156,7 @@ struct ServeCommand: AsyncParsableCommand {
             relay = try await Relay(
                 settings: settings, secrets: secrets, routes: RouteTable(routes: loaded.routes),
                 routeWarnings: loaded.warnings.map(\.description), logger: logger, tls: tls, adminToken: adminToken,
-                environment: environment)
+                environment: environment, modaAPIKey: modaAPIKey?.key)
         } catch {
             Self.fail("cannot start: \(error)")
             throw ExitCode(1)
@@ -189,6 +218,19 @@ struct ServeCommand: AsyncParsableCommand {
         if let routesWatchInterval {
             settings.routesWatchInterval = try SettingValue.durationOrOff(
                 routesWatchInterval, name: "--routes-watch-interval")
+        }
+        if let modaAPIKeyFile { settings.backfill.apiKeyFile = modaAPIKeyFile }
+        if let modaAPIURL { settings.backfill.apiURL = try SettingValue.httpURL(modaAPIURL, name: "--moda-api-url") }
+        if !callbackURLs.isEmpty {
+            settings.backfill.callbackURLs = try callbackURLs.map { url throws(SettingValue.Invalid) in
+                try SettingValue.httpURL(url, name: "--callback-url")
+            }
+        }
+        if let backfillInterval {
+            settings.backfill.interval = try SettingValue.durationOrOff(backfillInterval, name: "--backfill-interval")
+        }
+        if let backfillLookback {
+            settings.backfill.lookback = try SettingValue.duration(backfillLookback, name: "--backfill-lookback")
         }
         if let logFormat { settings.logFormat = try SettingValue.logFormat(logFormat, name: "--log-format") }
         if let logLevel { settings.logLevel = try SettingValue.logLevel(logLevel, name: "--log-level") }

@@ -1,3 +1,4 @@
+import Backfill
 import Logging
 import RelayCore
 import Spool
@@ -17,12 +18,16 @@ package final class AcceptPipeline: Sendable {
     private let logger: Logger
     private let clock: @Sendable () -> Int64
     private let requestIDs = RequestIDGenerator()
+    /// Redeliveries the relay asked Moda for, which may keep their original timestamp (nil:
+    /// backfill off, and every stale timestamp is refused at the head).
+    private let staleRedeliveries: StaleRedeliveries?
 
     package init(
         verifier: SignatureVerifier, routes: RouteState, writer: GroupCommitWriter, metrics: RelayMetrics,
-        logger: Logger,
+        logger: Logger, staleRedeliveries: StaleRedeliveries? = nil,
         clock: @escaping @Sendable () -> Int64 = WallClock.nowMillis
     ) {
+        self.staleRedeliveries = staleRedeliveries
         self.verifier = verifier
         self.routes = routes
         self.writer = writer
@@ -39,7 +44,8 @@ package final class AcceptPipeline: Sendable {
     /// rejection to answer, or nil when they pass. The ingress runs them on each request head.
     func checkHeaders(timestamp: String?, signature: String?, nowSeconds: Int64) -> IngressOutcome? {
         do throws(SignatureVerifier.Failure) {
-            _ = try verifier.checkHeaders(timestamp: timestamp, signature: signature, now: nowSeconds)
+            _ = try verifier.checkHeaders(
+                timestamp: timestamp, signature: signature, now: nowSeconds, allowStale: mayAdmitStale)
             return nil
         } catch {
             return .rejected(error.isAuthenticationFailure ? 401 : 400, Self.outcome(for: error.code), error.message)
@@ -59,11 +65,18 @@ package final class AcceptPipeline: Sendable {
         let event: Event
         switch body.withUnsafeBytes({
             verifyAndDecode(
-                $0, timestamp: timestamp, signature: signature, nowSeconds: now / 1000,
-                fullDocument: table.needsDocument)
+                $0, timestamp: timestamp, signature: signature, nowMillis: now, fullDocument: table.needsDocument)
         }) {
         case .success(let decoded):
-            event = decoded
+            event = decoded.event
+            if let redelivery = decoded.staleRedelivery {
+                metrics.backfill.staleRedeliveryAccepted()
+                var metadata = eventMetadata(event, requestNumber)
+                metadata["relay.delivery.id"] = "\(redelivery.deliveryID)"
+                logger.notice(
+                    "accepted a redelivery the relay requested, with its original (stale) timestamp",
+                    metadata: metadata)
+            }
         case .failure(let rejection):
             logger.warning(
                 "webhook rejected",
@@ -146,22 +159,43 @@ package final class AcceptPipeline: Sendable {
         ["relay.event.id": "\(id)", "relay.event.type": "\(type)"]
     }
 
+    /// True while some redelivery the relay asked for may still arrive with a stale timestamp.
+    private var mayAdmitStale: Bool { staleRedeliveries.map { !$0.rule.isEmpty } ?? false }
+
+    /// A verified, decoded event, and the requested redelivery that let its stale timestamp in.
+    private typealias Verified = (event: Event, staleRedelivery: RequestedRedelivery?)
+
     /// Verification (headers, timestamp, signature) and then decoding, in the documented order.
+    /// A correctly signed request with a stale timestamp is decoded and then admitted only if
+    /// ``StaleRedeliveryRule`` matches it to a redelivery the relay asked for.
     private func verifyAndDecode(
-        _ bytes: UnsafeRawBufferPointer, timestamp: String?, signature: String?, nowSeconds: Int64, fullDocument: Bool
-    ) -> Result<Event, IngressOutcome> {
+        _ bytes: UnsafeRawBufferPointer, timestamp: String?, signature: String?, nowMillis: Int64, fullDocument: Bool
+    ) -> Result<Verified, IngressOutcome> {
+        let checked: SignatureVerifier.CheckedHeaders
         do throws(SignatureVerifier.Failure) {
-            try verifier.verify(timestamp: timestamp, signature: signature, body: bytes, now: nowSeconds)
+            checked = try verifier.verify(
+                timestamp: timestamp, signature: signature, body: bytes, now: nowMillis / 1000,
+                allowStale: mayAdmitStale)
         } catch {
-            return .failure(
-                .rejected(error.isAuthenticationFailure ? 401 : 400, Self.outcome(for: error.code), error.message))
+            return .failure(Self.refusal(error))
         }
+        let event: Event
         do throws(EventDecoder.Failure) {
-            return .success(try EventDecoder.decode(bytes, fullDocument: fullDocument))
+            event = try EventDecoder.decode(bytes, fullDocument: fullDocument)
         } catch {
             let outcome: RelayMetrics.Outcome = error.code == .invalidJSON ? .invalidJSON : .unrecognisedEnvelope
             return .failure(.rejected(400, outcome, error.message))
         }
+        guard let stale = checked.stale else { return .success((event, nil)) }
+        guard
+            let redelivery = staleRedeliveries?.admit(
+                eventID: event.id, eventType: event.type, timestampSeconds: stale.seconds, nowMillis: nowMillis)
+        else { return .failure(Self.refusal(stale.refusal)) }
+        return .success((event, redelivery))
+    }
+
+    private static func refusal(_ error: SignatureVerifier.Failure) -> IngressOutcome {
+        .rejected(error.isAuthenticationFailure ? 401 : 400, outcome(for: error.code), error.message)
     }
 
     private static func unavailable(_ error: SpoolError, eventID: String) -> IngressOutcome {

@@ -114,8 +114,11 @@ final class AdminAPI: Sendable {
             blocking(answer) { [backend] in
                 var document: [String: JSONValue] = ["sinks": .array(backend.sinkReports().map(\.json))]
                 if let store = backend.storeReport { document["store"] = store }
+                document["backfill"] = backend.backfillReport
                 return .json(200, .object(document))
             }
+        case ("GET", "/admin/backfill"):
+            answer(.json(200, backend.backfillReport))
         case ("GET", "/admin/deliveries"):
             answer(deliveries(request.query))
         case ("GET", "/admin/activity"):
@@ -223,6 +226,7 @@ final class AdminAPI: Sendable {
     /// The endpoints that answer GET (and HEAD) only.
     private static let readOnlyPaths: Set<String> = [
         "/healthz", "/readyz", "/metrics", "/admin/sinks", "/admin/deliveries", "/admin/activity", "/admin/dead",
+        "/admin/backfill",
     ]
 
     private static func endpoint(_ path: String) -> String {
@@ -234,6 +238,7 @@ final class AdminAPI: Sendable {
         case "/admin/deliveries": return "deliveries"
         case "/admin/activity": return "activity"
         case "/admin/dead": return "dead"
+        case "/admin/backfill": return "backfill"
         case _ where ConsoleAssets.paths.contains(path): return "ui"
         case "/admin/dead/replay": return "replay"
         default: return "other"

@@ -19,6 +19,8 @@ package protocol AdminBackend: Sendable {
     func sinkReports() -> [SinkReport]
     /// Cluster mode's store, for `/admin/sinks`; nil when local only.
     var storeReport: JSONValue? { get }
+    /// The backfill reconciler's state (`enabled: false` without a Moda API key).
+    var backfillReport: JSONValue { get }
     /// The running workers' recent attempts, newest first, by sink: only `sink`'s when given
     /// (empty if no worker runs for it).
     func recentAttempts(sink: String?) -> [String: [DeliveryAttempt]]

@@ -1,3 +1,4 @@
+import Backfill
 import Logging
 import RelayCore
 import RelayDispatch
@@ -16,6 +17,7 @@ extension Relay: AdminBackend {
     }
 
     package var storeReport: JSONValue? { cluster?.json }
+    package var backfillReport: JSONValue { (backfill?.status ?? BackfillStatus()).json }
 
     package func recentAttempts(sink: String?) -> [String: [DeliveryAttempt]] {
         guard let sink else { return fleet.all.mapValues(\.recentAttempts) }

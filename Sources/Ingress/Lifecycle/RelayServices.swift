@@ -7,6 +7,7 @@ import UnixSignals
 /// The relay's long-running parts, each a swift-service-lifecycle `Service`. A `ServiceGroup`
 /// starts them together and, on graceful shutdown, stops them one by one in reverse order:
 ///
+/// 0. `BackfillReconciler` (with a Moda API key): a run in progress stops between calls;
 /// 1. ``IngressListenerService``: readiness 503, the shutdown delay, then the ingress closes;
 /// 2. ``RouteMaintenanceService``: no more reloads;
 /// 3. ``SpoolWriterService``: queued commits finish and answer, the writer closes;
@@ -24,6 +25,7 @@ extension Relay {
             DeliveryService(fleet: fleet, dispatcher: dispatcher), SpoolWriterService(writer: writer),
             RouteMaintenanceService(relay: self), IngressListenerService(relay: self),
         ]
+        if let backfill { services.append(backfill) }
         return services
     }
 

@@ -39,6 +39,8 @@ package final class RelayMetrics: Sendable {
     private let outcomes: [Outcome: Metrics.Counter]
     package let ackLatency: Metrics.Timer
     package let dedupeHits: Metrics.Counter
+    /// The backfill's runs and the stale redeliveries it let in.
+    package let backfill: BackfillMetrics
     /// Cluster mode: duplicates the shared store decided (another instance had accepted the event).
     package let storeDuplicates: Metrics.Counter
     package let unrouted: Metrics.Counter
@@ -87,6 +89,7 @@ package final class RelayMetrics: Sendable {
         self.ackLatency = Metrics.Timer(
             label: ack.name, dimensions: [], handler: registry.makeDurationHistogram(descriptor: ack, buckets: buckets),
             factory: factory)
+        self.backfill = BackfillMetrics(registry: registry, factory: factory)
         self.dedupeHits = Self.counter(
             registry, factory, "dedupe_hits", "Retries answered as duplicates of an event already durable.")
         self.storeDuplicates = Self.counter(

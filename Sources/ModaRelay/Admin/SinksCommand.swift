@@ -40,6 +40,26 @@ struct SinksCommand: AsyncParsableCommand {
             if let reason = store["reason"]?.stringValue { line += ": \(reason)" }
             print(line)
         }
+        if let backfill = document["backfill"] { print(Self.backfillLine(backfill)) }
+    }
+
+    /// The reconciler's state in one line: last run, found, requested, last error.
+    static func backfillLine(_ backfill: JSONValue) -> String {
+        guard case .bool(true)? = backfill["enabled"] else {
+            return "\nbackfill: off (no Moda API key; see docs/BACKFILL.md)"
+        }
+        guard let lastRun = backfill["last_run"]?.stringValue else {
+            return "\nbackfill: no run yet"
+                + (backfill["interval_seconds"]?.numberValue == nil ? " (automatic runs off)" : "")
+        }
+        var line = "\nbackfill: last run \(lastRun) \(backfill["last_outcome"]?.cell ?? "?"): "
+        line += "\(backfill["found"]?.cell ?? "0") found, \(backfill["requested"]?.cell ?? "0") requested, "
+        line += "\(backfill["failed"]?.cell ?? "0") failed"
+        if let success = backfill["last_success"]?.stringValue, success != lastRun {
+            line += "; last success \(success)"
+        }
+        if let error = backfill["last_error"]?.stringValue { line += "; last error: \(TextTable.cut(error, 120))" }
+        return line
     }
 
     static func bytes(_ value: Double) -> String {

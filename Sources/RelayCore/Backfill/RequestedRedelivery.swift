@@ -38,17 +38,25 @@ package struct StaleRedeliveryRule: Sendable {
         for entry in requested { byType[entry.eventType, default: []].append(entry) }
     }
 
+    /// Admits one more request.
+    package mutating func add(_ entry: RequestedRedelivery) { byType[entry.eventType, default: []].append(entry) }
+
     /// True when no request could match: the ingress refuses stale timestamps at the head.
     package var isEmpty: Bool { byType.isEmpty }
 
     /// The requested redelivery that admits a request of `eventType` signed at
     /// `timestampSeconds`, at `nowMillis`; nil when none does.
     package func admits(eventType: String, timestampSeconds: Int64, nowMillis: Int64) -> RequestedRedelivery? {
+        candidates(eventType: eventType, timestampSeconds: timestampSeconds, nowMillis: nowMillis).last
+    }
+
+    /// Every requested redelivery that could admit such a request, oldest request first.
+    package func candidates(eventType: String, timestampSeconds: Int64, nowMillis: Int64) -> [RequestedRedelivery] {
         guard let candidates = byType[eventType],
             timestampSeconds > -Timestamp.latestMillis / 1000, timestampSeconds < Timestamp.latestMillis / 1000
-        else { return nil }
+        else { return [] }
         let signedAt = timestampSeconds * 1000
-        return candidates.last { entry in
+        return candidates.filter { entry in
             let age = nowMillis - entry.requestedAtMillis
             let distance =
                 signedAt > entry.createdAtMillis

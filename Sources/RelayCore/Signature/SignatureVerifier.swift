@@ -41,14 +41,19 @@ package struct SignatureVerifier: Sendable {
         package var timestamp: String
         /// Every `v1=` digest the header carries.
         package var candidates: [[UInt8]]
+        /// Set when the timestamp was outside the tolerance and `allowStale` let it through: the
+        /// timestamp, and the refusal a request that no rule admits must get.
+        package var stale: (seconds: Int64, refusal: Failure)?
     }
 
     /// The checks that need no body, in the documented order: headers present, timestamp
     /// well-formed and fresh, signature header well-formed. The ingress runs them as soon as a
     /// request's head arrives, so a request that must fail never has its body read.
-    package func checkHeaders(timestamp timestampHeader: String?, signature signatureHeader: String?, now: Int64)
-        throws(Failure) -> CheckedHeaders
-    {
+    /// With `allowStale`, a stale timestamp is not refused here but reported in
+    /// ``CheckedHeaders/stale``, for a caller that may admit a redelivery it asked for.
+    package func checkHeaders(
+        timestamp timestampHeader: String?, signature signatureHeader: String?, now: Int64, allowStale: Bool = false
+    ) throws(Failure) -> CheckedHeaders {
         guard let timestampHeader, !timestampHeader.isEmpty else {
             throw Failure(code: .missingHeader, message: "missing X-Webhook-Timestamp header")
         }
@@ -66,28 +71,34 @@ package struct SignatureVerifier: Sendable {
         let skew = now > timestamp ? now - timestamp : timestamp - now
         guard skew <= toleranceSeconds else {
             let direction = timestamp < now ? "old" : "in the future"
-            throw Failure(
+            let refusal = Failure(
                 code: .staleTimestamp,
                 message: "timestamp is \(skew)s \(direction); tolerance is \(toleranceSeconds)s"
             )
+            guard allowStale else { throw refusal }
+            return CheckedHeaders(timestamp: trimmedTimestamp, candidates: candidates, stale: (timestamp, refusal))
         }
         return CheckedHeaders(timestamp: trimmedTimestamp, candidates: candidates)
     }
 
     /// Checks the headers and the body, in the documented order: headers present, timestamp
-    /// well-formed and fresh, signature matching one of the secrets.
+    /// well-formed and fresh, signature matching one of the secrets. With `allowStale`, a
+    /// correctly signed request with a stale timestamp passes, and the result's `stale` says so.
+    @discardableResult
     package func verify(
         timestamp timestampHeader: String?,
         signature signatureHeader: String?,
         body: UnsafeRawBufferPointer,
-        now: Int64
-    ) throws(Failure) {
-        let checked = try checkHeaders(timestamp: timestampHeader, signature: signatureHeader, now: now)
+        now: Int64,
+        allowStale: Bool = false
+    ) throws(Failure) -> CheckedHeaders {
+        let checked = try checkHeaders(
+            timestamp: timestampHeader, signature: signatureHeader, now: now, allowStale: allowStale)
         var digest = [UInt8](repeating: 0, count: 32)
         for key in keys {
             key.sign(timestamp: checked.timestamp, body: body, into: &digest)
             for candidate in checked.candidates where ConstantTime.equal(candidate, digest) {
-                return
+                return checked
             }
         }
         throw Failure(code: .badSignature, message: "signature does not match any configured secret")

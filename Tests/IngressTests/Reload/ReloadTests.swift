@@ -16,7 +16,13 @@ import Testing
         let loaded = RouteLoader.load(directory: ws.routes, environment: [:])
         #expect(loaded.errors.isEmpty)
         return try await TestRelay(
-            routes: loaded.routes, configure: { $0.routesDirectory = ws.routes }, dataDirectory: ws.data,
+            // These tests reload by hand; the directory watcher (1 s by default) could reload the
+            // same files again meanwhile on a loaded machine, and count a second success.
+            routes: loaded.routes,
+            configure: {
+                $0.routesDirectory = ws.routes
+                $0.routesWatchInterval = .zero
+            }, dataDirectory: ws.data,
             environment: ["HOOK_URL": "http://127.0.0.1:1/unused"])
     }
 

@@ -21,7 +21,7 @@ final class TestRelay: Sendable {
     init(
         routes: [Route] = [TestRelay.fileRoute("archive")], configure: (inout RelaySettings) -> Void = { _ in },
         dataDirectory: String? = nil, adminToken: String? = nil, environment: [String: String] = [:],
-        fileSystem: any FileSystem = PosixFileSystem.shared
+        fileSystem: any FileSystem = PosixFileSystem.shared, modaAPIKey: String? = nil
     )
         async throws
     {
@@ -47,7 +47,7 @@ final class TestRelay: Sendable {
             routes: RouteTable(routes: routes),
             routeWarnings: routes.filter { !$0.enabled }.map { "route '\($0.name)' is disabled" },
             logger: logs.logger(), eventLoopThreads: 2, adminToken: adminToken, environment: environment,
-            fileSystem: fileSystem)
+            fileSystem: fileSystem, modaAPIKey: modaAPIKey)
         let group = relay.serviceGroup(logger: logs.logger())
         running = Task { try await group.run() }
         try await relay.listening.wait()

@@ -14,7 +14,7 @@ import Testing
         _ verifier: SignatureVerifier, ts: String?, sig: String?, body: String, now: Int64
     ) -> SignatureVerifier.Failure.Code? {
         do {
-            try Array(body.utf8).withUnsafeBytes { bytes in
+            _ = try Array(body.utf8).withUnsafeBytes { bytes in
                 try verifier.verify(timestamp: ts, signature: sig, body: bytes, now: now)
             }
             return nil

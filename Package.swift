@@ -67,7 +67,7 @@ let package = Package(
         .target(
             name: "ClusterStore",
             dependencies: [
-                "RelayCore", "Spool",
+                "RelayCore", "Spool", "Backfill",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -109,7 +109,7 @@ let package = Package(
         .executableTarget(
             name: "ModaRelay",
             dependencies: [
-                "RelayCore", "RelayConfig", "Spool", "Ingress", "RelayDispatch", "Sinks", "Backfill",
+                "RelayCore", "RelayConfig", "Spool", "Ingress", "RelayDispatch", "Sinks", "Backfill", "ClusterStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -10,7 +10,7 @@ import Synchronization
 /// The ledger is lines of text, appended and synced one by one: `R <id> <type> <created ms>
 /// <requested ms>` and `W <watermark ms>`, tab-separated. A torn last line is ignored. When the
 /// file passes 4 MiB, a run rewrites it with the requests of the last 30 days.
-package final class BackfillLedger: Sendable {
+package final class BackfillLedger: BackfillLedgerStore {
     /// Why the ledger could not be used.
     package struct Failure: Error, CustomStringConvertible {
         package var description: String
@@ -28,13 +28,13 @@ package final class BackfillLedger: Sendable {
     /// Runs `body` as the only backfill run on this data dir, after any run in progress ends
     /// (`waiting` is called once if one is).
     package func exclusively<T: Sendable>(
-        nowMillis: Int64, waiting: () -> Void = {}, _ body: (State) async throws -> T
+        nowMillis: Int64, waiting: @Sendable () -> Void = {}, _ body: (any BackfillLedgerSession) async throws -> T
     ) async throws -> T {
         try Self.makeDirectory(String(directory.dropLast("/backfill".count)))
         try Self.makeDirectory(directory)
         let lock = open(directory + "/lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard lock >= 0 else { throw Failure(description: "cannot open \(directory)/lock: \(Self.errorText())") }
-        defer { close(lock) }
+        defer { Glibc.close(lock) }
         if flock(lock, LOCK_EX | LOCK_NB) != 0 {
             waiting()
             while flock(lock, LOCK_EX | LOCK_NB) != 0 { try await Task.sleep(for: .milliseconds(100)) }
@@ -44,7 +44,7 @@ package final class BackfillLedger: Sendable {
         if loaded.bytes > Self.compactAboveBytes { loaded = try compact(loaded, nowMillis: nowMillis) }
         let descriptor = open(ledgerPath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw Failure(description: "cannot open \(ledgerPath): \(Self.errorText())") }
-        defer { close(descriptor) }
+        defer { Glibc.close(descriptor) }
         if loaded.bytes == 0 { try Self.syncDirectory(directory) }
         let state = State(
             descriptor: descriptor, path: ledgerPath, requests: loaded.requests, watermark: loaded.watermark)
@@ -52,9 +52,9 @@ package final class BackfillLedger: Sendable {
     }
 
     /// The ledger file's size now (0 when there is none): it only grows, until a compaction.
-    package var byteCount: Int {
+    package func version() -> Int64 {
         var info = stat()
-        return stat(ledgerPath, &info) == 0 ? Int(info.st_size) : 0
+        return stat(ledgerPath, &info) == 0 ? Int64(info.st_size) : 0
     }
 
     /// The redeliveries asked for at or after `sinceMillis`, by any run (for the stale-timestamp
@@ -65,7 +65,7 @@ package final class BackfillLedger: Sendable {
 
     /// What one run sees and adds: the requests and the watermark, kept in memory and appended
     /// to the file (synced) as they happen.
-    package final class State: Sendable {
+    package final class State: BackfillLedgerSession {
         private struct Contents {
             var requests: [String: RequestedRedelivery]
             var watermark: Int64?
@@ -117,7 +117,7 @@ package final class BackfillLedger: Sendable {
             if errno == ENOENT { return Loaded() }
             throw Failure(description: "cannot open \(ledgerPath): \(Self.errorText())")
         }
-        defer { close(descriptor) }
+        defer { Glibc.close(descriptor) }
         var data: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65_536)
         while true {
@@ -153,7 +153,7 @@ package final class BackfillLedger: Sendable {
         let bytes = Array(text.utf8)
         let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
         let synced = fdatasync(descriptor) == 0
-        close(descriptor)
+        Glibc.close(descriptor)
         guard written == bytes.count, synced, rename(temporary, ledgerPath) == 0 else {
             throw Failure(description: "cannot rewrite \(ledgerPath): \(Self.errorText())")
         }
@@ -179,7 +179,7 @@ package final class BackfillLedger: Sendable {
     private static func syncDirectory(_ path: String) throws {
         let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard descriptor >= 0 else { throw Failure(description: "cannot open \(path): \(errorText())") }
-        defer { close(descriptor) }
+        defer { Glibc.close(descriptor) }
         guard fsync(descriptor) == 0 else { throw Failure(description: "cannot sync \(path): \(errorText())") }
     }
 

@@ -41,20 +41,22 @@ package final class BackfillReconciler: Service, Sendable {
     /// What may arrive with its original timestamp (read by the ingress).
     package let stale = StaleRedeliveries()
     private let configuration: Configuration
-    private let ledger: BackfillLedger
+    private let ledger: any BackfillLedgerStore
     private let observer: any BackfillObserver
     private let logger: Logger
     private let clock: @Sendable () -> Int64
     private let ready: @Sendable () async -> Void
     private let state: Mutex<BackfillStatus>
 
-    /// `ready` returns once the ingress listens (redeliveries must find it).
+    /// `ready` returns once the ingress listens (redeliveries must find it). `ledger`: nil for
+    /// the data dir's; cluster mode gives PostgreSQL's.
     package init(
-        configuration: Configuration, observer: any BackfillObserver, logger: Logger,
+        configuration: Configuration, ledger: (any BackfillLedgerStore)? = nil, observer: any BackfillObserver,
+        logger: Logger,
         clock: @escaping @Sendable () -> Int64 = WallClock.nowMillis, ready: @escaping @Sendable () async -> Void
     ) {
         self.configuration = configuration
-        self.ledger = BackfillLedger(dataDirectory: configuration.dataDirectory)
+        self.ledger = ledger ?? BackfillLedger(dataDirectory: configuration.dataDirectory)
         self.observer = observer
         self.logger = logger
         self.clock = clock
@@ -78,11 +80,12 @@ package final class BackfillReconciler: Service, Sendable {
                     await self.runOnce(client: client)
                     nextRun = ContinuousClock.now + self.configuration.interval
                 }
-                self.refreshStale(force: false)
+                await self.refreshStale(force: false)
                 try await Task.sleep(for: self.configuration.ledgerPoll)
             }
         }
         await dispatcher.stop()
+        await ledger.close()
     }
 
     /// One run, now: what the timer does, and what the tests call.
@@ -102,7 +105,7 @@ package final class BackfillReconciler: Service, Sendable {
                     options: BackfillRun.Options(sinceMillis: since), now: self.clock,
                     requesting: { self.stale.add($0) })
                 let report = await run.run(ledger: ledgerState)
-                if report.failure == nil, report.failedRequests == 0 { try ledgerState.setWatermark(start) }
+                if report.failure == nil, report.failedRequests == 0 { try await ledgerState.setWatermark(start) }
                 let next = ledgerState.watermarkMillis.map { $0 - self.configuration.overlap.wholeMillis } ?? since
                 self.state.withLock { $0.watermarkMillis = next }
                 return report
@@ -110,7 +113,7 @@ package final class BackfillReconciler: Service, Sendable {
         } catch {
             ledgerError = "\(error)"
         }
-        refreshStale(force: true)
+        await refreshStale(force: true)
         finish(report, ledgerError: ledgerError, at: start)
         return report
     }
@@ -155,9 +158,9 @@ package final class BackfillReconciler: Service, Sendable {
         }
     }
 
-    private func refreshStale(force: Bool) {
+    private func refreshStale(force: Bool) async {
         do {
-            try stale.refresh(from: ledger, nowMillis: clock(), force: force)
+            try await stale.refresh(from: ledger, nowMillis: clock(), force: force)
         } catch {
             logger.warning("cannot read the backfill ledger", metadata: ["relay.error": "\(error)"])
         }

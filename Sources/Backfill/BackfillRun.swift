@@ -70,7 +70,7 @@ package struct BackfillRun: Sendable {
     }
 
     /// Runs against `ledger` (held exclusively by the caller).
-    package func run(ledger: BackfillLedger.State) async -> Report {
+    package func run(ledger: any BackfillLedgerSession) async -> Report {
         var report = Report()
         let lister = DeliveryLister(client: client, pagePause: options.pagePause)
         do {
@@ -99,7 +99,7 @@ package struct BackfillRun: Sendable {
 
     /// Asks for every `.request` line, at most `concurrency` at once, in the listing's order.
     /// Returns the lines with their failures, and the key's refusal if Moda refused it.
-    private func request(_ lines: [Line], ledger: BackfillLedger.State) async -> ([Line], ModaAPIClient.Failure?) {
+    private func request(_ lines: [Line], ledger: any BackfillLedgerSession) async -> ([Line], ModaAPIClient.Failure?) {
         var result = lines
         var refusal: ModaAPIClient.Failure?
         let wanted = lines.indices.filter { lines[$0].action == .request }
@@ -135,7 +135,7 @@ package struct BackfillRun: Sendable {
     }
 
     /// One redelivery: asked for (retrying a throttled call), then recorded. Nil when done.
-    private func requestOne(_ row: DeliveryRow, ledger: BackfillLedger.State) async -> RequestFailure? {
+    private func requestOne(_ row: DeliveryRow, ledger: any BackfillLedgerSession) async -> RequestFailure? {
         requesting(
             RequestedRedelivery(
                 deliveryID: row.id, eventType: row.eventType, createdAtMillis: row.createdAtMillis,
@@ -146,7 +146,7 @@ package struct BackfillRun: Sendable {
             return .api(error)
         }
         do {
-            try ledger.record(
+            try await ledger.record(
                 RequestedRedelivery(
                     deliveryID: row.id, eventType: row.eventType, createdAtMillis: row.createdAtMillis,
                     requestedAtMillis: now()))

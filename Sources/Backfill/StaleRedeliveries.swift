@@ -8,7 +8,7 @@ import Synchronization
 package final class StaleRedeliveries: Sendable {
     private struct Cached {
         var rule = StaleRedeliveryRule()
-        var ledgerBytes = -1
+        var ledgerVersion: Int64 = -1
         /// Which event each requested delivery let in: one delivery is one event, so each
         /// admits one event id (and that event's retries), never a second one.
         var admitted: [String: String] = [:]
@@ -43,14 +43,14 @@ package final class StaleRedeliveries: Sendable {
     package func add(_ entry: RequestedRedelivery) { cached.withLock { $0.rule.add(entry) } }
 
     /// Reads the ledger's requests of the last hour again if it changed since the last look
-    /// (or `force`). Blocking file I/O: call it off the event loops.
-    package func refresh(from ledger: BackfillLedger, nowMillis: Int64, force: Bool = false) throws {
-        let size = ledger.byteCount
-        guard force || size != cached.withLock({ $0.ledgerBytes }) else { return }
-        let recent = try ledger.requested(sinceMillis: nowMillis - StaleRedeliveryRule.requestedWithinMillis)
+    /// (or `force`). Reads files or the database: never on an event loop.
+    package func refresh(from ledger: any BackfillLedgerStore, nowMillis: Int64, force: Bool = false) async throws {
+        let version = try await ledger.version()
+        guard force || version != cached.withLock({ $0.ledgerVersion }) else { return }
+        let recent = try await ledger.requested(sinceMillis: nowMillis - StaleRedeliveryRule.requestedWithinMillis)
         cached.withLock { cached in
             cached.rule = StaleRedeliveryRule(recent)
-            cached.ledgerBytes = size
+            cached.ledgerVersion = version
             let live = Set(recent.map(\.deliveryID))
             cached.admitted = cached.admitted.filter { live.contains($0.key) }
         }

@@ -3,7 +3,8 @@ import PostgresNIO
 /// The shared store's tables and their versioned migrations.
 ///
 /// `moda_relay_claims` holds one row per accepted dedupe key (its 128-bit fingerprint as a
-/// `uuid`), the instance that accepted it and when. `moda_relay_schema` lists the migrations
+/// `uuid`), the instance that accepted it and when; `moda_relay_backfill_requests` and
+/// `moda_relay_backfill_state` are the backfill's ledger. `moda_relay_schema` lists the migrations
 /// applied. Migrations run at start inside one transaction that first takes a transaction-level
 /// advisory lock, so instances starting at once apply each one exactly once; every statement is
 /// also idempotent.
@@ -22,7 +23,28 @@ enum ClaimSchema {
             )
             """,
             "CREATE INDEX IF NOT EXISTS moda_relay_claims_accepted_at ON moda_relay_claims (accepted_at_ms)",
-        ]
+        ],
+        // 2: the backfill's ledger, shared by every instance (`PostgresBackfillLedger`).
+        [
+            """
+            CREATE TABLE IF NOT EXISTS moda_relay_backfill_requests (
+                delivery_id text PRIMARY KEY,
+                event_type text NOT NULL,
+                created_at_ms bigint NOT NULL,
+                requested_at_ms bigint NOT NULL
+            )
+            """,
+            """
+            CREATE INDEX IF NOT EXISTS moda_relay_backfill_requests_requested_at
+                ON moda_relay_backfill_requests (requested_at_ms)
+            """,
+            """
+            CREATE TABLE IF NOT EXISTS moda_relay_backfill_state (
+                id integer PRIMARY KEY CHECK (id = 1),
+                watermark_ms bigint NOT NULL
+            )
+            """,
+        ],
     ]
 
     /// The newest version this build knows.

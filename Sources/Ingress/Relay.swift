@@ -122,7 +122,8 @@ package final class Relay: Sendable {
         let listening = StartupGate()
         self.listening = listening
         self.backfill = Self.makeBackfill(
-            settings: settings, key: modaAPIKey, metrics: metrics.backfill, logger: logger, listening: listening)
+            settings: settings, key: modaAPIKey, metrics: metrics.backfill, logger: logger, listening: listening,
+            cluster: cluster)
         self.pipeline = AcceptPipeline(
             verifier: SignatureVerifier(
                 secrets: secrets, toleranceSeconds: (settings.timestampTolerance.wholeMilliseconds + 999) / 1000),
@@ -171,8 +172,10 @@ package final class Relay: Sendable {
     }
 
     /// The backfill reconciler, when a key and a callback URL are configured.
+    /// In cluster mode its ledger is the shared store's, so one instance reconciles at a time.
     private static func makeBackfill(
-        settings: RelaySettings, key: String?, metrics: BackfillMetrics, logger: Logger, listening: StartupGate
+        settings: RelaySettings, key: String?, metrics: BackfillMetrics, logger: Logger, listening: StartupGate,
+        cluster: ClusterMode?
     ) -> BackfillReconciler? {
         metrics.setEnabled(key != nil)
         guard let key, !settings.backfill.callbackURLs.isEmpty else { return nil }
@@ -180,8 +183,11 @@ package final class Relay: Sendable {
             apiURL: settings.backfill.apiURL, apiKey: key, callbackURLs: settings.backfill.callbackURLs,
             interval: settings.backfill.interval, lookback: settings.backfill.lookback,
             dataDirectory: settings.dataDirectory)
+        let ledger = cluster.map {
+            PostgresBackfillLedger(configuration: $0.store.configuration, logger: logger) as any BackfillLedgerStore
+        }
         return BackfillReconciler(
-            configuration: configuration, observer: metrics, logger: logger,
+            configuration: configuration, ledger: ledger, observer: metrics, logger: logger,
             ready: { try? await listening.wait() })
     }
 

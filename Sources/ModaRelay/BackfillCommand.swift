@@ -1,6 +1,9 @@
 import ArgumentParser
 import Backfill
+import ClusterStore
 import Foundation
+import Ingress
+import Logging
 import RelayConfig
 import RelayCore
 import RelayDispatch
@@ -73,7 +76,14 @@ struct BackfillCommand: AsyncParsableCommand {
             planner: BackfillPlanner(callbackURLs: settings.backfill.callbackURLs),
             options: BackfillRun.Options(sinceMillis: range.0, untilMillis: range.1, dryRun: dryRun),
             now: { Int64(Date().timeIntervalSince1970 * 1000) })
-        let ledger = BackfillLedger(dataDirectory: settings.dataDirectory)
+        // Cluster mode: the shared store's ledger, which every instance's reconciler holds in turn.
+        let ledger: any BackfillLedgerStore =
+            settings.postgresURL.map { url in
+                PostgresBackfillLedger(
+                    configuration: ClusterMode.storeConfiguration(
+                        url: url, settings: settings, instance: "backfill-cli"),
+                    logger: Logger(label: "moda-relay.backfill"))
+            } ?? BackfillLedger(dataDirectory: settings.dataDirectory)
         let report: BackfillRun.Report
         do {
             report = try await ledger.exclusively(

@@ -16,7 +16,7 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: """
             Secrets come from MODA_WEBHOOK_SECRET (several separated by commas) and/or \
             --secret-file (one per line). The relay refuses to start without one. SIGHUP reloads \
-            the routes and the TLS certificate; SIGTERM or SIGINT shut it down gracefully.
+            the routes, the TLS certificate and the secret file; SIGTERM or SIGINT shut it down gracefully.
             """
     )
 

@@ -13,8 +13,8 @@ import Testing
     @Test func requestsAndTheWatermarkSurviveAndATornLineIsIgnored() async throws {
         let ledger = BackfillLedger(dataDirectory: data)
         try await ledger.exclusively(nowMillis: 0) { state in
-            try state.record(request("whd_1", at: 5_000))
-            try state.setWatermark(9_000)
+            try await state.record(request("whd_1", at: 5_000))
+            try await state.setWatermark(9_000)
         }
         // A line cut short by a crash while it was written (never synced, so nobody relied on it).
         let handle = try #require(FileHandle(forWritingAtPath: data + "/backfill/ledger"))
@@ -38,7 +38,7 @@ import Testing
             try await ledger.exclusively(nowMillis: 0) { state in
                 enter.yield()
                 for await _ in release { break }
-                try state.record(request("whd_1", at: 1))
+                try await state.record(request("whd_1", at: 1))
             }
         }
         for await _ in entered { break }
@@ -60,12 +60,12 @@ import Testing
         try await ledger.exclusively(nowMillis: 0) { state in
             let padding = String(repeating: "x", count: 200)
             for index in 0..<20_000 {
-                try state.record(
+                try await state.record(
                     RequestedRedelivery(
                         deliveryID: "whd_\(index)", eventType: "t\(padding)", createdAtMillis: 0,
                         requestedAtMillis: index < 19_990 ? 0 : 40 * day))
             }
-            try state.setWatermark(40 * day)
+            try await state.setWatermark(40 * day)
         }
         try await ledger.exclusively(nowMillis: 41 * day) { state in
             #expect(state.isRequested("whd_19995") && !state.isRequested("whd_5"))

@@ -51,7 +51,8 @@ public final class ModaSimulator: Sendable {
     public let apiKeyID = "key_sim_1"
     /// Waits after each failed attempt before the next; after the last, the delivery fails.
     public let retryDelays: [Duration]
-    /// How long Moda waits for an answer.
+    /// How long Moda waits for an answer (30 s, as Moda does: a relay stalled by a loaded machine
+    /// still answers in time).
     public let attemptTimeout: Duration
     /// How long a cursor stays valid.
     public let cursorLifetime: Duration
@@ -61,7 +62,7 @@ public final class ModaSimulator: Sendable {
     public init(
         apiKey: String = "moda_live_simulated_key", signingSecret: String = SignedEvent.secret,
         retryDelays: [Duration] = [.milliseconds(100), .milliseconds(200), .milliseconds(300)],
-        attemptTimeout: Duration = .seconds(5), cursorLifetime: Duration = .seconds(600),
+        attemptTimeout: Duration = .seconds(30), cursorLifetime: Duration = .seconds(600),
         redeliveryTimestamp: RedeliveryTimestamp = .fresh, pageSize: Int = 200
     ) async throws {
         self.apiKey = apiKey
@@ -127,7 +128,7 @@ public final class ModaSimulator: Sendable {
     public var listRequests: Int { api.state.withLock { $0.listRequests } }
 
     /// Waits until no delivery is pending.
-    public func settled(timeout: Duration = .seconds(30)) async throws -> Bool {
+    public func settled(timeout: Duration = .seconds(90)) async throws -> Bool {
         try await eventually(timeout) { deliveries.allSatisfy { $0.status != "pending" } }
     }
 

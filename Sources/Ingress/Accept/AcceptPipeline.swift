@@ -10,7 +10,9 @@ import Synchronization
 /// everything else from the spool writer's thread once the commit is durable. It never
 /// answers 2xx before that commit (invariant 1).
 package final class AcceptPipeline: Sendable {
-    private let verifier: SignatureVerifier
+    /// Replaced whole when the secrets are reloaded (SIGHUP).
+    private let verifiers: Mutex<SignatureVerifier>
+    private var verifier: SignatureVerifier { verifiers.withLock { $0 } }
     private let routes: RouteState
     private let writer: GroupCommitWriter
     private let ledger: InFlightLedger
@@ -28,13 +30,18 @@ package final class AcceptPipeline: Sendable {
         clock: @escaping @Sendable () -> Int64 = WallClock.nowMillis
     ) {
         self.staleRedeliveries = staleRedeliveries
-        self.verifier = verifier
+        self.verifiers = Mutex(verifier)
         self.routes = routes
         self.writer = writer
         self.ledger = InFlightLedger(dedupe: writer.dedupe)
         self.metrics = metrics
         self.logger = logger
         self.clock = clock
+    }
+
+    /// Verifies with `secrets` from now on (same tolerance).
+    package func replaceSecrets(_ secrets: [String]) {
+        verifiers.withLock { $0 = SignatureVerifier(secrets: secrets, toleranceSeconds: $0.toleranceSeconds) }
     }
 
     /// The pipeline's clock, in milliseconds since the epoch.

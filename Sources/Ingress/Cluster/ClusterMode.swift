@@ -22,6 +22,21 @@ package final class ClusterMode: Sendable {
         guard let url = settings.postgresURL else { return nil }
         let instance = try InstanceIdentity.resolve(
             configured: settings.instanceID, dataDirectory: settings.dataDirectory)
+        let configuration = storeConfiguration(url: url, settings: settings, instance: instance)
+        let store = PostgresClaimStore(
+            configuration: configuration, logger: logger, observer: StoreMetrics(registry: metrics.registry))
+        let cluster = ClusterMode(store: store)
+        logger.info(
+            "cluster mode: connecting to the shared claim store",
+            metadata: ["relay.store": "\(url.endpoint)", "relay.instance": "\(instance)"])
+        try await cluster.maintenance.connectAtStart()
+        return cluster
+    }
+
+    /// How to reach the shared store of `url`, as instance `instance`.
+    package static func storeConfiguration(url: PostgresURL, settings: RelaySettings, instance: String)
+        -> ClaimStoreConfiguration
+    {
         let tls: ClaimStoreConfiguration.TLSMode
         switch url.sslMode {
         case .disable: tls = .disable
@@ -36,14 +51,7 @@ package final class ClusterMode: Sendable {
         configuration.lockTimeout = settings.postgresLockTimeout
         configuration.connectTimeout = .seconds(url.connectTimeoutSeconds)
         configuration.windowMillis = settings.dedupeWindow.wholeMilliseconds
-        let store = PostgresClaimStore(
-            configuration: configuration, logger: logger, observer: StoreMetrics(registry: metrics.registry))
-        let cluster = ClusterMode(store: store)
-        logger.info(
-            "cluster mode: connecting to the shared claim store",
-            metadata: ["relay.store": "\(url.endpoint)", "relay.instance": "\(instance)"])
-        try await cluster.maintenance.connectAtStart()
-        return cluster
+        return configuration
     }
 
     /// The store's state for `/admin/sinks` (and `moda-relay sinks`).

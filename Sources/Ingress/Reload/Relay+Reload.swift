@@ -73,6 +73,31 @@ extension Relay {
         return RouteReload(change: change)
     }
 
+    /// Reads the signing secrets again (`secret_file`, and `MODA_WEBHOOK_SECRET` as the relay
+    /// started with it): a fixed secret after a key rotation takes effect without a restart. A
+    /// file that cannot be read or holds a bad secret is logged, and the previous secrets stay.
+    @discardableResult
+    package func reloadSecrets() -> Bool {
+        guard settings.secretFile != nil else { return true }
+        do throws(SigningSecrets.Problem) {
+            let secrets = try SigningSecrets.load(settings: settings, environment: environment)
+            guard !secrets.isEmpty else {
+                logger.error(
+                    "signing secrets reload failed; the previous secrets stay in force",
+                    metadata: ["relay.error": "no signing secret left in \(settings.secretFile ?? "")"])
+                return false
+            }
+            pipeline.replaceSecrets(secrets)
+            logger.notice("signing secrets reloaded", metadata: ["relay.secrets": "\(secrets.count)"])
+            return true
+        } catch {
+            logger.error(
+                "signing secrets reload failed; the previous secrets stay in force",
+                metadata: ["relay.error": "\(error.message)"])
+            return false
+        }
+    }
+
     /// Reads the TLS pair again; a bad pair is logged and the previous one keeps serving.
     @discardableResult
     package func reloadTLS() -> Bool {
@@ -120,8 +145,9 @@ extension Relay {
             for await trigger in triggers {
                 switch trigger {
                 case .hangup:
-                    logger.notice("SIGHUP: reloading routes and TLS")
+                    logger.notice("SIGHUP: reloading routes, TLS and the signing secrets")
                     reloadTLS()
+                    reloadSecrets()
                     await reloadRoutes(trigger: "sighup")
                     watcher.acceptCurrent()
                 case .tick:

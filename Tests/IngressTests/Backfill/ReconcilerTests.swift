@@ -6,7 +6,10 @@ import Testing
 
 /// The reconciler in a real relay, against the Moda simulator.
 @Suite struct ReconcilerTests {
-    func relay(_ world: BackfillWorld, key: String? = nil, interval: Duration = .seconds(1)) async throws -> TestRelay {
+    func relay(
+        _ world: BackfillWorld, key: String? = nil, interval: Duration = .seconds(1), secretFile: String? = nil,
+        secrets: [String] = [SignedEvent.secret]
+    ) async throws -> TestRelay {
         world.port.release()
         return try await TestRelay(
             configure: { settings in
@@ -14,8 +17,9 @@ import Testing
                 settings.backfill.apiURL = world.moda.apiURL
                 settings.backfill.callbackURLs = [world.callbackURL]
                 settings.backfill.interval = interval
+                settings.secretFile = secretFile
             },
-            dataDirectory: world.dataDirectory, modaAPIKey: key ?? world.moda.apiKey)
+            dataDirectory: world.dataDirectory, modaAPIKey: key ?? world.moda.apiKey, secrets: secrets)
     }
 
     func archived(_ relay: TestRelay) throws -> String {
@@ -39,6 +43,39 @@ import Testing
         #expect(try relay.metric("moda_relay_backfill_redeliveries_requested_total") == 6)
         #expect(try relay.metric(#"moda_relay_backfill_runs_total{outcome="ok"}"#) ?? 0 >= 2)
         #expect(try relay.metric("moda_relay_backfill_last_success_timestamp_seconds") ?? 0 > 0)
+        await relay.shutdown()
+        await world.close()
+    }
+
+    /// Scenario 2: after a key rotation the relay has the wrong secret, and every event gets 401
+    /// until the secret file is fixed and SIGHUP reloads it; then every event refused meanwhile
+    /// is recovered, once, although the reconciler's own redeliveries were refused too meanwhile.
+    @Test func eventsRefusedWithAWrongSecretAreRecoveredOnceItIsFixed() async throws {
+        let world = try await BackfillWorld()
+        let secretFile = world.directory + "/secrets"
+        try "whsec_the_old_rotated_out_secret\n".write(toFile: secretFile, atomically: true, encoding: .utf8)
+        let relay = try await relay(world, secretFile: secretFile, secrets: ["whsec_the_old_rotated_out_secret"])
+        for index in 0..<4 { world.moda.dispatch(eventID: "evt_rotated_\(index)", to: world.callbackURL) }
+        _ = try await world.moda.settled()
+        #expect(world.moda.deliveries.allSatisfy { $0.responseStatus == 401 })
+        // Let the reconciler try (and fail) while the secret is still wrong.
+        #expect(try await eventually { world.moda.redeliveryRequests.count >= 4 })
+        _ = try await world.moda.settled()
+        try "\(SignedEvent.secret)\n".write(toFile: secretFile, atomically: true, encoding: .utf8)
+        #expect(relay.relay.reloadSecrets())
+        #expect(try await relay.workerSettles("archive", delivered: 4))
+        let text = try archived(relay)
+        for index in 0..<4 {
+            #expect(
+                text.components(separatedBy: "\"id\":\"evt_rotated_\(index)\"").count == 2, "evt_rotated_\(index) once")
+        }
+        // Each failed delivery was asked for at most once.
+        #expect(world.moda.redeliveryRequests.count == Set(world.moda.redeliveryRequests).count)
+        #expect(relay.logs.all.contains { $0.message == "signing secrets reloaded" })
+        // A bad file on a later reload changes nothing.
+        try "short\n".write(toFile: secretFile, atomically: true, encoding: .utf8)
+        #expect(!relay.relay.reloadSecrets())
+        #expect(try relay.post(SignedEvent.body(id: "evt_rotated_after")).status == 200)
         await relay.shutdown()
         await world.close()
     }

@@ -70,7 +70,7 @@ import Testing
             toFile: ws.routes + "/c.yaml", atomically: true, encoding: .utf8)
         relay.signal(SIGHUP)
         #expect(try await eventually { try sinkNames(relay) == ["a", "b", "c"] })
-        #expect(relay.stderr.contains { $0.contains("SIGHUP: reloading routes and TLS") })
+        #expect(relay.stderr.contains { $0.contains("SIGHUP: reloading routes, TLS and the signing secrets") })
         #expect(relay.process.isRunning)
         relay.signal(SIGTERM)
         #expect(try await relay.waitForExit() == 0)

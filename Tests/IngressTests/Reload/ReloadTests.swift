@@ -166,9 +166,14 @@ import Testing
         let disk = SimulatedDisk()
         disk.prepareDirectory("/sim")
         let loaded = RouteLoader.load(directory: ws.routes, environment: [:])
+        // The longest commit timeout: on a loaded machine the steps below can outlast the default 5 s,
+        // and the held commit would be answered 503 commit_timeout.
         let relay = try await TestRelay(
-            routes: loaded.routes, configure: { $0.routesDirectory = ws.routes }, dataDirectory: "/sim/data",
-            fileSystem: disk)
+            routes: loaded.routes,
+            configure: {
+                $0.routesDirectory = ws.routes
+                $0.commitTimeout = .seconds(20)
+            }, dataDirectory: "/sim/data", fileSystem: disk)
         disk.hold(.sync, pathContains: "/spool/gone/")
         let body = SignedEvent.body(id: "evt_held")
         let answer = Task.detached { try relay.post(body).status }

@@ -21,7 +21,8 @@ final class TestRelay: Sendable {
     init(
         routes: [Route] = [TestRelay.fileRoute("archive")], configure: (inout RelaySettings) -> Void = { _ in },
         dataDirectory: String? = nil, adminToken: String? = nil, environment: [String: String] = [:],
-        fileSystem: any FileSystem = PosixFileSystem.shared, modaAPIKey: String? = nil
+        fileSystem: any FileSystem = PosixFileSystem.shared, modaAPIKey: String? = nil,
+        secrets: [String] = ["some-other-key-secret", SignedEvent.secret]
     )
         async throws
     {
@@ -43,7 +44,7 @@ final class TestRelay: Sendable {
         }
         let logs = LogRecorder()
         let relay = try await Relay(
-            settings: settings, secrets: ["some-other-key-secret", SignedEvent.secret],
+            settings: settings, secrets: secrets,
             routes: RouteTable(routes: routes),
             routeWarnings: routes.filter { !$0.enabled }.map { "route '\($0.name)' is disabled" },
             logger: logs.logger(), eventLoopThreads: 2, adminToken: adminToken, environment: environment,

@@ -334,6 +334,7 @@ def run(binary, screenshots):
         wait_until(lambda: driver.find_elements(By.CSS_SELECTOR, row + " svg.spark rect.failed"),
                    "its sparkline has failed bars")
         check("running" in text(driver, "#sinks tr[data-sink='archive']"), "the healthy file sink shows running")
+        check("Backfill: off" in text(driver, "#backfill"), "the backfill line says it is off (no Moda API key)")
 
         print("the dead letters")
         for event_id in ["evt_console_a", "evt_console_b", "evt_console_x", "evt_console_d"]:

@@ -253,6 +253,7 @@ async function refreshAll() {
       show($("forget-token"), sessionStorage.getItem(TOKEN_KEY) !== null);
     }
     renderSinks(sinks, activity);
+    renderBackfill(sinks.backfill);
     // The dead-letter page is the one read that grows with the data (about 5 ms at 100k letters,
     // 50 ms at 1M): ask again only when a sink's count changed, or every 30 s.
     const signature = JSON.stringify(state.sinks.map((sink) => [sink.name, sink.dead_letters]));
@@ -289,6 +290,27 @@ async function refreshReadiness() {
     badge.textContent = "unreachable";
     badge.className = "pill bad";
   }
+}
+
+// ---- backfill -------------------------------------------------------------------------------
+
+// The reconciler's state, as `moda-relay sinks` ends with it; red when its last run failed.
+function renderBackfill(backfill) {
+  const line = $("backfill");
+  let text = "Backfill: off (no Moda API key)";
+  let failing = false;
+  if (backfill && backfill.enabled) {
+    if (!backfill.last_run) {
+      text = "Backfill: no run yet";
+    } else {
+      text = "Backfill: last run " + new Date(backfill.last_run).toLocaleString() + ", " + backfill.last_outcome +
+        ": " + backfill.found + " found, " + backfill.requested + " requested, " + backfill.failed + " failed";
+      if (backfill.last_error) text += " (" + backfill.last_error + ")";
+      failing = backfill.last_outcome !== "ok";
+    }
+  }
+  line.textContent = text;
+  line.className = failing ? "error" : "muted";
 }
 
 // ---- sinks ----------------------------------------------------------------------------------

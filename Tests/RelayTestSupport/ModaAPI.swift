@@ -112,8 +112,12 @@ final class ModaAPI: Sendable {
             return copy
         }
         guard let created else { return error(404, "invalid_request_error", "not_found", "No such delivery: \(id).") }
-        let mode = state.withLock { $0.redeliveryTimestamp }
+        let (mode, delay) = state.withLock { ($0.redeliveryTimestamp, $0.redeliveryDelay) }
         simulator.withLock { $0 }?.send(created.id, timestamp: mode)
+        if delay > .zero {
+            Thread.sleep(
+                forTimeInterval: Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18)
+        }
         return .respond(
             status: 202, headers: [("Content-Type", "application/json")],
             body: #"{"id":"\#(created.id)","replayed_from_id":"\#(id)","status":"pending"}"#)

@@ -45,6 +45,7 @@ public final class ModaSimulator: Sendable {
         var signingSecret: String
         var redeliveryTimestamp: RedeliveryTimestamp
         var pageSize: Int
+        var redeliveryDelay: Duration = .zero
     }
 
     public let apiKey: String
@@ -108,6 +109,9 @@ public final class ModaSimulator: Sendable {
 
     /// Makes every cursor handed out so far expired.
     public func expireCursors() { api.state.withLock { $0.cursorGeneration += 1 } }
+
+    /// Holds each redelivery request this long before answering it (its send starts at once).
+    public func delayRedeliveryAnswers(by delay: Duration) { api.state.withLock { $0.redeliveryDelay = delay } }
 
     /// Makes every cursor handed out so far expire once `pages` more pages have been listed.
     public func expireCursors(afterPages pages: Int) { api.state.withLock { $0.expireAfterPages = pages } }

@@ -24,7 +24,9 @@ public final class RawConnection {
         public init(description: String) { self.description = description }
     }
 
-    public let fd: Int32
+    /// The socket; -1 once a failed initializer has closed it (the deinit then leaves it alone:
+    /// closing it twice would close whatever descriptor another thread got the number for).
+    public private(set) var fd: Int32
     private var buffer: [UInt8] = []
 
     /// Connects to `127.0.0.1:port` from `source` (another loopback address, 127.0.0.2, is
@@ -43,6 +45,7 @@ public final class RawConnection {
             }
             guard bound == 0 else {
                 close(fd)
+                fd = -1
                 throw Failure(description: "bind to \(source) failed: errno \(errno)")
             }
         }
@@ -57,13 +60,14 @@ public final class RawConnection {
         }
         guard result == 0 else {
             close(fd)
+            fd = -1
             throw Failure(description: "connect to 127.0.0.1:\(port) failed: errno \(errno)")
         }
         var timeout = timeval(tv_sec: 20, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     }
 
-    deinit { close(fd) }
+    deinit { if fd >= 0 { close(fd) } }
 
     public func send(_ bytes: [UInt8]) throws {
         var sent = 0

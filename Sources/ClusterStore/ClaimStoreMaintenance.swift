@@ -30,7 +30,14 @@ package struct ClaimStoreMaintenance: Service {
                 store.logger.warning(
                     "shared store unreachable at start; recovery and accepting wait for it",
                     metadata: ["relay.error": "\(StoreFailure(error).message)", "relay.retry_in": "\(backoff)"])
-                try await Task.sleep(for: backoff)
+                do {
+                    try await Task.sleep(for: backoff)
+                } catch {
+                    // The start was given up (cancelled): close what did connect, or the
+                    // sessions would be freed open (postgres-nio asserts on that in debug builds).
+                    await store.shutdown()
+                    throw error
+                }
                 backoff = min(backoff * 2, Self.maximumBackoff)
             }
         }

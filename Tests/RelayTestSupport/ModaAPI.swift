@@ -114,6 +114,14 @@ final class ModaAPI: Sendable {
         guard let created else { return error(404, "invalid_request_error", "not_found", "No such delivery: \(id).") }
         let (mode, delay) = state.withLock { ($0.redeliveryTimestamp, $0.redeliveryDelay) }
         simulator.withLock { $0 }?.send(created.id, timestamp: mode)
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline,
+            state.withLock({ state in
+                state.holdRedeliveryAnswersAfter.map { state.redeliveryRequests.count > $0 } ?? false
+            })
+        {
+            Thread.sleep(forTimeInterval: 0.01)
+        }
         if delay > .zero {
             Thread.sleep(
                 forTimeInterval: Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18)

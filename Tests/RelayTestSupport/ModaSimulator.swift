@@ -46,6 +46,8 @@ public final class ModaSimulator: Sendable {
         var redeliveryTimestamp: RedeliveryTimestamp
         var pageSize: Int
         var redeliveryDelay: Duration = .zero
+        /// Answers to redelivery requests beyond this many wait until ``releaseRedeliveryAnswers()``.
+        var holdRedeliveryAnswersAfter: Int?
     }
 
     public let apiKey: String
@@ -109,6 +111,13 @@ public final class ModaSimulator: Sendable {
 
     /// Makes every cursor handed out so far expired.
     public func expireCursors() { api.state.withLock { $0.cursorGeneration += 1 } }
+
+    /// Holds the answer of every redelivery request after the first `count` until
+    /// ``releaseRedeliveryAnswers()`` (the deliveries themselves are sent at once).
+    public func holdRedeliveryAnswers(after count: Int) { api.state.withLock { $0.holdRedeliveryAnswersAfter = count } }
+
+    /// Lets held redelivery answers go.
+    public func releaseRedeliveryAnswers() { api.state.withLock { $0.holdRedeliveryAnswersAfter = nil } }
 
     /// Holds each redelivery request this long before answering it (its send starts at once).
     public func delayRedeliveryAnswers(by delay: Duration) { api.state.withLock { $0.redeliveryDelay = delay } }

@@ -31,7 +31,7 @@ import Testing
         #expect(outputs.filter { $0.contains(requested) }.count == 1, "\(outputs)")
         #expect(outputs.filter { $0.contains(recovered) }.count == 1, "\(outputs)")
         #expect(first.out.contains("skipped: other URL"))
-        #expect(try await relay.workerSettles("archive", delivered: 5))
+        #expect(try await relay.workerSettles("archive", delivered: 5, timeout: .seconds(90)))
         let archived = try String(contentsOfFile: world.dataDirectory + "/files/archive.jsonl", encoding: .utf8)
         for id in dropped { #expect(archived.components(separatedBy: "\"id\":\"\(id)\"").count == 2, "\(id) once") }
         #expect(Set(world.moda.redeliveryRequests).count == 5 && world.moda.redeliveryRequests.count == 5)
@@ -73,7 +73,7 @@ import Testing
         let real = try world.backfill()
         #expect(real.status == 0, "\(real.err)")
         #expect(world.moda.redeliveryRequests.count == 7 && Set(world.moda.redeliveryRequests).count == 7)
-        #expect(try await relay.workerSettles("archive", delivered: 7))
+        #expect(try await relay.workerSettles("archive", delivered: 7, timeout: .seconds(90)))
         await relay.shutdown()
         await world.close()
     }

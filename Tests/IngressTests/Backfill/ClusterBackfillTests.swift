@@ -28,12 +28,12 @@ import Testing
         // The callback URL is instance a's; b runs on a port of its own with its own data dir.
         let a = try await instance("a", port: world.port.port, data: world.dataDirectory)
         let b = try await instance("b", port: 0, data: world.directory + "/data-b")
-        #expect(try await a.workerSettles("archive", delivered: 8))
+        #expect(try await a.workerSettles("archive", delivered: 8, timeout: .seconds(90)))
         let text = (try? String(contentsOfFile: a.dataDirectory + "/files/archive.jsonl", encoding: .utf8)) ?? ""
         for id in dropped { #expect(text.components(separatedBy: "\"id\":\"\(id)\"").count == 2, "\(id) once") }
         // Both have run, several times each, and the command too: still one request per delivery.
         #expect(
-            try await eventually {
+            try await eventually(.seconds(60)) {
                 (a.relay.backfill?.status.lastOutcome == "ok") && (b.relay.backfill?.status.lastOutcome == "ok")
             })
         let config = world.directory + "/cluster.yaml"

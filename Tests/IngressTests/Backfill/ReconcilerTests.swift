@@ -32,12 +32,12 @@ import Testing
         let world = try await BackfillWorld()
         let dropped = try await world.dropEvents(6, prefix: "outage")
         let relay = try await relay(world)
-        #expect(try await relay.workerSettles("archive", delivered: 6))
+        #expect(try await relay.workerSettles("archive", delivered: 6, timeout: .seconds(90)))
         let text = try archived(relay)
         for id in dropped { #expect(text.components(separatedBy: "\"id\":\"\(id)\"").count == 2, "\(id) once") }
-        #expect(try await eventually { relay.relay.backfill?.status.lastOutcome == "ok" })
+        #expect(try await eventually(.seconds(60)) { relay.relay.backfill?.status.lastOutcome == "ok" })
         let firstRun = try #require(relay.relay.backfill?.status.lastRunAtMillis)
-        #expect(try await eventually { (relay.relay.backfill?.status.lastRunAtMillis ?? 0) > firstRun })
+        #expect(try await eventually(.seconds(60)) { (relay.relay.backfill?.status.lastRunAtMillis ?? 0) > firstRun })
         #expect(relay.relay.backfill?.status.requested == 0)
         #expect(world.moda.redeliveryRequests.count == 6)
         #expect(try relay.metric("moda_relay_backfill_redeliveries_requested_total") == 6)
@@ -59,11 +59,11 @@ import Testing
         _ = try await world.moda.settled()
         #expect(world.moda.deliveries.allSatisfy { $0.responseStatus == 401 })
         // Let the reconciler try (and fail) while the secret is still wrong.
-        #expect(try await eventually { world.moda.redeliveryRequests.count >= 4 })
+        #expect(try await eventually(.seconds(60)) { world.moda.redeliveryRequests.count >= 4 })
         _ = try await world.moda.settled()
         try "\(SignedEvent.secret)\n".write(toFile: secretFile, atomically: true, encoding: .utf8)
         #expect(relay.relay.reloadSecrets())
-        #expect(try await relay.workerSettles("archive", delivered: 4))
+        #expect(try await relay.workerSettles("archive", delivered: 4, timeout: .seconds(90)))
         let text = try archived(relay)
         for index in 0..<4 {
             #expect(
@@ -88,7 +88,7 @@ import Testing
         for index in 0..<3 { world.moda.dispatch(eventID: "evt_stale_\(index)", to: world.callbackURL, at: hourAgo) }
         _ = try await world.moda.settled()
         let relay = try await relay(world)
-        #expect(try await relay.workerSettles("archive", delivered: 3))
+        #expect(try await relay.workerSettles("archive", delivered: 3, timeout: .seconds(90)))
         #expect(try relay.metric("moda_relay_backfill_stale_redeliveries_accepted_total") == 3)
         #expect(relay.logs.all.filter { $0.message.contains("accepted a redelivery the relay requested") }.count == 3)
         // Signed correctly, an hour old, same type, but never requested: refused as stale.
@@ -113,7 +113,7 @@ import Testing
     @Test func aWrongKeyFailsTheRunsNotTheRelay() async throws {
         let world = try await BackfillWorld()
         let relay = try await relay(world, key: "moda_live_wrong")
-        #expect(try await eventually { relay.relay.backfill?.status.lastOutcome == "unauthorized" })
+        #expect(try await eventually(.seconds(60)) { relay.relay.backfill?.status.lastOutcome == "unauthorized" })
         #expect(relay.relay.backfill?.status.lastError?.contains("invalid_api_key") == true)
         #expect(try relay.metric(#"moda_relay_backfill_runs_total{outcome="unauthorized"}"#) ?? 0 >= 1)
         #expect(try relay.metric("moda_relay_backfill_last_success_timestamp_seconds") == 0)

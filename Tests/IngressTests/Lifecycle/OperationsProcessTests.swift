@@ -148,8 +148,10 @@ import Testing
         #expect(try post(relay.port, "evt_during_delay").status == 200)
         #expect(reasons?.contains("shutting down") == true)
         // A delivery hanging for 60 s does not hold the exit: workers stop between attempts.
-        #expect(try await relay.waitForExit(timeout: .seconds(11)) == 0)
-        #expect(ContinuousClock.now - started < .seconds(10))
+        // Exit status 0 says the relay's own 10 s deadline did not fire (it exits 1); the wall clock
+        // seen from here also holds this test's polling, which a loaded machine delays.
+        #expect(try await relay.waitForExit(timeout: .seconds(12)) == 0)
+        #expect(ContinuousClock.now - started < .seconds(11))
         #expect(relay.stderr.contains { $0.contains("relay stopped") })
 
         // Every event answered 200 is there after the restart, including the one taken during the delay.

@@ -78,8 +78,10 @@ final class TestRelay: Sendable {
     /// undelivered records and it holds none of them: everything it would have sent by then
     /// has been sent and answered. A barrier for asserting that something did not happen,
     /// instead of sleeping a fixed time. `delivered`: at least this many delivered too.
-    func workerSettles(_ sink: String, depth: Int = 0, delivered: Int = 0) async throws -> Bool {
-        try await eventually {
+    func workerSettles(_ sink: String, depth: Int = 0, delivered: Int = 0, timeout: Duration = .seconds(10))
+        async throws -> Bool
+    {
+        try await eventually(timeout) {
             guard let status = relay.fleet.worker(sink)?.currentStatus else { return false }
             return status.depth == depth && status.inFlight == 0 && status.delivered >= delivered
         }

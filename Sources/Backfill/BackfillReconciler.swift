@@ -98,15 +98,16 @@ package final class BackfillReconciler: Service, Sendable {
         do {
             report = try await ledger.exclusively(nowMillis: start) { ledgerState in
                 let since =
-                    ledgerState.watermarkMillis.map { $0 - self.configuration.overlap.wholeMillis }
-                    ?? start - self.configuration.lookback.wholeMillis
+                    ledgerState.watermarkMillis.map { $0 - self.configuration.overlap.wholeMilliseconds }
+                    ?? start - self.configuration.lookback.wholeMilliseconds
                 let run = BackfillRun(
                     client: client, planner: BackfillPlanner(callbackURLs: self.configuration.callbackURLs),
                     options: BackfillRun.Options(sinceMillis: since), now: self.clock,
                     requesting: { self.stale.add($0) })
                 let report = await run.run(ledger: ledgerState)
                 if report.failure == nil, report.failedRequests == 0 { try await ledgerState.setWatermark(start) }
-                let next = ledgerState.watermarkMillis.map { $0 - self.configuration.overlap.wholeMillis } ?? since
+                let next =
+                    ledgerState.watermarkMillis.map { $0 - self.configuration.overlap.wholeMilliseconds } ?? since
                 self.state.withLock { $0.watermarkMillis = next }
                 return report
             }
@@ -165,9 +166,4 @@ package final class BackfillReconciler: Service, Sendable {
             logger.warning("cannot read the backfill ledger", metadata: ["relay.error": "\(error)"])
         }
     }
-}
-
-extension Duration {
-    /// Whole milliseconds.
-    var wholeMillis: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
 }

@@ -63,7 +63,7 @@ struct BackfillCommand: AsyncParsableCommand {
         do throws(SettingValue.Invalid) {
             range = (
                 try Self.instant(since, name: "--since", nowMillis: nowMillis)
-                    ?? nowMillis - settings.backfill.lookback.milliseconds,
+                    ?? nowMillis - settings.backfill.lookback.wholeMilliseconds,
                 try Self.instant(until, name: "--until", nowMillis: nowMillis)
             )
         } catch {
@@ -112,13 +112,7 @@ struct BackfillCommand: AsyncParsableCommand {
         guard let text else { return nil }
         if let millis = Timestamp.parse(text) { return millis }
         return nowMillis
-            - (try SettingValue.duration(text, name: name + " (RFC 3339, Unix seconds or a duration ago)")).milliseconds
-    }
-}
-
-extension Duration {
-    /// Whole milliseconds.
-    var milliseconds: Int64 {
-        components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
+            - (try SettingValue.duration(text, name: name + " (RFC 3339, Unix seconds or a duration ago)"))
+            .wholeMilliseconds
     }
 }

@@ -148,10 +148,11 @@ import Testing
         #expect(try post(relay.port, "evt_during_delay").status == 200)
         #expect(reasons?.contains("shutting down") == true)
         // A delivery hanging for 60 s does not hold the exit: workers stop between attempts.
-        // Exit status 0 says the relay's own 10 s deadline did not fire (it exits 1); the wall clock
-        // seen from here also holds this test's polling, which a loaded machine delays.
-        #expect(try await relay.waitForExit(timeout: .seconds(12)) == 0)
-        #expect(ContinuousClock.now - started < .seconds(11))
+        // Exit status 0 is the bound: the relay's own 10 s deadline, counted from the signal, did
+        // not fire (it exits 1). The wall clock seen from here also holds this test's polling and
+        // a loaded machine's scheduling (CI saw 12.9 s with status 0), so it only catches a hang.
+        #expect(try await relay.waitForExit(timeout: .seconds(25)) == 0)
+        #expect(ContinuousClock.now - started < .seconds(25))
         #expect(relay.stderr.contains { $0.contains("relay stopped") })
 
         // Every event answered 200 is there after the restart, including the one taken during the delay.

@@ -126,7 +126,7 @@ let package = Package(
             ],
             path: "Tests/RelayTestSupport"
         ),
-        .testTarget(name: "RelayCoreTests", dependencies: ["RelayCore"]),
+        .testTarget(name: "RelayCoreTests", dependencies: ["RelayCore", "RelayTestSupport"]),
         .testTarget(name: "BackfillTests", dependencies: ["Backfill", "RelayCore", "RelayTestSupport"]),
         .testTarget(name: "RelayConfigTests", dependencies: ["RelayConfig", "RelayCore", "Sinks"]),
         // A simulated disk behind the storage's file-system seam: unsynced bytes lost on a power

@@ -2,11 +2,6 @@ import Dispatch
 import NIOCore
 import Synchronization
 
-/// The session closed while a round trip on it was awaited.
-struct SessionClosed: Error, CustomStringConvertible {
-    var description: String { "the session closed before it answered" }
-}
-
 /// Waits on a thread that is not an event loop (the spool writer's) for `future`, at most
 /// `limit`. Returns nil when the limit passed first. With `closing` (the session's close
 /// future), a session that closes first ends the wait at once with ``SessionClosed``: a query

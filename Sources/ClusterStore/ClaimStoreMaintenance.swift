@@ -146,11 +146,6 @@ package struct ClaimStoreMaintenance: Service {
     }
 }
 
-/// No answer in time.
-struct StoreTimeout: Error, CustomStringConvertible {
-    var description: String { "no answer in time" }
-}
-
 extension PostgresClaimStore {
     /// A new session (async), bounded by the connect timeout.
     func connect(role: String) async throws -> PostgresConnection {

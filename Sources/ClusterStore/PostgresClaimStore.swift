@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import PostgresNIO
+import RelayCore
 import Spool
 import Synchronization
 
@@ -65,7 +66,7 @@ package final class PostgresClaimStore: SharedClaims {
 
     // MARK: SharedClaims (called on the spool writer's thread)
 
-    package func begin(claiming keys: [SeenKey], nowMillis: Int64) throws(SpoolError) -> any ClaimTransaction {
+    package func begin(claiming keys: [DedupeKey], nowMillis: Int64) throws(SpoolError) -> any ClaimTransaction {
         let connection = try writerSession()
         let ordered = keys.map(\.uuid).sorted { $0.uuidString < $1.uuidString }
         let instance = configuration.instanceID
@@ -86,11 +87,11 @@ package final class PostgresClaimStore: SharedClaims {
         let result = try wait(future, operation: "claim", on: connection)
         let elapsed = ContinuousClock.now - started
         if elapsed > Self.waitedThreshold { observer?.claimWaited() }
-        var held = Set<SeenKey>()
+        var held = Set<DedupeKey>()
         var transactionID: String?
         do {
             for (key, xid) in try result.rows.map({ try $0.decode((UUID, String).self) }) {
-                held.insert(SeenKey(uuid: key))
+                held.insert(DedupeKey(uuid: key))
                 transactionID = xid
             }
         } catch {
@@ -100,7 +101,7 @@ package final class PostgresClaimStore: SharedClaims {
         return PostgresClaimTransaction(store: self, connection: connection, held: held, transactionID: transactionID)
     }
 
-    package func heldElsewhere(_ keys: [SeenKey], nowMillis: Int64) throws(SpoolError) -> Set<SeenKey> {
+    package func heldElsewhere(_ keys: [DedupeKey], nowMillis: Int64) throws(SpoolError) -> Set<DedupeKey> {
         let connection = try writerSession()
         let cutoff = nowMillis &- configuration.windowMillis
         let query: PostgresQuery = """
@@ -110,7 +111,7 @@ package final class PostgresClaimStore: SharedClaims {
             """
         let result = try wait(connection.query(query, logger: logger), operation: "lookup", on: connection)
         do {
-            return Set(try result.rows.map { SeenKey(uuid: try $0.decode(UUID.self)) })
+            return Set(try result.rows.map { DedupeKey(uuid: try $0.decode(UUID.self)) })
         } catch {
             throw SpoolError(code: .storeUnavailable, message: "shared store: unreadable lookup answer")
         }

@@ -3,18 +3,19 @@ import Logging
 import NIOCore
 import NIOPosix
 import PostgresNIO
+import RelayCore
 import Spool
 import Synchronization
 
 /// One claim transaction on the writer's session.
 final class PostgresClaimTransaction: ClaimTransaction {
-    let held: Set<SeenKey>
+    let held: Set<DedupeKey>
     private let store: PostgresClaimStore
     private let connection: PostgresConnection
     private let transactionID: String?
     private var open = true
 
-    init(store: PostgresClaimStore, connection: PostgresConnection, held: Set<SeenKey>, transactionID: String?) {
+    init(store: PostgresClaimStore, connection: PostgresConnection, held: Set<DedupeKey>, transactionID: String?) {
         self.store = store
         self.connection = connection
         self.held = held

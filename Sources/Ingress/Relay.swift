@@ -100,10 +100,7 @@ package final class Relay: Sendable {
         configuration.integrity = integrity
         configuration.fileSystem = fileSystem
         self.writer = try GroupCommitWriter(
-            configuration: configuration, sinks: routes.routes.map(\.name), dedupe: dedupe, claims: cluster?.store,
-            fingerprint: { key in
-                let k = DedupeKey(key); return SeenKey(high: k.high, low: k.low)
-            })
+            configuration: configuration, sinks: routes.routes.map(\.name), dedupe: dedupe, claims: cluster?.store)
         if !writer.acceptedElsewhere.isEmpty {
             logger.warning(
                 "recovery found events whose claim a crash cut short and another instance accepted; skipping them",

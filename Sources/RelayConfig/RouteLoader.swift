@@ -4,23 +4,10 @@ import Yams
 
 /// Loads `routes/*.yaml` (and `*.yml`): one file is one route, named after the file.
 ///
-/// Keys (see docs/ROUTES.md for the full table):
-///
-/// | key | type | default | sinks |
-/// |---|---|---|---|
-/// | `sink` | `file` \| `http` \| `slack` | required | all |
-/// | `match` | map: `type` (name, glob or list) and dotted paths → scalar or list | every event | all |
-/// | `path` | string | required | file |
-/// | `max_bytes`, `keep` | size, integer | `100MiB`, `5` | file |
-/// | `url` | http(s) URL | required | http, slack |
-/// | `headers` | map of strings | none | http |
-/// | `sign_secret` | `whsec_<base64>` | none | http |
-/// | `text` | template, or map of type/glob/`default` → template | built-in | slack |
-/// | `retry` | map: `max_attempts`, `backoff`, `max_backoff`, `max_age` | 12, 1s, 10m, 24h | all |
-/// | `timeout` | duration | `10s` | all |
-/// | `concurrency` | integer 1…1024 | 4 (slack 1) | all |
-/// | `rate` | `N/s`, `N/m`, `N/h` | none (slack `1/s`) | all |
-/// | `enabled` | bool | `true` | all |
+/// The keys every route has are read by ``RouteBuilder``: `sink` (required), `match`, `retry` (`max_attempts`,
+/// `backoff`, `max_backoff`, `max_age`), `timeout`, `concurrency`, `rate` and `enabled`. Each sink
+/// kind reads its own keys (`path`, `url`, `text`, …) through the ``SinkRouteKeys`` it is given in
+/// `kinds`, so this list never names a kind. docs/ROUTES.md has the full table, kind by kind.
 ///
 /// `${VAR}` in any string is replaced from the environment; a route that needs an unset
 /// variable is loaded disabled, with a warning.

@@ -65,7 +65,7 @@ import Testing
         let (writer, store) = try openWriter(tmp.path, sinks: ["a"]) { $0.integrity = integrity }
         #expect(SpoolFiles.size(path) == size, "recovery must not truncate a corrupt middle")
         #expect(writer.recovery.first?.tailRecords == 9)
-        #expect(store.contains(testFingerprint("evt_10"), nowMillis: WallClock.nowMillis()))
+        #expect(store.contains(DedupeKey("evt_10"), nowMillis: WallClock.nowMillis()))
         let damage = integrity.recentDamage
         #expect(damage.count == 1 && damage[0].kind == .corrupt && damage[0].fileKind == "segment")
         _ = try await append(writer, request("evt_11", sinks: ["a"])).get()
@@ -141,7 +141,7 @@ import Testing
         let tmp = TemporaryDirectory()
         defer { tmp.cleanup() }
         let now = WallClock.nowMillis()
-        let keys = (0..<50).map { testFingerprint("evt_\($0)") }
+        let keys = (0..<50).map { DedupeKey("evt_\($0)") }
         do {
             let log = try SeenLog(directory: tmp.path + "/seen", windowMillis: 86_400_000)
             try log.append(keys.map { SeenEntry(key: $0, acceptedAtMillis: now) }, nowMillis: now)

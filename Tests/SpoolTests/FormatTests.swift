@@ -59,17 +59,17 @@ import Testing
     }
 
     @Test func seenEntryRoundTrip() {
-        let entry = SeenEntry(key: SeenKey(high: 1, low: .max), acceptedAtMillis: -5)
+        let entry = SeenEntry(key: DedupeKey(high: 1, low: .max), acceptedAtMillis: -5)
         #expect(SeenEntry(decoding: entry.encoded()[...]) == entry)
     }
 
     @Test func seenSetExpiresOutsideTheWindow() {
         let set = SeenSet(windowMillis: 1000)
-        let key = SeenKey(high: 1, low: 2)
+        let key = DedupeKey(high: 1, low: 2)
         set.insert([SeenEntry(key: key, acceptedAtMillis: 10_000)], nowMillis: 10_000)
         #expect(set.contains(key, nowMillis: 10_999))
         #expect(!set.contains(key, nowMillis: 11_000))
-        set.insert([SeenEntry(key: SeenKey(high: 3, low: 4), acceptedAtMillis: 20_000)], nowMillis: 20_000)
+        set.insert([SeenEntry(key: DedupeKey(high: 3, low: 4), acceptedAtMillis: 20_000)], nowMillis: 20_000)
         #expect(set.count == 1)
     }
 }

@@ -18,8 +18,8 @@ import Testing
         #expect(try recordsOnDisk(tmp.path, sink: "b").map(\.dedupeKey) == ["evt_1", "evt_2"])
         #expect(try recordsOnDisk(tmp.path, sink: "b").map(\.sequence) == [1, 2])
         let now = WallClock.nowMillis()
-        for key in ["evt_1", "evt_2", "evt_3"] { #expect(store.contains(testFingerprint(key), nowMillis: now)) }
-        #expect(!store.contains(testFingerprint("evt_4"), nowMillis: now))
+        for key in ["evt_1", "evt_2", "evt_3"] { #expect(store.contains(DedupeKey(key), nowMillis: now)) }
+        #expect(!store.contains(DedupeKey("evt_4"), nowMillis: now))
     }
 
     @Test func concurrentAppendsAreGroupCommitted() async throws {
@@ -81,7 +81,7 @@ import Testing
         let result = await append(writer, request("evt_big", sinks: ["a"], body: big))
         guard case .failure(let error) = result else { Issue.record("expected spool_full"); return }
         #expect(error.code == .spoolFull)
-        #expect(!store.contains(testFingerprint("evt_big"), nowMillis: WallClock.nowMillis()))
+        #expect(!store.contains(DedupeKey("evt_big"), nowMillis: WallClock.nowMillis()))
         await writer.close()
         #expect(try recordsOnDisk(tmp.path, sink: "a").map(\.dedupeKey) == ["evt_small"])
     }
@@ -108,7 +108,7 @@ import Testing
         }
         #expect(SpoolFiles.list(tmp.path + "/spool/a").filter { $0.hasSuffix(".seg") }.count > 2)
         let (writer, store) = try openWriter(tmp.path, sinks: ["a"]) { $0.segmentBytes = 200 }
-        #expect(store.contains(testFingerprint("evt_9"), nowMillis: WallClock.nowMillis()))
+        #expect(store.contains(DedupeKey("evt_9"), nowMillis: WallClock.nowMillis()))
         _ = try await append(writer, request("evt_10", sinks: ["a"])).get()
         await writer.close()
         #expect(try recordsOnDisk(tmp.path, sink: "a").map(\.sequence) == Array(1...11))
@@ -127,7 +127,7 @@ func probedWriter(
     var configuration = GroupCommitWriter.Configuration(dataDirectory: data)
     configure(&configuration)
     let writer = try GroupCommitWriter(
-        configuration: configuration, sinks: sinks, dedupe: probe, fingerprint: testFingerprint)
+        configuration: configuration, sinks: sinks, dedupe: probe)
     return (writer, probe)
 }
 
@@ -144,11 +144,11 @@ final class OrderProbe: DedupeStore {
         self.data = data
     }
 
-    func contains(_ key: SeenKey, nowMillis: Int64) -> Bool { inner.contains(key, nowMillis: nowMillis) }
+    func contains(_ key: DedupeKey, nowMillis: Int64) -> Bool { inner.contains(key, nowMillis: nowMillis) }
 
     func recordDurable(_ entries: [SeenEntry], nowMillis: Int64, deferSync: Bool) throws(SpoolError) {
         for sink in ["a", "b"] {
-            let onDisk = Set(((try? recordsOnDisk(data, sink: sink)) ?? []).map { testFingerprint($0.dedupeKey) })
+            let onDisk = Set(((try? recordsOnDisk(data, sink: sink)) ?? []).map { DedupeKey($0.dedupeKey) })
             for entry in entries where !onDisk.contains(entry.key) {
                 violations.withLock { $0.append("\(sink): \(entry.key)") }
             }

@@ -37,7 +37,7 @@ import Testing
         #expect(writer.recovery.first { $0.sink == "a" }?.truncatedBytes == tornBytes)
         #expect(writer.recovery.first { $0.sink == "a" }?.tailRecords == 5)
         #expect(SpoolFiles.size(path) == goodLength)
-        #expect(!store.contains(testFingerprint("evt_torn"), nowMillis: WallClock.nowMillis()))
+        #expect(!store.contains(DedupeKey("evt_torn"), nowMillis: WallClock.nowMillis()))
         _ = try await append(writer, request("evt_after", sinks: ["a"])).get()
         await writer.close()
         let keys = try recordsOnDisk(tmp.path, sink: "a").map(\.dedupeKey)
@@ -68,9 +68,9 @@ import Testing
         try FileManager.default.removeItem(atPath: tmp.path + "/seen")
         let (writer, store) = try openWriter(tmp.path, sinks: ["a", "b"])
         let now = WallClock.nowMillis()
-        #expect(store.contains(testFingerprint("evt_both"), nowMillis: now))
-        #expect(store.contains(testFingerprint("evt_one"), nowMillis: now))
-        #expect(!store.contains(testFingerprint("evt_torn"), nowMillis: now))
+        #expect(store.contains(DedupeKey("evt_both"), nowMillis: now))
+        #expect(store.contains(DedupeKey("evt_one"), nowMillis: now))
+        #expect(!store.contains(DedupeKey("evt_torn"), nowMillis: now))
         #expect(writer.interruptedEvents == 1)
         await writer.close()
     }
@@ -105,7 +105,7 @@ import Testing
         try FileManager.default.removeItem(atPath: tmp.path + "/seen")
         let (writer, store) = try openWriter(tmp.path, sinks: ["a"])
         await writer.close()
-        #expect(store.contains(testFingerprint("evt_1"), nowMillis: WallClock.nowMillis()))
+        #expect(store.contains(DedupeKey("evt_1"), nowMillis: WallClock.nowMillis()))
     }
 
     @Test func seenLogSurvivesRestartAndTornTail() async throws {
@@ -120,12 +120,12 @@ import Testing
         let log = seenDirectory + "/" + SpoolFiles.list(seenDirectory).last!
         appendRaw([1, 2, 3], to: log)
         let (writer, store) = try openWriter(tmp.path, sinks: [])
-        #expect(store.contains(testFingerprint("evt_unrouted"), nowMillis: WallClock.nowMillis()))
+        #expect(store.contains(DedupeKey("evt_unrouted"), nowMillis: WallClock.nowMillis()))
         _ = try await append(writer, request("evt_next", sinks: [])).get()
         await writer.close()
         let (again, reopened) = try openWriter(tmp.path, sinks: [])
         await again.close()
-        #expect(reopened.contains(testFingerprint("evt_next"), nowMillis: WallClock.nowMillis()))
+        #expect(reopened.contains(DedupeKey("evt_next"), nowMillis: WallClock.nowMillis()))
         #expect(reopened.count == 2)
     }
 
@@ -140,6 +140,6 @@ import Testing
         }
         let (writer, store) = try openWriter(tmp.path, sinks: [], window: 5_000)
         await writer.close()
-        #expect(!store.contains(testFingerprint("evt_old"), nowMillis: WallClock.nowMillis()))
+        #expect(!store.contains(DedupeKey("evt_old"), nowMillis: WallClock.nowMillis()))
     }
 }

@@ -26,7 +26,7 @@ import Testing
     }
 
     func entries(_ range: Range<Int>, at now: Int64) -> [SeenEntry] {
-        range.map { SeenEntry(key: testFingerprint("evt_\($0)"), acceptedAtMillis: now) }
+        range.map { SeenEntry(key: DedupeKey("evt_\($0)"), acceptedAtMillis: now) }
     }
 
     /// A seen log in `directory` whose syncs go through a ``FlakySync``.
@@ -38,8 +38,8 @@ import Testing
         return (log, flaky)
     }
 
-    func loaded(_ directory: String, now: Int64) throws -> Set<SeenKey> {
-        var keys = Set<SeenKey>()
+    func loaded(_ directory: String, now: Int64) throws -> Set<DedupeKey> {
+        var keys = Set<DedupeKey>()
         try SeenLog(directory: directory, windowMillis: 86_400_000).load(nowMillis: now) { keys.insert($0.key) }
         return keys
     }

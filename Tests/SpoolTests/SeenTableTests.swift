@@ -11,15 +11,15 @@ import Testing
     func behavesLikeADictionary(seed: UInt64, spread: UInt64) {
         var random = SeededRandom(seed: seed)
         var table = SeenTable()
-        var model: [SeenKey: Int64] = [:]
-        var keys: [SeenKey] = []
+        var model: [DedupeKey: Int64] = [:]
+        var keys: [DedupeKey] = []
         let start: Int64 = 1_780_000_000_000
         for step in 0..<20_000 {
             let choice = random.next() % 10
             if choice < 6 || keys.isEmpty {
                 // A new key near the top of the range when spread is small: homes crowd the end.
                 let high = spread == .max ? random.next() : UInt64.max - random.next() % spread
-                let key = SeenKey(high: high, low: random.next())
+                let key = DedupeKey(high: high, low: random.next())
                 let time = start + Int64(random.next() % 600_000)
                 table.insert(key, acceptedAtMillis: time)
                 model[key] = max(model[key] ?? .min, Self.rounded(time))
@@ -47,7 +47,7 @@ import Testing
     /// Times are kept as whole seconds, rounded up: an entry may expire late, never early.
     @Test func timesRoundUpToTheSecond() {
         var table = SeenTable()
-        let key = SeenKey(high: 7, low: 9)
+        let key = DedupeKey(high: 7, low: 9)
         table.insert(key, acceptedAtMillis: 1_780_000_000_001)
         #expect(table.acceptedAtMillis(key) == 1_780_000_001_000)
         table.insert(key, acceptedAtMillis: 1_780_000_000_000)
@@ -66,7 +66,7 @@ import Testing
         let reserved = table.capacity
         var random = SeededRandom(seed: 9)
         for _ in 0..<1_000_000 {
-            table.insert(SeenKey(high: random.next(), low: random.next()), acceptedAtMillis: 1_780_000_000_000)
+            table.insert(DedupeKey(high: random.next(), low: random.next()), acceptedAtMillis: 1_780_000_000_000)
         }
         #expect(table.count == 1_000_000)
         #expect(table.capacity == reserved, "reserving made room for all of them")

@@ -74,7 +74,7 @@ import Testing
         await reopened.close()
         #expect(try recordsOnDisk(tmp.path, sink: "a").map(\.sequence) == [6, 7])
         for index in 1...5 {
-            #expect(store.contains(testFingerprint("evt_\(index)"), nowMillis: WallClock.nowMillis()))
+            #expect(store.contains(DedupeKey("evt_\(index)"), nowMillis: WallClock.nowMillis()))
         }
     }
 

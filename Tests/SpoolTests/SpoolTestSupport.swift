@@ -14,23 +14,11 @@ struct TemporaryDirectory {
     func cleanup() { try? FileManager.default.removeItem(atPath: path) }
 }
 
-/// A deterministic stand-in for RelayCore's SHA-256 fingerprint (the Spool target has no
-/// dependency on RelayCore); any injective function will do for these tests.
-func testFingerprint(_ key: String) -> SeenKey {
-    var high: UInt64 = 1_469_598_103_934_665_603
-    var low: UInt64 = 0
-    for byte in key.utf8 {
-        high = (high ^ UInt64(byte)) &* 1_099_511_628_211
-        low = low &* 31 &+ UInt64(byte)
-    }
-    return SeenKey(high: high, low: low &+ UInt64(key.utf8.count))
-}
-
 func request(_ key: String, sinks: [String], body: String? = nil, at time: Int64 = WallClock.nowMillis())
     -> AppendRequest
 {
     AppendRequest(
-        sinks: sinks, dedupeKey: key, seenKey: testFingerprint(key), eventType: "task.succeeded",
+        sinks: sinks, dedupeKey: key, seenKey: DedupeKey(key), eventType: "task.succeeded",
         body: Array((body ?? #"{"id":"\#(key)","type":"task.succeeded"}"#).utf8), acceptedAtMillis: time)
 }
 
@@ -62,6 +50,6 @@ func openWriter(
     var configuration = GroupCommitWriter.Configuration(dataDirectory: data)
     configure(&configuration)
     let writer = try GroupCommitWriter(
-        configuration: configuration, sinks: sinks, dedupe: store, fingerprint: testFingerprint)
+        configuration: configuration, sinks: sinks, dedupe: store)
     return (writer, store)
 }

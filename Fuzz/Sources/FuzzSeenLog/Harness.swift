@@ -1,4 +1,5 @@
 import FuzzSupport
+import RelayCore
 import Spool
 
 /// The seen log: the input is one hour file. Loading must not crash, never zero the file, and
@@ -15,7 +16,7 @@ public func fuzzSeenLog(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         let store = try? LocalDedupeStore(
             directory: directory, windowMillis: 86_400_000_000, nowMillis: now, integrity: SpoolIntegrity())
     else { return 0 }
-    let key = SeenKey(high: 1, low: 2)
+    let key = DedupeKey(high: 1, low: 2)
     try? store.recordDurable([SeenEntry(key: key, acceptedAtMillis: now)], nowMillis: now, deferSync: false)
     if (try? store.syncDeferred()) != nil, !store.contains(key, nowMillis: now) {
         Scratch.fail("a recorded key is lost")

@@ -94,8 +94,7 @@ package final class AcceptPipeline: Sendable {
             answer(rejection)
             return
         }
-        let key = DedupeKey(event.dedupeKey)
-        let seenKey = SeenKey(high: key.high, low: key.low)
+        let seenKey = DedupeKey(event.dedupeKey)
         let eventID = event.id
         let metrics = self.metrics
         let admission = ledger.admit(seenKey, nowMillis: now) {

@@ -1,3 +1,4 @@
+import RelayCore
 import Spool
 import Synchronization
 
@@ -20,7 +21,7 @@ package final class InFlightLedger: Sendable {
 
     package typealias Waiter = @Sendable (Result<Void, SpoolError>) -> Void
 
-    private let inFlight = Mutex<[SeenKey: [Waiter]]>([:])
+    private let inFlight = Mutex<[DedupeKey: [Waiter]]>([:])
     private let dedupe: any DedupeStore
 
     package init(dedupe: any DedupeStore) {
@@ -29,7 +30,7 @@ package final class InFlightLedger: Sendable {
 
     /// Admits one copy of `key`. `makeWaiter` is called (and its waiter kept) only when the
     /// answer is `.waiting`, so the common path allocates no closure.
-    package func admit(_ key: SeenKey, nowMillis: Int64, makeWaiter: () -> Waiter) -> Admission {
+    package func admit(_ key: DedupeKey, nowMillis: Int64, makeWaiter: () -> Waiter) -> Admission {
         inFlight.withLock { table in
             if table[key] != nil {
                 table[key]!.append(makeWaiter())
@@ -42,7 +43,7 @@ package final class InFlightLedger: Sendable {
     }
 
     /// Ends the original's commit and wakes every copy that waited for it.
-    package func finish(_ key: SeenKey, result: Result<Void, SpoolError>) {
+    package func finish(_ key: DedupeKey, result: Result<Void, SpoolError>) {
         let waiters = inFlight.withLock { $0.removeValue(forKey: key) } ?? []
         for waiter in waiters { waiter(result) }
     }

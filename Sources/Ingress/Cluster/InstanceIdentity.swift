@@ -39,8 +39,3 @@ enum InstanceIdentity {
         return name
     }
 }
-
-struct InstanceIdentityError: Error, CustomStringConvertible {
-    var message: String
-    var description: String { message }
-}

@@ -6,7 +6,7 @@
 /// It performs nothing itself. The worker around it feeds it events (records read, an attempt's
 /// result, a dead letter written, a resume) and performs the ``Action``s they return; it sleeps
 /// until ``nextWake()``. Every time comes from `clock`, so tests drive it with a
-/// ``ManualClock``: no sockets, no sleeps.
+/// manual clock (the test support's `ManualClock`): no sockets, no sleeps.
 ///
 /// States of a record: *waiting* (due at a time) → *sending* → delivered (acknowledge),
 /// waiting again (retry), or dead (write a dead letter, then acknowledge; 410 also pauses the

@@ -31,10 +31,9 @@ package struct DeadLetterReplayer: Sendable {
         let done = DispatchGroup()
         for entry in chosen {
             let letter = entry.letter
-            let key = DedupeKey(letter.dedupeKey)
             // Accepted "now" for the retry budget: max_age counts from the replay.
             let request = AppendRequest(
-                sinks: [sink], dedupeKey: letter.dedupeKey, seenKey: SeenKey(high: key.high, low: key.low),
+                sinks: [sink], dedupeKey: letter.dedupeKey, seenKey: DedupeKey(letter.dedupeKey),
                 eventType: letter.eventType, body: letter.body, acceptedAtMillis: now, marksSeen: false)
             done.enter()
             writer.append(request) { result in

@@ -102,14 +102,6 @@ package final class SinkWorker: Sendable {
     }
 }
 
-/// The worker's status, shared between its thread and readers.
-final class StatusBox: Sendable {
-    let value = Mutex(SinkWorker.Status())
-    let recent = Mutex(RecentAttempts(capacity: 200))
-    /// Ten minutes in 10-second buckets.
-    let activity = Mutex(AttemptActivity(bucketMillis: 10_000, buckets: 60))
-}
-
 /// Hands the thread-owned loop to its thread.
 private struct LoopBox: @unchecked Sendable {
     let loop: WorkerLoop

@@ -1,10 +1,12 @@
+import RelayCore
+
 /// One accepted event to make durable: a record in each routed sink's spool, and its key in
 /// the dedupe store, in one commit.
 package struct AppendRequest: Sendable {
     /// Sink (route) names whose spools get a record; may be empty (matched no route).
     package var sinks: [String]
     package var dedupeKey: String
-    package var seenKey: SeenKey
+    package var seenKey: DedupeKey
     package var eventType: String
     package var body: [UInt8]
     package var acceptedAtMillis: Int64
@@ -13,7 +15,8 @@ package struct AppendRequest: Sendable {
     package var marksSeen: Bool
 
     package init(
-        sinks: [String], dedupeKey: String, seenKey: SeenKey, eventType: String, body: [UInt8], acceptedAtMillis: Int64,
+        sinks: [String], dedupeKey: String, seenKey: DedupeKey, eventType: String, body: [UInt8],
+        acceptedAtMillis: Int64,
         marksSeen: Bool = true
     ) {
         self.sinks = sinks

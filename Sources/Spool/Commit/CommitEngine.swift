@@ -71,7 +71,7 @@ package final class CommitEngine: @unchecked Sendable {
     /// is enough.
     package init(
         configuration: GroupCommitWriter.Configuration, sinks: [String], dedupe: any DedupeStore,
-        claims: (any SharedClaims)? = nil, fingerprint: (String) -> SeenKey
+        claims: (any SharedClaims)? = nil
     ) throws(SpoolError) {
         let state = try WriterState(configuration: configuration, dedupe: dedupe, claims: claims)
         var reports: [GroupCommitWriter.RecoveryReport] = []
@@ -105,7 +105,7 @@ package final class CommitEngine: @unchecked Sendable {
             tails[commit.key] = tail
         }
         for (key, tail) in tails.sorted(by: { $0.key < $1.key }) {
-            let entry = SeenEntry(key: fingerprint(key), acceptedAtMillis: tail.acceptedAtMillis)
+            let entry = SeenEntry(key: DedupeKey(key), acceptedAtMillis: tail.acceptedAtMillis)
             if dedupe.contains(entry.key, nowMillis: now) {
                 continue
             } else if tail.complete {
@@ -287,11 +287,4 @@ package final class CommitEngine: @unchecked Sendable {
         if lastError?.code == .diskFull || lastError?.code == .spoolFull { return true }
         return full.withLock { $0[sink] != nil }
     }
-}
-
-/// One commit of an event as the records in spool tails show it.
-private struct TailCommit: Hashable {
-    var key: String
-    var acceptedAtMillis: Int64
-    var fanOut: Int
 }

@@ -66,14 +66,13 @@ package final class GroupCommitWriter: Sendable {
     /// appends are refused (503) until it is.
     package var unresolvedBatches: Int { engine.unresolvedBatches }
 
-    /// Recovers the data directory (``CommitEngine/init(configuration:sinks:dedupe:claims:fingerprint:)``),
+    /// Recovers the data directory (``CommitEngine/init(configuration:sinks:dedupe:claims:)``),
     /// then starts the writer thread.
     package init(
-        configuration: Configuration, sinks: [String], dedupe: any DedupeStore, claims: (any SharedClaims)? = nil,
-        fingerprint: (String) -> SeenKey
+        configuration: Configuration, sinks: [String], dedupe: any DedupeStore, claims: (any SharedClaims)? = nil
     ) throws(SpoolError) {
         engine = try CommitEngine(
-            configuration: configuration, sinks: sinks, dedupe: dedupe, claims: claims, fingerprint: fingerprint)
+            configuration: configuration, sinks: sinks, dedupe: dedupe, claims: claims)
         let thread = Thread { [self] in self.run() }
         thread.name = "moda-relay-spool-writer"
         thread.start()

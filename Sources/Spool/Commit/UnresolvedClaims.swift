@@ -1,3 +1,5 @@
+import RelayCore
+
 /// Cluster mode: batches whose claims' `COMMIT` was sent and whose outcome could not be learned
 /// (its answer was lost, and `pg_xact_status` gave none in time: a synchronous standby waited
 /// on, a partition). The transaction may still commit later, after Moda's retry reached
@@ -18,7 +20,7 @@ final class UnresolvedClaims {
         var routed: [SeenEntry]
         var unrouted: [SeenEntry]
         /// Each key's dedupe key (workers skip by dedupe key).
-        var dedupeKeys: [SeenKey: String]
+        var dedupeKeys: [DedupeKey: String]
         /// Where the batch's records start in each spool it wrote to.
         var firstSequences: [String: UInt64]
     }
@@ -87,7 +89,7 @@ final class UnresolvedClaims {
     }
 
     /// A batch whose claims are decided: the keys `held` are this instance's, the rest another's.
-    private func settle(_ batch: Batch, held: Set<SeenKey>, into outcome: inout Outcome) {
+    private func settle(_ batch: Batch, held: Set<DedupeKey>, into outcome: inout Outcome) {
         outcome.seen.append((batch.routed.filter { held.contains($0.key) }, true))
         outcome.seen.append((batch.unrouted.filter { held.contains($0.key) }, false))
         for key in (batch.routed + batch.unrouted).map(\.key) where !held.contains(key) {

@@ -8,8 +8,8 @@ extension WriterState {
     func claim(
         _ planned: inout (sinks: [String: SinkBatch], accepted: [Append]), claims: any SharedClaims, nowMillis: Int64
     ) throws(SpoolError) -> (any ClaimTransaction)? {
-        var keys: [SeenKey] = []
-        var distinct = Set<SeenKey>()
+        var keys: [DedupeKey] = []
+        var distinct = Set<DedupeKey>()
         for (request, _) in planned.accepted where request.marksSeen && distinct.insert(request.seenKey).inserted {
             keys.append(request.seenKey)
         }

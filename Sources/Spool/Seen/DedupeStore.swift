@@ -1,3 +1,4 @@
+import RelayCore
 import Synchronization
 
 /// Where "this event was already durably accepted" is remembered.
@@ -11,7 +12,7 @@ import Synchronization
 /// several instances behind a load balancer.
 package protocol DedupeStore: AnyObject, Sendable {
     /// Whether `key` was durably accepted within the window.
-    func contains(_ key: SeenKey, nowMillis: Int64) -> Bool
+    func contains(_ key: DedupeKey, nowMillis: Int64) -> Bool
     /// Persists keys whose events are now durable. Called on the writer thread.
     func recordDurable(_ entries: [SeenEntry], nowMillis: Int64, deferSync: Bool) throws(SpoolError)
     /// Makes every entry recorded with `deferSync` durable. Called on the writer thread.

@@ -1,3 +1,4 @@
+import RelayCore
 import Synchronization
 
 /// The embedded dedupe store: ``SeenSet`` in memory, ``SeenLog`` on local disk.
@@ -29,7 +30,7 @@ package final class LocalDedupeStore: DedupeStore {
         self.log = Mutex(log)
     }
 
-    package func contains(_ key: SeenKey, nowMillis: Int64) -> Bool {
+    package func contains(_ key: DedupeKey, nowMillis: Int64) -> Bool {
         seenSet.contains(key, nowMillis: nowMillis)
     }
 

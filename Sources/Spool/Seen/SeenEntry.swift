@@ -1,9 +1,11 @@
+import RelayCore
+
 /// A key made durable at a time: one frame of the seen log.
 package struct SeenEntry: Sendable, Equatable {
-    package var key: SeenKey
+    package var key: DedupeKey
     package var acceptedAtMillis: Int64
 
-    package init(key: SeenKey, acceptedAtMillis: Int64) {
+    package init(key: DedupeKey, acceptedAtMillis: Int64) {
         self.key = key
         self.acceptedAtMillis = acceptedAtMillis
     }
@@ -21,7 +23,8 @@ package struct SeenEntry: Sendable, Equatable {
     package init?(decoding payload: ArraySlice<UInt8>) {
         guard payload.count == 24 else { return nil }
         let start = payload.startIndex
-        self.key = SeenKey(high: ByteReader.uint64(payload, at: start), low: ByteReader.uint64(payload, at: start + 8))
+        self.key = DedupeKey(
+            high: ByteReader.uint64(payload, at: start), low: ByteReader.uint64(payload, at: start + 8))
         self.acceptedAtMillis = Int64(bitPattern: ByteReader.uint64(payload, at: start + 16))
     }
 }

@@ -1,3 +1,4 @@
+import RelayCore
 import Synchronization
 
 /// The in-memory seen-set: which dedupe keys were durably accepted within the window.
@@ -24,7 +25,7 @@ package final class SeenSet: Sendable {
     }
 
     /// Whether `key` was accepted less than a window before `nowMillis`.
-    package func contains(_ key: SeenKey, nowMillis: Int64) -> Bool {
+    package func contains(_ key: DedupeKey, nowMillis: Int64) -> Bool {
         state.withLock { state in
             guard let time = state.table.acceptedAtMillis(key) else { return false }
             return nowMillis - time < windowMillis

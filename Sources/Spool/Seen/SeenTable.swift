@@ -1,5 +1,7 @@
+import RelayCore
+
 /// The seen-set's storage: an open-addressing hash table of 16 bytes per key, for millions of
-/// keys in little memory (a `Dictionary<SeenKey, Int64>` took 24 bytes per bucket at a load of at
+/// keys in little memory (a `Dictionary<DedupeKey, Int64>` took 24 bytes per bucket at a load of at
 /// most 3/4, about 50 MB for a million keys; this takes about 20 MB).
 ///
 /// A slot holds the key's first 96 bits and the acceptance time as whole seconds (rounded up, so
@@ -31,12 +33,12 @@ struct SeenTable {
     /// The stamp back in milliseconds since the epoch.
     private static func millis(_ stamp: UInt64) -> Int64 { (Int64(stamp) - 1 + baseSeconds) * 1000 }
 
-    private static func slotB(_ key: SeenKey, _ stamp: UInt64) -> UInt64 { (key.low & 0xFFFF_FFFF_0000_0000) | stamp }
+    private static func slotB(_ key: DedupeKey, _ stamp: UInt64) -> UInt64 { (key.low & 0xFFFF_FFFF_0000_0000) | stamp }
 
     private func home(_ a: UInt64) -> Int { Int(a.multipliedFullWidth(by: UInt64(slots.count)).high) }
 
     /// The slot holding `key`, or the empty slot where it would go.
-    private func find(_ key: SeenKey) -> (index: Int, found: Bool) {
+    private func find(_ key: DedupeKey) -> (index: Int, found: Bool) {
         let upper = key.low & 0xFFFF_FFFF_0000_0000
         var index = home(key.high)
         while true {
@@ -49,14 +51,14 @@ struct SeenTable {
     }
 
     /// When `key` was accepted (whole seconds, rounded up), if it is in the table.
-    func acceptedAtMillis(_ key: SeenKey) -> Int64? {
+    func acceptedAtMillis(_ key: DedupeKey) -> Int64? {
         guard !slots.isEmpty else { return nil }
         let (index, found) = find(key)
         return found ? Self.millis(slots[index].b & 0xFFFF_FFFF) : nil
     }
 
     /// Adds `key`, or moves its time forward to `millis` if that is later.
-    mutating func insert(_ key: SeenKey, acceptedAtMillis millis: Int64) {
+    mutating func insert(_ key: DedupeKey, acceptedAtMillis millis: Int64) {
         if Double(count + 1) > Double(slots.count) * Self.maxLoad { grow(toHold: count + 1) }
         let stamp = Self.stamp(millis)
         let (index, found) = find(key)

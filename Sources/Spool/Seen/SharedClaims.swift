@@ -1,3 +1,5 @@
+import RelayCore
+
 /// Cluster mode's shared acceptance record: which instance durably accepted which key.
 ///
 /// The writer brackets each group commit with one claim transaction (invariant 7, "no 200
@@ -18,29 +20,15 @@ package protocol SharedClaims: AnyObject, Sendable {
 
     /// Opens a transaction claiming `keys` (distinct). Throws when the store is unreachable or
     /// the wait for another instance's claim timed out: nothing is claimed then.
-    func begin(claiming keys: [SeenKey], nowMillis: Int64) throws(SpoolError) -> any ClaimTransaction
+    func begin(claiming keys: [DedupeKey], nowMillis: Int64) throws(SpoolError) -> any ClaimTransaction
 
     /// Of `keys`, those another instance has committed (recovery of events cut short by a crash,
     /// which must not be claimed).
-    func heldElsewhere(_ keys: [SeenKey], nowMillis: Int64) throws(SpoolError) -> Set<SeenKey>
+    func heldElsewhere(_ keys: [DedupeKey], nowMillis: Int64) throws(SpoolError) -> Set<DedupeKey>
 
     /// Called on the writer's thread between batches: ends a transaction begun ahead that has
     /// waited too long. With ``begin(claiming:nowMillis:)`` and the transaction's own calls, it is
     /// the only thing that touches the writer's session, and all of them run on that one thread:
     /// a claim can never run outside its transaction.
     func tidy()
-}
-
-/// One open claim transaction (see ``SharedClaims``). Used by the writer thread only.
-package protocol ClaimTransaction: AnyObject {
-    /// The keys this instance holds once the transaction commits.
-    var held: Set<SeenKey> { get }
-    /// Commits the claims. An outcome the store could not confirm is resolved by asking it
-    /// again; one that stays unknown throws (`claimUnresolved`), like a refusal.
-    func commit() throws(SpoolError)
-    /// Abandons the claims (the local batch failed).
-    func rollBack()
-    /// After ``commit()`` threw `claimUnresolved`: whether the claims committed, asked again once
-    /// and without waiting; nil while it still cannot be learned.
-    func resolve() -> Bool?
 }

@@ -1,4 +1,5 @@
 import Foundation
+import RelayCore
 import Spool
 import Synchronization
 import Testing
@@ -9,7 +10,7 @@ import Testing
 /// its result; none is answered before the original finishes.
 @Suite struct InFlightLedgerTests {
     let now: Int64 = 1_760_000_000_000
-    let key = SeenKey(high: 7, low: 9)
+    let key = DedupeKey(high: 7, low: 9)
 
     func ledger() throws -> (InFlightLedger, LocalDedupeStore, String) {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ledger-\(UUID())").path

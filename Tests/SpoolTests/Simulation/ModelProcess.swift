@@ -39,7 +39,7 @@ final class ModelProcess {
             directory: DataDirectory(data).seen, windowMillis: 86_400_000, nowMillis: configuration.clock(),
             integrity: integrity, fileSystem: disk)
         engine = try CommitEngine(
-            configuration: configuration, sinks: routes, dedupe: dedupe, fingerprint: testFingerprint)
+            configuration: configuration, sinks: routes, dedupe: dedupe)
         for route in routes { try startWorker(route) }
     }
 

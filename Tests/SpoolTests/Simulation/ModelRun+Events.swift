@@ -1,3 +1,4 @@
+import RelayCore
 import Spool
 import Synchronization
 
@@ -26,7 +27,7 @@ extension ModelRun {
         guard let process else { return }
         for event in events {
             guard !process.inFlight.contains(event.id) else { continue }
-            if process.dedupe.contains(testFingerprint(Self.key(event.id)), nowMillis: now) {
+            if process.dedupe.contains(DedupeKey(Self.key(event.id)), nowMillis: now) {
                 guard let tried = attempts[event.id] else {
                     return fail(
                         .duplicateWithoutCommit, "event \(event.id) is a duplicate but never reached the writer")

@@ -105,7 +105,7 @@ final class ModelRun {
     func request(_ id: Int, sinks: [String], marksSeen: Bool = true) -> AppendRequest {
         let padding = String(repeating: "x", count: (id % 3) * 40)
         return AppendRequest(
-            sinks: sinks, dedupeKey: Self.key(id), seenKey: testFingerprint(Self.key(id)),
+            sinks: sinks, dedupeKey: Self.key(id), seenKey: DedupeKey(Self.key(id)),
             eventType: "task.succeeded",
             body: Array(#"{"id":"\#(Self.key(id))","type":"task.succeeded","pad":"\#(padding)"}"#.utf8),
             acceptedAtMillis: now, marksSeen: marksSeen)

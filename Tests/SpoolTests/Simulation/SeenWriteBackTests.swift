@@ -1,3 +1,4 @@
+import RelayCore
 import SimulatedDisk
 import Spool
 import Testing
@@ -17,7 +18,7 @@ import Testing
         let store = try LocalDedupeStore(
             directory: DataDirectory(data).seen, windowMillis: 86_400_000, nowMillis: configuration.clock(),
             fileSystem: disk)
-        return try CommitEngine(configuration: configuration, sinks: ["a"], dedupe: store, fingerprint: testFingerprint)
+        return try CommitEngine(configuration: configuration, sinks: ["a"], dedupe: store)
     }
 
     func commit(_ engine: CommitEngine, _ key: String) {
@@ -25,7 +26,7 @@ import Testing
     }
 
     func seen(_ engine: CommitEngine, _ key: String) -> Bool {
-        engine.dedupe.contains(testFingerprint(key), nowMillis: engine.configuration.clock())
+        engine.dedupe.contains(DedupeKey(key), nowMillis: engine.configuration.clock())
     }
 
     @Test func aKeyRecoveredFromATailStaysSeenAfterTheTailIsDeletedAndThePowerIsCutAgain() throws {

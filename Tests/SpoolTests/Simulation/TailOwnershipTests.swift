@@ -1,3 +1,4 @@
+import RelayCore
 import SimulatedDisk
 import Spool
 import Testing
@@ -19,7 +20,7 @@ import Testing
         let store = try LocalDedupeStore(
             directory: DataDirectory(data).seen, windowMillis: 86_400_000, nowMillis: configuration.clock(),
             fileSystem: disk)
-        return try CommitEngine(configuration: configuration, sinks: ["a"], dedupe: store, fingerprint: testFingerprint)
+        return try CommitEngine(configuration: configuration, sinks: ["a"], dedupe: store)
     }
 
     func reader(_ engine: CommitEngine) throws -> SpoolReader {
@@ -81,6 +82,6 @@ import Testing
         engine = try open()
         #expect(disk.size(atPath: stray) == nil)
         #expect(engine.commitMark(sink: "a").tailFirst == 1)
-        #expect(engine.dedupe.contains(testFingerprint("evt_1"), nowMillis: engine.configuration.clock()))
+        #expect(engine.dedupe.contains(DedupeKey("evt_1"), nowMillis: engine.configuration.clock()))
     }
 }

@@ -3,10 +3,11 @@ import Logging
 import NIOCore
 import NIOPosix
 import PostgresNIO
+import RelayCore
 import Spool
 import Synchronization
 
-extension SeenKey {
+extension DedupeKey {
     /// The fingerprint as a `uuid` (big-endian high, then low).
     var uuid: UUID {
         let high = high.bigEndian

@@ -1,3 +1,4 @@
+import RelayCore
 import Synchronization
 
 /// A clock that moves only when told to, for tests of time-driven logic without sleeps.

@@ -1,5 +1,6 @@
 import Dispatch
 import NIOCore
+import RelayCore
 import Synchronization
 
 /// Waits on a thread that is not an event loop (the spool writer's) for `future`, at most

@@ -1,6 +1,7 @@
 import NIOCore
 import NIOSSL
 import PostgresNIO
+import RelayCore
 
 /// Where and how cluster mode reaches its PostgreSQL store.
 package struct ClaimStoreConfiguration: Sendable {

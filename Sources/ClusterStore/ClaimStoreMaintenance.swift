@@ -4,6 +4,7 @@ import PostgresNIO
 import RelayCore
 import ServiceLifecycle
 import Spool
+import Synchronization
 
 /// The claim store's long-running part: keeps both sessions open (reconnecting with backoff),
 /// migrates the schema on first contact, probes the server, and expires claims older than the

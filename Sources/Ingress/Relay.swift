@@ -1,5 +1,6 @@
 import Backfill
 import ClusterStore
+import CoreMetrics
 import Logging
 import NIOCore
 import NIOPosix

@@ -1,4 +1,5 @@
 import Backfill
+import Foundation
 import RelayCore
 
 /// How `moda-relay backfill` prints its report: a line per delivery and the totals, or JSON.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RelayConfig
+import RelayCore
 import Sinks
 
 /// `moda-relay check`: validates route files (and a config file) for CI of configuration repositories.

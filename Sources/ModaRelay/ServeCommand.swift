@@ -6,6 +6,7 @@ import RelayConfig
 import RelayCore
 import ServiceLifecycle
 import Sinks
+import UnixSignals
 
 /// `moda-relay serve`: runs the gateway. Embedded defaults, overridden by `--config` and then
 /// by flags.

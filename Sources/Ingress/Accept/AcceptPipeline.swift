@@ -1,4 +1,5 @@
 import Backfill
+import CoreMetrics
 import Logging
 import RelayCore
 import Spool

@@ -1,3 +1,4 @@
+import Logging
 import RelayCore
 import RelayDispatch
 import Spool

@@ -1,5 +1,7 @@
 import Backfill
 import Logging
+import NIOPosix
+import RelayConfig
 import RelayCore
 import RelayDispatch
 import Spool

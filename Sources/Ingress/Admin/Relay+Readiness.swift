@@ -1,4 +1,7 @@
+import RelayConfig
+import RelayCore
 import Spool
+import Synchronization
 
 extension Relay {
     /// Readiness: not shutting down, the store up (cluster mode), the spools writable, the last

@@ -1,5 +1,7 @@
 import NIOCore
+import RelayConfig
 import ServiceLifecycle
+import Synchronization
 
 /// The admin listener (probes, metrics, the admin API): bound at start, closed near the end of
 /// a shutdown so `/readyz` reports it while the rest stops.

@@ -1,7 +1,11 @@
+import CoreMetrics
+import Logging
 import NIOCore
 import NIOHTTP1
 import NIOSSL
+import RelayConfig
 import ServiceLifecycle
+import Synchronization
 
 /// The webhook ingress: bound once the admin listener is, so "relay listening" names both; on
 /// shutdown, readiness turns 503 first, the ingress keeps accepting for `shutdown_delay`, then

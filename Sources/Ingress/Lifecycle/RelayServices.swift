@@ -1,4 +1,6 @@
 import Logging
+import NIOCore
+import NIOPosix
 import RelayDispatch
 import ServiceLifecycle
 import Spool

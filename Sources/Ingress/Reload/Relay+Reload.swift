@@ -3,6 +3,8 @@ import RelayConfig
 import RelayCore
 import RelayDispatch
 import Sinks
+import Spool
+import UnixSignals
 
 extension Relay {
     /// What a routes reload did.

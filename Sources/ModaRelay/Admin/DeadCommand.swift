@@ -1,5 +1,7 @@
 import ArgumentParser
+import Foundation
 import RelayCore
+import RelayDispatch
 
 /// `moda-relay dead …`: list and replay dead letters of a running relay.
 struct DeadCommand: AsyncParsableCommand {

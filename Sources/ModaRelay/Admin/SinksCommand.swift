@@ -1,5 +1,6 @@
 import ArgumentParser
 import RelayCore
+import RelayDispatch
 
 /// `moda-relay sinks`: every sink's state, spool and dead letters, from a running relay.
 struct SinksCommand: AsyncParsableCommand {

@@ -1,5 +1,6 @@
 import Foundation
 import RelayCore
+import Yams
 
 /// Everything `moda-relay serve` runs with. Defaults are the embedded ones; `relay.yaml`
 /// (``RelaySettings/load(file:into:)``) and then command-line flags override them.

@@ -1,6 +1,7 @@
 import Logging
 import RelayCore
 import Spool
+import Synchronization
 
 /// The thread a ``SinkWorker`` runs: it feeds the sink's ``DeliveryScheduler`` and performs
 /// what it decides (reads, sends, acknowledgements, dead letters), and owns the spool reader.

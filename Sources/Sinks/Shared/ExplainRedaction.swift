@@ -1,3 +1,5 @@
+import Foundation
+
 /// How `moda-relay explain` keeps secrets off the terminal.
 package enum ExplainRedaction {
     /// Parts of a header name that mark a credential.

@@ -1,4 +1,6 @@
 import Foundation
+import RelayConfig
+import RelayCore
 import RelayTestSupport
 import Testing
 

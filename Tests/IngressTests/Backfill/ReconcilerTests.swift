@@ -1,4 +1,6 @@
+import Backfill
 import Foundation
+import Ingress
 import RelayConfig
 import RelayCore
 import RelayTestSupport

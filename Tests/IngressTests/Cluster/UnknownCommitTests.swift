@@ -1,6 +1,8 @@
 import Foundation
+import Ingress
 import RelayConfig
 import RelayCore
+import RelayDispatch
 import RelayTestSupport
 import Sinks
 import Spool

@@ -1,5 +1,8 @@
 import Foundation
+import Logging
+import RelayConfig
 import RelayTestSupport
+import Spool
 import Testing
 
 @testable import Ingress

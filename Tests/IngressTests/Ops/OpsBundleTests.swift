@@ -1,4 +1,5 @@
 import Foundation
+import RelayDispatch
 import RelayTestSupport
 import Sinks
 import Testing

@@ -1,6 +1,7 @@
 import Foundation
 import RelayTestSupport
 import SimulatedDisk
+import Sinks
 import Testing
 
 @testable import Ingress

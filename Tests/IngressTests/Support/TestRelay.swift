@@ -1,7 +1,9 @@
 import Foundation
 import Ingress
+import NIOCore
 import RelayConfig
 import RelayCore
+import RelayDispatch
 import RelayTestSupport
 import ServiceLifecycle
 import Sinks

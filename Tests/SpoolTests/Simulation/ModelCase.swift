@@ -1,4 +1,5 @@
 import Glibc
+import SimulatedDisk
 
 /// One model-test case: the spool's settings and a step sequence. A failing case shrinks to a
 /// short one, printed as Swift source to paste into `SpoolModelRegressionTests`.

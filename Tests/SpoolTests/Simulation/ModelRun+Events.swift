@@ -1,4 +1,5 @@
 import RelayCore
+import SimulatedDisk
 import Spool
 import Synchronization
 

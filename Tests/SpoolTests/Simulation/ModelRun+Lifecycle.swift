@@ -1,4 +1,5 @@
 import RelayCore
+import SimulatedDisk
 import Spool
 
 /// Routes coming and going, restarts, and the final phase that checks the promises.

@@ -1,4 +1,5 @@
 import Glibc
+import SimulatedDisk
 import Testing
 
 /// Sequences the model test found, shrunk: each broke a promise before its fix.

@@ -119,7 +119,7 @@ let package = Package(
         .target(
             name: "RelayTestSupport",
             dependencies: [
-                "RelayCore",
+                "RelayCore", "Spool", "SimulatedDisk",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -137,6 +137,7 @@ let package = Package(
             name: "RelayDispatchTests",
             dependencies: [
                 "RelayDispatch", "RelayCore", "Spool", "RelayTestSupport",
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(

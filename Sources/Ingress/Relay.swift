@@ -125,11 +125,11 @@ package final class Relay: Sendable {
         self.pipeline = AcceptPipeline(
             verifier: SignatureVerifier(
                 secrets: secrets, toleranceSeconds: (settings.timestampTolerance.wholeMilliseconds + 999) / 1000),
-            routes: routeState, writer: writer, metrics: metrics, logger: logger, staleRedeliveries: backfill?.stale)
+            routes: routeState, store: writer, metrics: metrics, logger: logger, staleRedeliveries: backfill?.stale)
         self.eventLoops = MultiThreadedEventLoopGroup(numberOfThreads: max(1, eventLoopThreads))
         self.dispatcher = CurlDispatcher()
         self.fleet = SinkFleet(
-            writer: writer, dispatcher: dispatcher, sinks: SinkRegistry.standard, dataDirectory: settings.dataDirectory,
+            store: SpoolDeliveryStore(writer: writer), dispatcher: dispatcher, sinks: SinkRegistry.standard,
             logger: logger, observer: DeliveryMetrics(registry: metrics.registry))
         let fleet = self.fleet
         writer.onCommit { sinks in fleet.wake(sinks) }

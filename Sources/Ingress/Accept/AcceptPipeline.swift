@@ -15,7 +15,7 @@ package final class AcceptPipeline: Sendable {
     private let verifiers: Mutex<SignatureVerifier>
     private var verifier: SignatureVerifier { verifiers.withLock { $0 } }
     private let routes: RouteState
-    private let writer: GroupCommitWriter
+    private let store: any AcceptanceStore
     private let ledger: InFlightLedger
     private let metrics: RelayMetrics
     private let logger: Logger
@@ -26,15 +26,15 @@ package final class AcceptPipeline: Sendable {
     private let staleRedeliveries: StaleRedeliveries?
 
     package init(
-        verifier: SignatureVerifier, routes: RouteState, writer: GroupCommitWriter, metrics: RelayMetrics,
+        verifier: SignatureVerifier, routes: RouteState, store: any AcceptanceStore, metrics: RelayMetrics,
         logger: Logger, staleRedeliveries: StaleRedeliveries? = nil,
         clock: @escaping @Sendable () -> Int64 = WallClock.nowMillis
     ) {
         self.staleRedeliveries = staleRedeliveries
         self.verifiers = Mutex(verifier)
         self.routes = routes
-        self.writer = writer
-        self.ledger = InFlightLedger(dedupe: writer.dedupe)
+        self.store = store
+        self.ledger = InFlightLedger(dedupe: store.dedupe)
         self.metrics = metrics
         self.logger = logger
         self.clock = clock
@@ -133,7 +133,7 @@ package final class AcceptPipeline: Sendable {
         let logger = self.logger
         let requestIDs = self.requestIDs
         let eventType = event.type
-        writer.append(request) { result in
+        store.append(request) { result in
             ledger.finish(seenKey, result: result.map { _ in () })
             switch result {
             case .success(.duplicate):

@@ -42,7 +42,7 @@ extension Relay: AdminBackend {
     }
 
     package func replay(_ request: ReplayRequest) throws(ReplayFailure) -> ReplayReport {
-        try DeadLetterReplayer(writer: writer, fleet: fleet, logger: logger).replay(
+        try DeadLetterReplayer(fleet: fleet, logger: logger).replay(
             sink: request.sink, ids: request.ids, sinceMillis: request.since, untilMillis: request.until,
             routes: routes.table)
     }

@@ -1,18 +1,14 @@
-import Dispatch
 import Logging
 import RelayCore
 import Spool
-import Synchronization
 
 /// Puts dead letters back into their sink's spool, in chunks of group commits, and marks them
 /// replayed. Used by the admin API's `POST /admin/dead/replay`; knows nothing of HTTP.
 package struct DeadLetterReplayer: Sendable {
-    package let writer: GroupCommitWriter
     package let fleet: SinkFleet
     package let logger: Logger
 
-    package init(writer: GroupCommitWriter, fleet: SinkFleet, logger: Logger) {
-        self.writer = writer
+    package init(fleet: SinkFleet, logger: Logger) {
         self.fleet = fleet
         self.logger = logger
     }
@@ -22,30 +18,17 @@ package struct DeadLetterReplayer: Sendable {
     package static let chunkSize = 256
     package static let chunkBytes = 16 << 20
 
-    /// Appends one chunk of chosen events to the sink's spool (one group commit) and waits;
+    /// Puts one chunk of chosen events back into the sink's queue (one group commit) and waits;
     /// returns the keys now durable again, and records them (or their errors) in `report`.
     private func replayChunk(
         _ chosen: [DeadLetterLog.Entry], sink: String, atMillis now: Int64, report: inout ReplayReport
     ) -> Set<String> {
-        let results = Mutex<[(String, SpoolError?)]>([])
-        let done = DispatchGroup()
-        for entry in chosen {
-            let letter = entry.letter
-            // Accepted "now" for the retry budget: max_age counts from the replay.
-            let request = AppendRequest(
-                sinks: [sink], dedupeKey: letter.dedupeKey, seenKey: DedupeKey(letter.dedupeKey),
-                eventType: letter.eventType, body: letter.body, acceptedAtMillis: now, marksSeen: false)
-            done.enter()
-            writer.append(request) { result in
-                let error: SpoolError? = if case .failure(let error) = result { error } else { nil }
-                results.withLock { $0.append((letter.dedupeKey, error)) }
-                done.leave()
-            }
-        }
-        done.wait()
+        // Accepted "now" for the retry budget: max_age counts from the replay.
+        let failures = fleet.store.reEnqueue(chosen.map(\.letter), sink: sink, acceptedAtMillis: now)
         var replayed = Set<String>()
-        for (key, error) in results.withLock({ $0 }) {
-            if let error {
+        for entry in chosen {
+            let key = entry.letter.dedupeKey
+            if let error = failures[key] {
                 report.failed[key] = "\(error)"
             } else {
                 report.replayed.append(key)

@@ -26,22 +26,20 @@ package final class SinkFleet: Sendable {
     }
 
     private let workers = Mutex<[String: SinkWorker]>([:])
-    private let deadLogs = Mutex<[String: DeadLetterLog]>([:])
-    private let writer: GroupCommitWriter
-    private let dispatcher: CurlDispatcher
-    private let dataDirectory: String
+    /// Where the sinks' records and dead letters live: the storage seam.
+    package let store: any DeliveryStore
+    private let dispatcher: any RequestDispatcher
     private let logger: Logger
     private let observer: (any DeliveryObserver)?
     private let sinks: any SinkFactory
 
     package init(
-        writer: GroupCommitWriter, dispatcher: CurlDispatcher, sinks: any SinkFactory, dataDirectory: String,
-        logger: Logger, observer: (any DeliveryObserver)?
+        store: any DeliveryStore, dispatcher: any RequestDispatcher, sinks: any SinkFactory, logger: Logger,
+        observer: (any DeliveryObserver)?
     ) {
         self.sinks = sinks
-        self.writer = writer
+        self.store = store
         self.dispatcher = dispatcher
-        self.dataDirectory = dataDirectory
         self.logger = logger
         self.observer = observer
     }
@@ -59,17 +57,7 @@ package final class SinkFleet: Sendable {
     }
 
     /// The dead-letter log of `sink`, shared by its worker and the admin API; opened on first use.
-    package func deadLetters(sink: String) throws(SpoolError) -> DeadLetterLog {
-        if let log = deadLogs.withLock({ $0[sink] }) { return log }
-        let opened = try DeadLetterLog(
-            directory: DataDirectory(dataDirectory).dead, sink: sink, integrity: writer.configuration.integrity,
-            fileSystem: writer.configuration.fileSystem)
-        return deadLogs.withLock { logs in
-            if let log = logs[sink] { return log }
-            logs[sink] = opened
-            return opened
-        }
-    }
+    package func deadLetters(sink: String) throws(SpoolError) -> DeadLetterLog { try store.deadLetters(sink: sink) }
 
     /// Brings the workers in line with `table`. Throws only if a brand-new route's worker
     /// cannot start; then nothing was changed.
@@ -117,15 +105,15 @@ package final class SinkFleet: Sendable {
 
     /// Stops the workers of removed routes whose spools are empty; returns their names.
     ///
-    /// Empty means: the writer takes no more appends for the route (``GroupCommitWriter/stopAccepting(sink:)``),
-    /// and the worker has delivered everything below that final commit mark. An event routed by
+    /// Empty means: the store takes no more events for the route (``DeliveryStore/closedMark(sink:)``
+    /// is set), and the worker has delivered everything below that final commit mark. An event routed by
     /// the old table whose commit was still queued when the route was removed is therefore
     /// delivered before the worker stops, never left in a spool nobody reads.
     package func reapDrained() async -> [String] {
         let done = all.filter { name, worker in
             let status = worker.currentStatus
             return status.draining != nil && status.depth == 0 && status.inFlight == 0
-                && writer.closedMark(sink: name) == status.committedThrough
+                && store.closedMark(sink: name) == status.committedThrough
         }
         for name in done.keys.sorted() {
             await stop(name)
@@ -141,11 +129,11 @@ package final class SinkFleet: Sendable {
 
     private func start(_ route: Route) throws -> SinkWorker {
         // Before the table that routes to it is swapped in, so no append naming it is refused.
-        writer.accept(sink: route.name)
-        let worker = try SinkWorker(
-            route: route, sink: try sinks.makeSink(for: route), writer: writer, dispatcher: dispatcher,
-            dataDirectory: dataDirectory,
-            deadLetters: try deadLetters(sink: route.name), logger: logger, observer: observer)
+        store.accept(sink: route.name)
+        let sink = try sinks.makeSink(for: route)
+        let worker = SinkWorker(
+            route: route, sink: sink, queue: try store.openQueue(sink: route.name), dispatcher: dispatcher,
+            deadLetters: try store.deadLetters(sink: route.name), logger: logger, observer: observer)
         workers.withLock { $0[route.name] = worker }
         worker.wake()
         return worker

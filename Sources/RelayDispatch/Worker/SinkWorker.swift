@@ -40,7 +40,8 @@ package final class SinkWorker: Sendable {
         package var oldestAcceptedAtMillis: Int64?
     }
 
-    enum Event {
+    /// What the worker's thread is told: by the fleet, the admin API and finished attempts.
+    enum Event: Sendable {
         case wake
         case resume
         case completed(UInt64, DeliveryResult)
@@ -54,19 +55,25 @@ package final class SinkWorker: Sendable {
     private let status = StatusBox()
     private let finished = ExitSignal()
 
-    /// Opens the route's spool reader and dead-letter log and starts the thread.
+    /// Starts the thread that delivers `queue` (the route's records, opened by the caller) to
+    /// `sink` through `dispatcher`.
     package init(
-        route: Route, sink: any Sink, writer: GroupCommitWriter, dispatcher: CurlDispatcher, dataDirectory: String,
+        route: Route, sink: any Sink, queue: any SinkQueue, dispatcher: any RequestDispatcher,
         deadLetters: DeadLetterLog, logger: Logger, observer: (any DeliveryObserver)? = nil
-    ) throws {
+    ) {
         self.route = route
         self.deadLetters = deadLetters
-        let loop = try WorkerLoop(
-            route: route, sink: sink, writer: writer, dispatcher: dispatcher, dataDirectory: dataDirectory,
-            deadLetters: deadLetters, logger: logger, inbox: inbox, status: status, observer: observer)
-        let box = LoopBox(loop)
+        let clock = SystemDeliveryClock()
+        let loop = LoopBox(
+            WorkerLoop(
+                route: route, sink: sink, queue: queue, dispatcher: dispatcher, clock: clock, logger: logger,
+                status: status, observer: observer, completed: { [inbox] in inbox.push($0) }))
         let thread = Thread { [self] in
-            box.loop.run()
+            var deadline: MonotonicInstant? = clock.now
+            while let wake = deadline {
+                deadline = loop.value.turn(inbox.take(deadline: wake) ?? [.stop])
+            }
+            inbox.close()
             finished.signal()
         }
         thread.name = "moda-relay-sink"
@@ -102,8 +109,8 @@ package final class SinkWorker: Sendable {
     }
 }
 
-/// Hands the thread-owned loop to its thread.
+/// Hands the thread-owned loop (and its queue) to its thread, which alone uses them from then on.
 private struct LoopBox: @unchecked Sendable {
-    let loop: WorkerLoop
-    init(_ loop: WorkerLoop) { self.loop = loop }
+    let value: WorkerLoop<SystemDeliveryClock>
+    init(_ value: WorkerLoop<SystemDeliveryClock>) { self.value = value }
 }

@@ -3,91 +3,98 @@ import RelayCore
 import Spool
 import Synchronization
 
-/// The thread a ``SinkWorker`` runs: it feeds the sink's ``DeliveryScheduler`` and performs
-/// what it decides (reads, sends, acknowledgements, dead letters), and owns the spool reader.
-final class WorkerLoop {
-    typealias Scheduler = DeliveryScheduler<SystemDeliveryClock>
+/// What a ``SinkWorker``'s thread runs: it feeds the sink's ``DeliveryScheduler`` and performs
+/// what it decides (reads, sends, acknowledgements, dead letters) through the sink's
+/// ``SinkQueue``, the storage seam. It knows no files, threads or sockets: the worker's thread
+/// calls ``turn(_:)`` with what its inbox held and waits until the instant it returns, and tests
+/// call it with a manual clock.
+final class WorkerLoop<Clock: DeliveryClock> {
+    typealias Scheduler = DeliveryScheduler<Clock>
 
     private let route: Route
-    private let writer: GroupCommitWriter
-    private let dispatcher: CurlDispatcher
-    private let reader: SpoolReader
-    private let deadLetters: DeadLetterLog
+    private let queue: any SinkQueue
+    private let dispatcher: any RequestDispatcher
     private let sink: any Sink
     private var scheduler: Scheduler
     /// The records the scheduler holds, by sequence, until they are acknowledged.
     private var records: [UInt64: SpoolRecord] = [:]
-    private let clock = SystemDeliveryClock()
-    private let inbox: BlockingQueue<SinkWorker.Event>
+    private let clock: Clock
+    /// Where an attempt's result goes: the worker's inbox, back to the next turn.
+    private let completed: @Sendable (SinkWorker.Event) -> Void
     private let status: StatusBox
     private let logger: Logger
     private let observer: (any DeliveryObserver)?
-    private let space: SpaceReclaimer
     /// The dispatcher lane this sink keeps to, if it sends one request at a time.
     private let laneAffinity: Int?
 
     init(
-        route: Route, sink: any Sink, writer: GroupCommitWriter, dispatcher: CurlDispatcher, dataDirectory: String,
-        deadLetters: DeadLetterLog, logger: Logger, inbox: BlockingQueue<SinkWorker.Event>, status: StatusBox,
-        observer: (any DeliveryObserver)?
-    ) throws {
+        route: Route, sink: any Sink, queue: any SinkQueue, dispatcher: any RequestDispatcher, clock: Clock,
+        logger: Logger, status: StatusBox, observer: (any DeliveryObserver)?,
+        completed: @escaping @Sendable (SinkWorker.Event) -> Void
+    ) {
         self.route = route
         self.observer = observer
-        self.writer = writer
+        self.queue = queue
         self.dispatcher = dispatcher
-        self.inbox = inbox
+        self.clock = clock
+        self.completed = completed
         self.status = status
         var logger = logger
         logger[metadataKey: "relay.sink"] = "\(route.name)"
         self.logger = logger
-        reader = try SpoolReader(
-            sink: route.name, directory: DataDirectory(dataDirectory).spool(route.name),
-            integrity: writer.configuration.integrity, fileSystem: writer.configuration.fileSystem
-        ) {
-            [writer] bytes in
-            writer.segmentsDeleted(sink: route.name, bytes: bytes)
-        }
-        self.deadLetters = deadLetters
         self.sink = sink
         scheduler = Scheduler(
             configuration: .init(
                 retry: route.retry, rate: route.rate, window: sink.window(concurrency: route.concurrency)),
             clock: clock)
-        space = SpaceReclaimer(sink: route.name, writer: writer, logger: logger)
         // One request at a time: keep to one dispatcher lane, and so to one connection.
         laneAffinity = route.concurrency <= 1 ? route.name.hashValue : nil
     }
 
-    func run() {
-        var deadline = clock.now
-        while true {
-            var stopping = false
-            for event in inbox.take(deadline: deadline) ?? [] {
-                switch event {
-                case .wake: break
-                case .resume: perform(scheduler.resume())
-                case .stop: stopping = true
-                case .completed(let sequence, let result): perform(scheduler.finished(sequence, sink.interpret(result)))
-                }
+    /// One turn: applies `events`, reads what the scheduler has room for, sends what is due,
+    /// frees space if it ran out, and publishes the status. Returns when to run the next turn at
+    /// the latest (sooner if an event comes), or nil once `events` held `.stop`: then no new
+    /// attempt starts, acknowledgements are flushed, and the loop is done.
+    func turn(_ events: [SinkWorker.Event]) -> MonotonicInstant? {
+        var stopping = false
+        for event in events {
+            switch event {
+            case .wake: break
+            case .resume: perform(scheduler.resume())
+            case .stop: stopping = true
+            case .completed(let sequence, let result): perform(scheduler.finished(sequence, sink.interpret(result)))
             }
-            if stopping { break }
-            refill()
-            perform(scheduler.poll())
-            space.reclaimIfOutOfSpace(reader: reader) { note(error: $0) }
-            publish()
-            deadline = scheduler.nextWake()
         }
-        inbox.close()
-        perform(scheduler.stop())
+        if stopping {
+            perform(scheduler.stop())
+            publish()
+            return nil
+        }
+        refill()
+        perform(scheduler.poll())
+        reclaimSpace()
         publish()
+        return scheduler.nextWake()
+    }
+
+    private func reclaimSpace() {
+        do throws(SpoolError) {
+            if let end = try queue.reclaimSpace() {
+                logger.notice(
+                    "out of space with every event delivered: retiring the spool's tail segment to free it",
+                    metadata: ["relay.sequence": "\(end)"])
+            }
+        } catch {
+            note(error: "freeing delivered segments failed: \(error)")
+        }
     }
 
     private func refill() {
         let limit = scheduler.takeCapacity()
         guard limit > 0 else { return }
-        let elsewhere = writer.acceptedElsewhere
+        let elsewhere = queue.acceptedElsewhere
         do {
-            for record in try reader.next(limit: limit, committed: writer.commitMark(sink: route.name)) {
+            for record in try queue.next(limit: limit) {
                 if !elsewhere.isEmpty, elsewhere.contains(record.dedupeKey) {
                     // Cluster mode: a crash cut this instance's claim short and another instance
                     // accepted the event; that one delivers it.
@@ -146,8 +153,8 @@ final class WorkerLoop {
     }
 
     private func submit(_ sequence: UInt64, _ request: OutboundRequest) {
-        let inbox = self.inbox
-        dispatcher.submit(request, affinity: laneAffinity) { result, _ in inbox.push(.completed(sequence, result)) }
+        let completed = self.completed
+        dispatcher.submit(request, affinity: laneAffinity) { result, _ in completed(.completed(sequence, result)) }
     }
 
     private func record(_ attempt: Scheduler.Attempt) {
@@ -190,7 +197,7 @@ final class WorkerLoop {
             acceptedAtMillis: record.acceptedAtMillis, deadAtMillis: clock.wallMillis, attempts: attempts,
             lastStatus: status, lastError: error, responseExcerpt: excerpt, reason: reason, body: record.body)
         do {
-            try deadLetters.append([letter])
+            try queue.writeDeadLetter(letter)
         } catch {
             // Keep the record; it is tried again after the backoff floor.
             note(error: "writing a dead letter failed: \(error)")
@@ -208,7 +215,7 @@ final class WorkerLoop {
 
     private func acknowledge(_ sequence: UInt64, _ settlement: Scheduler.Settlement) {
         records[sequence] = nil
-        reader.acknowledge(sequence)
+        queue.acknowledge(sequence)
         status.value.withLock { status in
             switch settlement {
             case .delivered: status.delivered += 1
@@ -220,12 +227,10 @@ final class WorkerLoop {
 
     private func flushAcknowledgements() {
         do throws(SpoolError) {
-            try reader.flush(committed: writer.commitMark(sink: route.name))
+            try queue.flushAcknowledgements()
             scheduler.acknowledgementsFlushed(true)
-            space.acknowledgementsFlushed(outOfSpace: false)
         } catch {
             scheduler.acknowledgementsFlushed(false)
-            space.acknowledgementsFlushed(outOfSpace: error.code == .diskFull)
             note(error: "flushing acknowledgements failed: \(error)")
         }
     }
@@ -241,8 +246,7 @@ final class WorkerLoop {
     private func publish() {
         let inFlight = scheduler.heldCount
         let paused = scheduler.pausedReason
-        let mark = writer.commitMark(sink: route.name)
-        let depth = reader.pendingCount(committed: mark)
+        let depth = queue.depth
         let oldest = scheduler.oldestAcceptedAtMillis
         let failures = scheduler.consecutiveFailures
         let circuitOpen = scheduler.circuitOpen
@@ -251,8 +255,8 @@ final class WorkerLoop {
             status.paused = paused
             status.consecutiveFailures = failures
             status.circuitOpen = circuitOpen
-            status.depth = depth
-            status.committedThrough = mark.nextSequence
+            status.depth = depth.pending
+            status.committedThrough = depth.committedThrough
             status.oldestAcceptedAtMillis = oldest
             return status
         }

@@ -132,7 +132,7 @@ let package = Package(
         // A simulated disk behind the storage's file-system seam: unsynced bytes lost on a power
         // cut, failures and crashes at any call (the spool's model test and the hung-disk tests).
         .target(name: "SimulatedDisk", dependencies: ["Spool"], path: "Tests/SimulatedDisk"),
-        .testTarget(name: "SpoolTests", dependencies: ["Spool", "RelayCore", "SimulatedDisk"]),
+        .testTarget(name: "SpoolTests", dependencies: ["Spool", "RelayCore", "SimulatedDisk", "RelayTestSupport"]),
         .testTarget(
             name: "RelayDispatchTests",
             dependencies: [

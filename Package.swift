@@ -85,11 +85,51 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        // The NIO webhook ingress (plain or TLS), the accept pipeline, reloads and the admin API.
+        // The relay's Prometheus metrics: one registry, the families every layer reports to.
+        .target(
+            name: "Telemetry",
+            dependencies: [
+                "RelayCore", "Spool", "RelayDispatch", "Backfill", "ClusterStore",
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
+        // The webhook server (plain or TLS) and the accept pipeline: verify, dedupe, route, store.
         .target(
             name: "Ingress",
             dependencies: [
-                "RelayCore", "RelayConfig", "Spool", "RelayDispatch", "Sinks", "ClusterStore", "Backfill",
+                "RelayCore", "Spool", "Telemetry",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
+        // The admin API (probes, metrics, sinks, deliveries, dead letters, replay) and the browser
+        // console, behind `AdminBackend`: what they need from the running relay, and nothing more.
+        .target(
+            name: "Admin",
+            dependencies: [
+                "RelayCore", "Spool", "RelayDispatch", "Backfill",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            // The browser console (`GET /ui`), compiled into the binary.
+            resources: [
+                .embedInCode("Console/console.html"), .embedInCode("Console/console.css"),
+                .embedInCode("Console/console.js"),
+            ]
+        ),
+        // The composition root: `Relay` builds the object graph from the settings; the services
+        // and their order, reloads, cluster wiring, and the admin backend over the running relay.
+        .target(
+            name: "RelayApp",
+            dependencies: [
+                "RelayCore", "RelayConfig", "Spool", "RelayDispatch", "Sinks", "ClusterStore", "Backfill", "Telemetry",
+                "Ingress", "Admin",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -99,17 +139,13 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-            ],
-            // The browser console (`GET /ui`), compiled into the binary.
-            resources: [
-                .embedInCode("Console/console.html"), .embedInCode("Console/console.css"),
-                .embedInCode("Console/console.js"),
             ]
         ),
         .executableTarget(
             name: "ModaRelay",
             dependencies: [
-                "RelayCore", "RelayConfig", "Spool", "Ingress", "RelayDispatch", "Sinks", "Backfill", "ClusterStore",
+                "RelayCore", "RelayConfig", "Spool", "RelayApp", "RelayDispatch", "Sinks", "Backfill", "ClusterStore",
+                "Telemetry",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -151,10 +187,15 @@ let package = Package(
                 "ModaRelay", "RelayCore", "RelayTestSupport", .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The ingress layer on its own: the in-flight ledger, the connection state machine.
+        .testTarget(name: "IngressTests", dependencies: ["Ingress", "RelayCore", "Spool", "RelayTestSupport"]),
+        // The whole relay, in process and as a process: accept, deliver, admin, reload, cluster
+        // mode, backfill, crashes and full disks, against real sink servers, files and PostgreSQL.
         .testTarget(
-            name: "IngressTests",
+            name: "EndToEndTests",
             dependencies: [
-                "Ingress", "RelayCore", "RelayConfig", "Spool", "Sinks", "ModaRelay", "RelayTestSupport", "SimulatedDisk",
+                "Ingress", "Admin", "RelayApp", "Telemetry", "RelayCore", "RelayConfig", "Spool", "Sinks", "ModaRelay",
+                "RelayTestSupport", "SimulatedDisk",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -2,8 +2,8 @@ import ArgumentParser
 import Backfill
 import ClusterStore
 import Foundation
-import Ingress
 import Logging
+import RelayApp
 import RelayConfig
 import RelayCore
 import RelayDispatch

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Ingress
 import Logging
+import RelayApp
 import RelayConfig
 import RelayCore
 import ServiceLifecycle

@@ -4,6 +4,7 @@ import Logging
 import RelayCore
 import Spool
 import Synchronization
+import Telemetry
 
 /// The accept path after HTTP framing: verify → decode → dedupe → route → spool → answer.
 ///

@@ -1,4 +1,5 @@
 import RelayCore
+import Telemetry
 
 /// How the ingress answers one webhook request: the status, the JSON body's reason, and the
 /// metric outcome.

@@ -12,7 +12,7 @@ import Synchronization
 /// - **per peer** (`max_buffered_bytes_per_peer`, on by default): one address cannot take it all;
 /// - **large bodies** (over ``smallBody``: declared so, or chunked) share three quarters of the
 ///   total, so the last quarter is always there for small ones, which every real Moda event is.
-final class BodyBudget: Sendable {
+package final class BodyBudget: Sendable {
     /// Why bytes were refused.
     enum Refusal {
         case total, perPeer, largeBodies
@@ -39,7 +39,7 @@ final class BodyBudget: Sendable {
     private let usedByLarge = Atomic<Int>(0)
     private let byPeer = Mutex<[String: Int]>([:])
 
-    init(limit: Int, perPeer: Int? = nil) {
+    package init(limit: Int, perPeer: Int? = nil) {
         self.limit = limit
         self.perPeer = perPeer
     }
@@ -87,5 +87,5 @@ final class BodyBudget: Sendable {
     }
 
     /// Bytes reserved now.
-    var inUse: Int { used.load(ordering: .relaxed) }
+    package var inUse: Int { used.load(ordering: .relaxed) }
 }

@@ -1,5 +1,6 @@
 import NIOCore
 import Synchronization
+import Telemetry
 
 /// Counts open connections against a cap, and optionally against a cap per peer address; at the
 /// cap, makes room by evicting the connection that has waited longest for a request head.
@@ -12,12 +13,9 @@ import Synchronization
 ///
 /// The per-peer cap is off by default: behind a load balancer every connection comes from the
 /// balancer, so it would cap the balancer, not a client.
-final class ConnectionLimiter: Sendable {
-    /// Why a connection was refused (the `reason` label of `connections_rejected_total`).
-    enum Refusal: String, Sendable {
-        case total = "max_connections"
-        case perPeer = "max_connections_per_peer"
-    }
+package final class ConnectionLimiter: Sendable {
+    /// Why a connection was refused.
+    package typealias Refusal = ConnectionRefusal
 
     /// A connection waiting for a request head, and how to evict it (on its own event loop).
     private struct Waiting {
@@ -40,7 +38,7 @@ final class ConnectionLimiter: Sendable {
     /// A connection waiting this little is not evicted (it may be sending its head right now).
     static let evictionGrace: TimeAmount = .milliseconds(100)
 
-    init(limit: Int, perPeer: Int? = nil) {
+    package init(limit: Int, perPeer: Int? = nil) {
         self.limit = limit
         self.perPeer = perPeer
     }

@@ -13,7 +13,7 @@ package final class HTTPListener: Sendable {
     /// Binds `host:port` and starts accepting. `addTLS`, when given, puts TLS in front of HTTP;
     /// `addHandlers` adds the HTTP handlers after it (``addEncodedHTTP(_:idleTimeout:handler:)``
     /// for NIO's full HTTP/1.1 server pipeline).
-    static func bind(
+    package static func bind(
         name: String, host: String, port: Int, group: any EventLoopGroup, limiter: ConnectionLimiter?,
         onRejected: @escaping @Sendable (ConnectionLimiter.Refusal) -> Void,
         onOpenChange: @escaping @Sendable (Int) -> Void,
@@ -51,7 +51,7 @@ package final class HTTPListener: Sendable {
 
     /// NIO's HTTP/1.1 server pipeline (decoder, response encoder, pipelining assistance), an idle
     /// timeout, then `handler`. Protocol errors reach `handler`, which answers them with a reason.
-    static func addEncodedHTTP(
+    package static func addEncodedHTTP(
         _ sync: ChannelPipeline.SynchronousOperations, idleTimeout: TimeAmount, handler: any ChannelHandler
     ) throws {
         try sync.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: false)

@@ -1,4 +1,5 @@
 import NIOHTTP1
+import Telemetry
 
 /// What the ingress decides about a request from its head alone, before reading any body byte.
 struct IngressAdmission {

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import Telemetry
 
 /// The handler's deadlines (head, request, commit, idle) and its one lazy timer; eviction.
 extension WebhookHandler {

@@ -2,6 +2,7 @@ import CoreMetrics
 import Logging
 import NIOCore
 import NIOHTTP1
+import Telemetry
 
 /// HTTP/1.1 framing for the webhook path. Complete bodies go to the ``AcceptPipeline``; its
 /// answer is written back on this channel's event loop.
@@ -33,19 +34,13 @@ import NIOHTTP1
 /// pipeline. Its deadlines are lazy: a request moves a stored instant, and the one timer of the
 /// connection, when it fires, either acts or re-arms for the instant now due, so keep-alive
 /// requests schedule and cancel no timers.
-final class WebhookHandler: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundIn = ByteBuffer
-    typealias OutboundOut = ByteBuffer
+package final class WebhookHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    package typealias InboundIn = HTTPServerRequestPart
+    package typealias OutboundIn = ByteBuffer
+    package typealias OutboundOut = ByteBuffer
 
-    struct Configuration: Sendable {
-        var path: String
-        var maxBodyBytes: Int
-        var requestTimeout: TimeAmount
-        var headerTimeout: TimeAmount
-        var commitTimeout: TimeAmount
-        var idleTimeout: TimeAmount
-    }
+    /// Parts queued while answering before reads stop.
+    static let maxQueuedParts = 256
 
     enum State {
         /// Waiting for the next head; the head deadline runs.
@@ -60,9 +55,6 @@ final class WebhookHandler: ChannelDuplexHandler, RemovableChannelHandler {
         /// An answer that closes the connection was written.
         case closing
     }
-
-    /// Parts queued while answering before reads stop.
-    static let maxQueuedParts = 256
 
     let configuration: Configuration
     let pipeline: AcceptPipeline
@@ -90,7 +82,7 @@ final class WebhookHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// A `read` held back while the queue is full.
     var heldRead = false
 
-    init(
+    package init(
         configuration: Configuration, pipeline: AcceptPipeline, budget: BodyBudget, limiter: ConnectionLimiter? = nil,
         metrics: RelayMetrics, logger: Logger
     ) {
@@ -104,16 +96,16 @@ final class WebhookHandler: ChannelDuplexHandler, RemovableChannelHandler {
         self.logger = logger
     }
 
-    func handlerAdded(context: ChannelHandlerContext) {
+    package func handlerAdded(context: ChannelHandlerContext) {
         if context.channel.isActive { scheduleHeadDeadline(context: context) }
     }
 
-    func channelActive(context: ChannelHandlerContext) {
+    package func channelActive(context: ChannelHandlerContext) {
         scheduleHeadDeadline(context: context)
         context.fireChannelActive()
     }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    package func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let part = unwrapInboundIn(data)
         lastActivity = .now()
         if case .answering = state {
@@ -124,7 +116,7 @@ final class WebhookHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     /// Holds reads back while the pipelining queue is full (backpressure instead of a close).
-    func read(context: ChannelHandlerContext) {
+    package func read(context: ChannelHandlerContext) {
         if queued.count >= Self.maxQueuedParts {
             heldRead = true
             return
@@ -201,7 +193,7 @@ final class WebhookHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     /// Malformed HTTP (the decoder's errors): a 400 with a reason, counted and logged, then close.
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+    package func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if error is HTTPParserError {
             switch state {
             case .closing: break
@@ -216,7 +208,7 @@ final class WebhookHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context.fireErrorCaught(error)
     }
 
-    func channelInactive(context: ChannelHandlerContext) {
+    package func channelInactive(context: ChannelHandlerContext) {
         cancelDeadline()
         cancelTimer()
         budget.release(reserved, peer: peer, large: largeBody)

@@ -2,10 +2,42 @@ import RelayCore
 import RelayDispatch
 import Spool
 
-extension AdminAPI {
+/// `GET /admin/dead?sink=&id=&since=&until=&limit=&offset=&body=` (dead letters with reasons and
+/// history) and `POST /admin/dead/replay` (re-enqueue dead letters). Both read files or wait for
+/// commits, so both run on the blocking pool.
+enum DeadLetterEndpoints {
+    static func routes(_ backend: any AdminBackend) -> [AdminRoute] {
+        [
+            AdminRoute(
+                path: "/admin/dead", methods: ["GET"], endpoint: "dead",
+                work: .blocking { request in
+                    dead(backend, request.query)
+                }),
+            AdminRoute(
+                path: "/admin/dead/replay", methods: ["POST"], endpoint: "replay",
+                work: .blocking { request in
+                    replay(backend, body: request.body)
+                }),
+        ]
+    }
+
+    static func replay(_ backend: any AdminBackend, body: [UInt8]) -> AdminResponse {
+        let request: ReplayRequest
+        do throws(AdminQuery.Invalid) {
+            request = try ReplayRequest(json: body)
+        } catch {
+            return .error(400, error.reason)
+        }
+        do {
+            return .json(200, try backend.replay(request).json)
+        } catch {
+            return .error(error.status, error.reason)
+        }
+    }
+
     /// `GET /admin/dead`: one page of dead letters, newest first, of one sink or all of them,
     /// bounded by ``deadPageBytes``.
-    func dead(_ query: [String: String]) -> AdminResponse {
+    static func dead(_ backend: any AdminBackend, _ query: [String: String]) -> AdminResponse {
         let limit: Int
         let offset: Int
         let since: Int64?

@@ -1,5 +1,6 @@
 import Foundation
 import RelayCore
+import RelayTestSupport
 import Testing
 
 @testable import RelayDispatch
@@ -87,7 +88,7 @@ import Testing
         let tricky: [UInt32] = [
             0x2A, 0x5F, 0x7E, 0x60, 0x7C, 0x3E, 0x3C, 0x5B, 0x5D, 0x5C, 0x40, 0x22, 0x0A, 0x1F468, 0x200D,
         ]
-        var rng = SeededRandom(seed: 11)
+        var rng = SeededRandom(seed: PropertySeed.value)
         let templates = TemplatesByType(fallback: try Template("{{data.v}}"))
         for _ in 0..<1_000 {
             var value = ""
@@ -105,11 +106,13 @@ import Testing
                 Issue.record("expected a request")
                 return
             }
-            let document = try json(request)
-            let content = try #require(document["content"] as? String)
-            #expect(content.utf16.count <= DiscordText.contentLimit)
-            #expect(document["allowed_mentions"] as? [String: [String]] == ["parse": []])
-            #expect(content == DiscordText.truncated(DiscordText.escape(value)))
+            // Read back with the relay's own RFC 8259 parser: Foundation's JSONSerialization on Linux
+            // drops a U+FEFF that follows an escaped quote (seed 18127800560500033351 found it).
+            let document = try JSONParser.parse(request.body)
+            let content = try #require(document["content"]?.stringValue)
+            #expect(content.utf16.count <= DiscordText.contentLimit, "\(PropertySeed.note)")
+            #expect(document["allowed_mentions"] == .object(["parse": .array([])]), "\(PropertySeed.note)")
+            #expect(content == DiscordText.truncated(DiscordText.escape(value)), "\(PropertySeed.note)")
         }
     }
 }

@@ -1,4 +1,5 @@
 import RelayCore
+import RelayTestSupport
 import Testing
 
 @testable import Sinks
@@ -32,7 +33,7 @@ import Testing
             0x3C, 0x3E, 0x26, 0x21, 0x40, 0x7C, 0x0600, 0x0605, 0x06DD, 0x070F, 0x0890, 0x08E2, 0x110BD, 0x0301,
             0x0336, 0x20DD, 0x200D, 0x200C, 0xFE0F, 0x1F468, 0x1F3FD, 0x0D4E, 0x1100, 0x1161, 0xAC00, 0x0E33,
         ]
-        var rng = SystemRandomNumberGenerator()
+        var rng = SeededRandom(seed: PropertySeed.value)
         let template = try Template("Deck: {{data.v}} <https://moda.app|open>")
         for _ in 0..<3_000 {
             var value = ""
@@ -50,8 +51,9 @@ import Testing
                 text.unicodeScalars.dropFirst("Deck: ".unicodeScalars.count).dropLast(
                     " <https://moda.app|open>".unicodeScalars.count))
             #expect(
-                !rendered.unicodeScalars.contains { $0 == "<" || $0 == ">" }, "\(value.unicodeScalars.map(\.value))")
-            #expect(Self.unescape(rendered) == value)
+                !rendered.unicodeScalars.contains { $0 == "<" || $0 == ">" },
+                "\(value.unicodeScalars.map(\.value)); \(PropertySeed.note)")
+            #expect(Self.unescape(rendered) == value, "\(PropertySeed.note)")
         }
     }
 

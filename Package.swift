@@ -164,6 +164,13 @@ let package = Package(
         ),
         .testTarget(name: "RelayCoreTests", dependencies: ["RelayCore", "RelayTestSupport"]),
         .testTarget(name: "BackfillTests", dependencies: ["Backfill", "RelayCore", "RelayTestSupport"]),
+        // The shared claim store on its own, against a real PostgreSQL.
+        .testTarget(
+            name: "ClusterStoreTests",
+            dependencies: [
+                "ClusterStore", "RelayCore", "Spool", "RelayTestSupport", .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "RelayConfigTests", dependencies: ["RelayConfig", "RelayCore", "Sinks"]),
         // A simulated disk behind the storage's file-system seam: unsynced bytes lost on a power
         // cut, failures and crashes at any call (the spool's model test and the hung-disk tests).

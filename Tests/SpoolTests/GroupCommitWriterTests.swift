@@ -128,6 +128,7 @@ func probedWriter(
     configure(&configuration)
     let writer = try GroupCommitWriter(
         configuration: configuration, sinks: sinks, dedupe: probe)
+    writer.start()
     return (writer, probe)
 }
 

@@ -51,5 +51,6 @@ func openWriter(
     configure(&configuration)
     let writer = try GroupCommitWriter(
         configuration: configuration, sinks: sinks, dedupe: store)
+    writer.start()
     return (writer, store)
 }

@@ -47,6 +47,8 @@ package final class GroupCommitWriter: Sendable {
     /// retired (on the writer thread).
     private let commitObservers = Mutex<[@Sendable (Set<String>) -> Void]>([])
     private let finished = ExitSignal()
+    /// Whether the thread was started (it runs, or ran).
+    private let started = Atomic<Bool>(false)
 
     package var configuration: Configuration { engine.configuration }
     package var recovery: [RecoveryReport] { engine.recovery }
@@ -66,13 +68,20 @@ package final class GroupCommitWriter: Sendable {
     /// appends are refused (503) until it is.
     package var unresolvedBatches: Int { engine.unresolvedBatches }
 
-    /// Recovers the data directory (``CommitEngine/init(configuration:sinks:dedupe:claims:)``),
-    /// then starts the writer thread.
+    /// Recovers the data directory (``CommitEngine/init(configuration:sinks:dedupe:claims:)``).
+    /// Starts no thread: appends queue until ``start()``.
     package init(
         configuration: Configuration, sinks: [String], dedupe: any DedupeStore, claims: (any SharedClaims)? = nil
     ) throws(SpoolError) {
         engine = try CommitEngine(
             configuration: configuration, sinks: sinks, dedupe: dedupe, claims: claims)
+    }
+
+    /// Starts the writer thread; appends queued before are committed first. Only the first call
+    /// does anything.
+    package func start() {
+        guard started.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
+        else { return }
         let thread = Thread { [self] in self.run() }
         thread.name = "moda-relay-spool-writer"
         thread.start()
@@ -143,9 +152,11 @@ package final class GroupCommitWriter: Sendable {
     /// The error of the last commit, if it failed; nil once a later commit succeeds.
     package var lastError: SpoolError? { engine.lastError }
 
-    /// Stops taking appends, commits everything already queued, and returns when the thread exits.
+    /// Stops taking appends, commits everything already queued, and returns when the thread exits
+    /// (a writer never started runs its thread just for that, and to close its files).
     package func close() async {
         queue.close()
+        start()
         await finished.wait()
     }
 
